@@ -1,0 +1,27 @@
+"""The errors digitnet raises for a user's mistake.
+
+Every message fits on one line and names the file or value at fault. The CLI turns a
+:class:`DigitnetError` into ``Error: ...`` and exit code 1; any other exception is a bug.
+Each class also inherits :class:`ValueError`, as scikit-learn's errors do, so callers that
+already catch ``ValueError`` keep working.
+"""
+
+
+class DigitnetError(ValueError):
+    """Base class: a user's input (a path, an option, a file, an image) is not usable."""
+
+
+class ConfigError(DigitnetError):
+    """A setting or hyperparameter is out of range or malformed (e.g. ``--sizes 784,abc``)."""
+
+
+class DataError(DigitnetError):
+    """A data file (IDX / MNIST) is missing, truncated, corrupt or fails its checksum."""
+
+
+class ModelFileError(DigitnetError):
+    """A model file is not a digitnet model, is damaged, or has a newer format version."""
+
+
+class ImageError(DigitnetError):
+    """An image cannot be read or does not hold a usable digit."""
