@@ -1,0 +1,41 @@
+"""digitnet: neural networks that recognise handwritten digits, built from first principles.
+
+After chapter 1 of Michael Nielsen's "Neural Networks and Deep Learning": perceptrons,
+sigmoid neurons, feedforward networks, a quadratic cost, backpropagation and mini-batch
+stochastic gradient descent, trained on MNIST.
+
+>>> from digitnet import Network, sgd, load_mnist       # doctest: +SKIP
+>>> data = load_mnist()                                  # doctest: +SKIP
+>>> net = Network([784, 30, 10], seed=1)                 # doctest: +SKIP
+>>> history = sgd(net, data.training, epochs=30, mini_batch_size=10, learning_rate=3.0,
+...               monitor={"test": data.test})           # doctest: +SKIP
+"""
+
+from importlib.metadata import PackageNotFoundError, version
+
+try:
+    __version__ = version("digitnet")
+except PackageNotFoundError:  # running from a source tree that is not installed
+    __version__ = "0+unknown"
+
+from digitnet.errors import ConfigError, DataError, DigitnetError, ImageError, ModelFileError
+from digitnet.modelfile import SavedModel, load, save
+from digitnet.network import Network
+from digitnet.training import History, TrainingSettings, sgd, train
+
+__all__ = [
+    "ConfigError",
+    "DataError",
+    "DigitnetError",
+    "History",
+    "ImageError",
+    "ModelFileError",
+    "Network",
+    "SavedModel",
+    "TrainingSettings",
+    "__version__",
+    "load",
+    "save",
+    "sgd",
+    "train",
+]

@@ -1,0 +1,200 @@
+"""Models on disk: one ``.npz`` file of arrays plus a JSON metadata record, never pickle.
+
+The archive holds ``weights_0, biases_0, weights_1, ...`` and ``metadata``, a UTF-8 JSON
+document stored as a uint8 array. It is read with ``allow_pickle=False``, so an untrusted
+file cannot run code, and every array's header (shape, dtype) is checked against the
+metadata before the array is read, so a hostile file cannot make it allocate a lot.
+Saving is atomic: a crash leaves the old file or the new one, never half of one.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import zipfile
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+from numpy.typing import NDArray
+
+from digitnet.activations import ACTIVATIONS
+from digitnet.atomic import atomic_open
+from digitnet.errors import DigitnetError, ModelFileError
+from digitnet.network import DTYPES, Network
+from digitnet.training import History, TrainingSettings
+
+FORMAT_NAME = "digitnet-model"
+FORMAT_VERSION = 1
+METADATA_KEY = "metadata"
+#: Refuse metadata records and networks larger than these before reading them.
+MAX_METADATA_BYTES = 16 * 2**20
+MAX_PARAMETERS = 200_000_000
+
+
+@dataclass
+class SavedModel:
+    """What a model file holds: the network and how it came to be."""
+
+    network: Network
+    settings: TrainingSettings | None
+    history: History | None
+    metadata: dict[str, Any]
+
+
+def _package_version() -> str:
+    from digitnet import __version__
+
+    return __version__
+
+
+def save(
+    path: str | os.PathLike[str],
+    network: Network,
+    *,
+    settings: TrainingSettings | None = None,
+    history: History | None = None,
+    extra: dict[str, Any] | None = None,
+) -> Path:
+    """Write ``network`` (and its training settings and history) to ``path`` atomically.
+
+    Returns the path written; ``.npz`` is not appended, the name is used as given.
+    """
+    path = Path(path)
+    metadata: dict[str, Any] = {
+        "format": FORMAT_NAME,
+        "format_version": FORMAT_VERSION,
+        "digitnet_version": _package_version(),
+        "sizes": list(network.sizes),
+        "dtype": np.dtype(network.dtype).name,
+        "activation": network.activation.name,
+        "cost": settings.cost if settings else None,
+        "training": settings.to_dict() if settings else None,
+        "history": history.to_dict() if history else None,
+        **(extra or {}),
+    }
+    arrays: dict[str, NDArray[Any]] = {
+        METADATA_KEY: np.frombuffer(json.dumps(metadata).encode(), dtype=np.uint8)
+    }
+    for l, (w, b) in enumerate(zip(network.weights, network.biases)):
+        arrays[f"weights_{l}"], arrays[f"biases_{l}"] = w, b
+    if not path.parent.is_dir():
+        raise ModelFileError(f"{path}: folder {path.parent} does not exist")
+    try:
+        with atomic_open(path, "wb") as f:
+            np.savez(f, **arrays)  # type: ignore[arg-type]
+    except OSError as exc:
+        raise ModelFileError(f"{path}: cannot write: {exc.strerror or exc}") from exc
+    return path
+
+
+def load(path: str | os.PathLike[str]) -> SavedModel:
+    """Read a model file written by :func:`save`.
+
+    Raises
+    ------
+    ModelFileError
+        If the file is missing, is not a digitnet model, is damaged, comes from a newer
+        format version, or its arrays do not match its declared sizes.
+    """
+    path = Path(path)
+    if not path.is_file():
+        raise ModelFileError(f"{path}: no such model file")
+    try:
+        with zipfile.ZipFile(path) as archive:
+            return _read(archive, path)
+    except (zipfile.BadZipFile, zipfile.LargeZipFile, EOFError, OSError) as exc:
+        raise ModelFileError(f"{path}: not a digitnet model file ({exc})") from exc
+
+
+def _read(archive: zipfile.ZipFile, path: Path) -> SavedModel:
+    metadata = _read_metadata(archive, path)
+    sizes, dtype = metadata["sizes"], DTYPES[metadata["dtype"]]
+    weights, biases = [], []
+    for l, (n_out, n_in) in enumerate(zip(sizes[1:], sizes[:-1])):
+        weights.append(_read_array(archive, path, f"weights_{l}", (n_out, n_in), dtype))
+        biases.append(_read_array(archive, path, f"biases_{l}", (n_out,), dtype))
+    try:
+        network = Network.from_parameters(weights, biases, activation=metadata["activation"])
+        settings = TrainingSettings(**metadata["training"]) if metadata["training"] else None
+        history = History.from_dict(metadata["history"]) if metadata["history"] else None
+    except (DigitnetError, TypeError, KeyError, ValueError) as exc:
+        raise ModelFileError(f"{path}: damaged metadata ({exc})") from exc
+    return SavedModel(network, settings, history, metadata)
+
+
+def _read_metadata(archive: zipfile.ZipFile, path: Path) -> dict[str, Any]:
+    raw = _read_array(archive, path, METADATA_KEY, None, np.uint8, MAX_METADATA_BYTES)
+    try:
+        metadata = json.loads(raw.tobytes().decode("utf-8"))
+    except (UnicodeDecodeError, json.JSONDecodeError) as exc:
+        raise ModelFileError(f"{path}: metadata is not valid JSON") from exc
+    if not isinstance(metadata, dict) or metadata.get("format") != FORMAT_NAME:
+        raise ModelFileError(f"{path}: not a digitnet model file (no digitnet metadata)")
+    version = metadata.get("format_version")
+    if not isinstance(version, int) or version < 1:
+        raise ModelFileError(f"{path}: bad format version {version!r}")
+    if version > FORMAT_VERSION:
+        raise ModelFileError(
+            f"{path}: format version {version} is newer than this digitnet reads "
+            f"({FORMAT_VERSION}); upgrade digitnet"
+        )
+    sizes = metadata.get("sizes")
+    if (
+        not isinstance(sizes, list)
+        or len(sizes) < 2
+        or not all(isinstance(n, int) and not isinstance(n, bool) and n >= 1 for n in sizes)
+    ):
+        raise ModelFileError(f"{path}: bad layer sizes {sizes!r}")
+    if sum(a * b + a for a, b in zip(sizes[1:], sizes[:-1])) > MAX_PARAMETERS:
+        raise ModelFileError(f"{path}: network {sizes} is over {MAX_PARAMETERS} parameters")
+    if metadata.get("dtype") not in DTYPES:
+        raise ModelFileError(f"{path}: unsupported dtype {metadata.get('dtype')!r}")
+    if metadata.get("activation") not in ACTIVATIONS:
+        raise ModelFileError(f"{path}: unknown activation {metadata.get('activation')!r}")
+    for key in ("training", "history"):
+        if not isinstance(metadata.get(key), (dict, type(None))):
+            raise ModelFileError(f"{path}: damaged metadata field {key!r}")
+    return metadata
+
+
+def _read_array(
+    archive: zipfile.ZipFile,
+    path: Path,
+    key: str,
+    shape: tuple[int, ...] | None,
+    dtype: type[np.generic],
+    max_bytes: int | None = None,
+) -> NDArray[Any]:
+    """Read member ``key``.npy after checking its header: shape, dtype, no object arrays."""
+    try:
+        with archive.open(f"{key}.npy") as member:
+            version = np.lib.format.read_magic(member)
+            if version == (1, 0):
+                header = np.lib.format.read_array_header_1_0(member)
+            elif version == (2, 0):
+                header = np.lib.format.read_array_header_2_0(member)
+            else:
+                raise ValueError(f"unsupported .npy version {version}")
+            found_shape, fortran, found_dtype = header
+            expected_shape = shape if shape is not None else found_shape[:1]
+            if found_dtype != np.dtype(dtype) or fortran or found_shape != expected_shape:
+                raise ModelFileError(
+                    f"{path}: array {key!r} is {found_dtype}{list(found_shape)}, "
+                    f"expected {np.dtype(dtype)}{list(expected_shape)}"
+                )
+            n_bytes = int(np.prod(found_shape)) * np.dtype(dtype).itemsize
+            if max_bytes is not None and n_bytes > max_bytes:
+                raise ModelFileError(f"{path}: array {key!r} is over {max_bytes} bytes")
+            data = member.read(n_bytes)
+    except KeyError as exc:
+        raise ModelFileError(f"{path}: not a digitnet model file (no {key!r} array)") from exc
+    except ValueError as exc:  # a malformed .npy header
+        raise ModelFileError(f"{path}: array {key!r} is damaged ({exc})") from exc
+    if len(data) != n_bytes:
+        raise ModelFileError(f"{path}: array {key!r} is truncated")
+    array = np.frombuffer(data, dtype=dtype).reshape(found_shape)
+    if array.dtype.kind == "f" and not np.isfinite(array).all():
+        raise ModelFileError(f"{path}: array {key!r} holds non-finite values")
+    return array

@@ -1,0 +1,183 @@
+"""A feedforward network of sigmoid neurons, as in chapter 1 of the book.
+
+Layer ``l`` has ``weights[l]`` of shape ``(n_out, n_in)`` - entry ``[j, k]`` is the weight
+from neuron ``k`` in one layer to neuron ``j`` in the next, the book's convention - and
+``biases[l]`` of shape ``(n_out,)``. The input layer has no biases. Batches are rows: an
+input batch has shape ``(n_examples, n_features)``, so a layer computes
+``a' = sigma(a @ w.T + b)``, the book's ``sigma(w a + b)`` applied to every row at once.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+import numpy as np
+from numpy.typing import ArrayLike, DTypeLike, NDArray
+
+from digitnet.activations import ACTIVATIONS, Activation
+from digitnet.errors import ConfigError
+
+#: Floating-point types a network can compute in.
+DTYPES = {"float32": np.float32, "float64": np.float64}
+
+#: Rows fed through the network at once by ``predict`` and ``evaluate``: big enough for
+#: fast matrix products, small enough to bound memory.
+EVALUATION_CHUNK = 10_000
+
+
+def validate_sizes(sizes: Sequence[int]) -> tuple[int, ...]:
+    """Check layer sizes: at least two layers (input and output), each a positive int."""
+    if isinstance(sizes, (str, bytes)) or len(sizes) < 2:
+        raise ConfigError(f"sizes must list at least two layers, got {sizes!r}")
+    for n in sizes:
+        if isinstance(n, bool) or not isinstance(n, (int, np.integer)) or n < 1:
+            raise ConfigError(f"layer sizes must be positive integers, got {list(sizes)!r}")
+    return tuple(int(n) for n in sizes)
+
+
+def resolve_dtype(dtype: DTypeLike) -> type[np.floating]:
+    """Map ``"float32"``/``"float64"`` (or the NumPy types) to the NumPy type."""
+    name = np.dtype(dtype).name if not isinstance(dtype, str) else dtype
+    if name not in DTYPES:
+        raise ConfigError(f"dtype must be one of {', '.join(DTYPES)}, got {dtype!r}")
+    return DTYPES[name]
+
+
+class Network:
+    """A feedforward network, e.g. ``Network([784, 30, 10])``.
+
+    Parameters
+    ----------
+    sizes : sequence of int
+        Neurons per layer, input layer first.
+    seed : int or numpy.random.Generator, optional
+        Source of the initial weights and biases, drawn from the standard normal
+        distribution N(0, 1) as in the book. The same seed gives the same values in float32
+        and float64.
+    dtype : {"float32", "float64"}
+        Type of the weights, the biases and every computation.
+    activation : str
+        Name of the activation function, a key of ``ACTIVATIONS``.
+    """
+
+    def __init__(
+        self,
+        sizes: Sequence[int],
+        *,
+        seed: int | np.random.Generator | None = None,
+        dtype: DTypeLike = "float64",
+        activation: str = "sigmoid",
+    ) -> None:
+        self.sizes = validate_sizes(sizes)
+        self.dtype = resolve_dtype(dtype)
+        self.activation = _lookup_activation(activation)
+        rng = np.random.default_rng(seed)
+        layer_shapes = list(zip(self.sizes[1:], self.sizes[:-1]))
+        self.biases: list[NDArray[np.floating]] = [
+            rng.standard_normal(n_out).astype(self.dtype) for n_out, _ in layer_shapes
+        ]
+        self.weights: list[NDArray[np.floating]] = [
+            rng.standard_normal(shape).astype(self.dtype) for shape in layer_shapes
+        ]
+
+    @classmethod
+    def from_parameters(
+        cls,
+        weights: Sequence[ArrayLike],
+        biases: Sequence[ArrayLike],
+        *,
+        activation: str = "sigmoid",
+    ) -> Network:
+        """Build a network around given weights ``(n_out, n_in)`` and biases ``(n_out,)``."""
+        weights = [np.asarray(w) for w in weights]
+        if not weights or len(biases) != len(weights) or any(w.ndim != 2 for w in weights):
+            raise ConfigError("weights must be a non-empty list of 2-D arrays, one per bias")
+        sizes = [weights[0].shape[1]] + [w.shape[0] for w in weights]
+        net = cls.__new__(cls)
+        net.sizes = validate_sizes(sizes)
+        net.dtype = resolve_dtype(weights[0].dtype)
+        net.activation = _lookup_activation(activation)
+        net.weights = [np.array(w, dtype=net.dtype) for w in weights]
+        net.biases = [np.array(b, dtype=net.dtype).reshape(-1) for b in biases]
+        for l, (w, b) in enumerate(zip(net.weights, net.biases)):
+            if w.shape != (sizes[l + 1], sizes[l]) or b.shape != (sizes[l + 1],):
+                raise ConfigError(
+                    f"layer {l + 1}: weights {w.shape} and biases {b.shape} do not chain "
+                    f"with sizes {sizes}"
+                )
+        return net
+
+    @property
+    def num_layers(self) -> int:
+        """Number of layers, input layer included (the book's ``num_layers``)."""
+        return len(self.sizes)
+
+    def astype(self, dtype: DTypeLike) -> Network:
+        """A copy of this network computing in ``dtype``."""
+        net = Network.from_parameters(self.weights, self.biases, activation=self.activation.name)
+        target = resolve_dtype(dtype)
+        net.dtype = target
+        net.weights = [w.astype(target) for w in net.weights]
+        net.biases = [b.astype(target) for b in net.biases]
+        return net
+
+    def _as_batch(self, x: ArrayLike) -> NDArray[np.floating]:
+        batch = np.asarray(x, dtype=self.dtype)
+        if batch.ndim not in (1, 2) or batch.shape[-1] != self.sizes[0]:
+            raise ConfigError(
+                f"input must have shape (n_examples, {self.sizes[0]}) or ({self.sizes[0]},), "
+                f"got {batch.shape}"
+            )
+        return batch
+
+    def feedforward(self, x: ArrayLike) -> NDArray[np.floating]:
+        """The output activations for inputs ``x`` of shape ``(n_examples, n_in)`` or ``(n_in,)``.
+
+        Layer by layer, ``a <- sigma(a w^T + b)``; the result has shape
+        ``(n_examples, n_out)`` (or ``(n_out,)`` for one example).
+        """
+        a = self._as_batch(x)
+        for w, b in zip(self.weights, self.biases):
+            a = self.activation.function(a @ w.T + b)
+        return a
+
+    def layer_activations(self, x: ArrayLike) -> list[NDArray[np.floating]]:
+        """Every layer's activations for ``x``, the input first and the output last."""
+        activations = [self._as_batch(x)]
+        for w, b in zip(self.weights, self.biases):
+            activations.append(self.activation.function(activations[-1] @ w.T + b))
+        return activations
+
+    def predict(self, x: ArrayLike) -> NDArray[np.intp]:
+        """The digit each input is classified as: the index of the most active output neuron."""
+        batch = self._as_batch(x)
+        if batch.ndim == 1:
+            return np.intp(np.argmax(self.feedforward(batch)))  # type: ignore[return-value]
+        return np.concatenate(
+            [
+                np.argmax(self.feedforward(batch[i : i + EVALUATION_CHUNK]), axis=1)
+                for i in range(0, max(len(batch), 1), EVALUATION_CHUNK)
+            ]
+        )
+
+    def evaluate(self, x: ArrayLike, labels: ArrayLike) -> int:
+        """How many of the inputs ``x`` are classified as their ``labels`` (the book's count)."""
+        labels = np.asarray(labels)
+        predictions = self.predict(x)
+        if np.shape(predictions) != labels.shape:
+            raise ConfigError(
+                f"got {labels.shape} labels for {np.shape(predictions)} predictions"
+            )
+        return int(np.count_nonzero(predictions == labels))
+
+    def __repr__(self) -> str:
+        return (
+            f"Network({list(self.sizes)}, dtype={np.dtype(self.dtype).name}, "
+            f"activation={self.activation.name!r})"
+        )
+
+
+def _lookup_activation(name: str) -> Activation:
+    if name not in ACTIVATIONS:
+        raise ConfigError(f"activation must be one of {', '.join(ACTIVATIONS)}, got {name!r}")
+    return ACTIVATIONS[name]
