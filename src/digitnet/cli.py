@@ -1,0 +1,354 @@
+"""The ``digitnet`` command line: the only module that prints, draws progress or exits.
+
+A :class:`~digitnet.errors.DigitnetError` (a user's mistake) becomes Click's usual
+``Error: ...`` on stderr with exit code 1; usage errors exit with 2; a traceback is a bug.
+"""
+
+from __future__ import annotations
+
+import json
+import secrets
+import sys
+from collections.abc import Callable, Iterator, Sequence
+from contextlib import contextmanager
+from pathlib import Path
+from typing import Any
+
+import click
+import numpy as np
+from platformdirs import user_data_dir
+from rich.console import Console
+from rich.progress import BarColumn, DownloadColumn, Progress, TextColumn, TimeRemainingColumn
+from rich.table import Table
+
+from digitnet import __version__
+from digitnet.errors import DigitnetError, ImageError
+from digitnet.modelfile import SavedModel, load, save
+from digitnet.network import DTYPES, Network
+from digitnet.training import History, TrainingSettings, train
+
+#: Where ``train`` saves and ``predict``/``evaluate`` look when no model is named.
+DEFAULT_MODEL = Path(user_data_dir("digitnet")) / "model.npz"
+#: Below this best validation accuracy a run is called stalled (chance is 10%).
+STALLED_ACCURACY = 0.2
+MAX_SEED = 2**32 - 1
+
+# Progress bars draw on stdout's console so that the lines printed above them stay in order;
+# on a pipe rich draws no bars at all and the lines come out alone.
+stdout = Console(highlight=False, soft_wrap=True)
+stderr = Console(stderr=True, highlight=False, soft_wrap=True)
+
+
+class DigitnetGroup(click.Group):
+    """A group that turns a DigitnetError into ``Error: ...`` and exit code 1."""
+
+    def invoke(self, ctx: click.Context) -> Any:
+        try:
+            return super().invoke(ctx)
+        except DigitnetError as exc:
+            raise click.ClickException(str(exc)) from exc
+
+
+@click.group(cls=DigitnetGroup, context_settings={"help_option_names": ["-h", "--help"]})
+@click.version_option(__version__, prog_name="digitnet")
+def main() -> None:
+    """Neural networks that recognise handwritten digits, from scratch.
+
+    Start with `digitnet train` (the book's experiment: [784, 30, 10] on MNIST), then
+    `digitnet predict IMAGE...` on your own digits.
+    """
+
+
+def parse_sizes(ctx: click.Context, param: click.Parameter, value: str) -> tuple[int, ...]:
+    """``"784,30,10"`` -> ``(784, 30, 10)``; a usage error for anything else."""
+    try:
+        sizes = tuple(int(part) for part in value.split(","))
+    except ValueError:
+        raise click.BadParameter(f"expected comma-separated integers like 784,30,10, got {value!r}")
+    if len(sizes) < 2 or min(sizes) < 1:
+        raise click.BadParameter(f"need at least two positive layer sizes, got {value!r}")
+    if sizes[0] != 784 or sizes[-1] != 10:
+        raise click.BadParameter(
+            f"MNIST needs 784 inputs and 10 outputs (e.g. 784,30,10), got {value!r}"
+        )
+    return sizes
+
+
+data_dir_option = click.option(
+    "--data-dir",
+    type=click.Path(file_okay=False, path_type=Path),
+    default=None,
+    help="Folder of the MNIST files [default: $DIGITNET_DATA, else a per-user cache].",
+)
+
+
+@contextmanager
+def download_progress() -> Iterator[Callable[[str, int, int | None], None]]:
+    """A progress callback for downloads that draws one bar per file on stderr."""
+    with Progress(
+        TextColumn("{task.description}"),
+        BarColumn(),
+        DownloadColumn(),
+        console=stdout,
+        transient=True,
+        disable=not stdout.is_terminal,
+    ) as progress:
+        tasks: dict[str, Any] = {}
+
+        def report(name: str, done: int, total: int | None) -> None:
+            if name not in tasks:
+                tasks[name] = progress.add_task(f"downloading {name}", total=total)
+            progress.update(tasks[name], completed=done, total=total)
+
+        yield report
+
+
+def load_data(data_dir: Path | None, dtype: str) -> Any:
+    from digitnet.data import load_mnist
+
+    with download_progress() as report:
+        return load_mnist(data_dir, dtype=DTYPES[dtype], progress=report)
+
+
+@main.command("train")
+@click.option(
+    "--sizes",
+    default="784,30,10",
+    show_default=True,
+    callback=parse_sizes,
+    help="Neurons per layer, input first.",
+)
+@click.option("--epochs", type=click.IntRange(min=1), default=30, show_default=True)
+@click.option(
+    "--mini-batch-size", type=click.IntRange(min=1), default=10, show_default=True
+)
+@click.option(
+    "--learning-rate",
+    type=click.FloatRange(min=0, min_open=True, max=1e6),
+    default=3.0,
+    show_default=True,
+    help="Step size eta of gradient descent.",
+)
+@click.option(
+    "--seed",
+    type=click.IntRange(0, MAX_SEED),
+    default=None,
+    help="Seed for the initial weights and the shuffling [default: random, recorded in the model].",
+)
+@click.option(
+    "--dtype", type=click.Choice(sorted(DTYPES)), default="float32", show_default=True
+)
+@click.option(
+    "--out",
+    type=click.Path(dir_okay=False, path_type=Path),
+    default=DEFAULT_MODEL,
+    show_default=True,
+    help="Where to save the trained model.",
+)
+@data_dir_option
+def train_command(
+    sizes: tuple[int, ...],
+    epochs: int,
+    mini_batch_size: int,
+    learning_rate: float,
+    seed: int | None,
+    dtype: str,
+    out: Path,
+    data_dir: Path | None,
+) -> None:
+    """Train a network on MNIST by mini-batch stochastic gradient descent.
+
+    The defaults are the book's experiment. After each epoch it prints the accuracy on the
+    10,000 validation images (the last 10,000 of MNIST's training file) and on the 10,000
+    test images, and the quadratic cost on the validation images.
+    """
+    if seed is None:
+        seed = secrets.randbelow(MAX_SEED + 1)
+    settings = TrainingSettings(
+        epochs=epochs, mini_batch_size=mini_batch_size, learning_rate=learning_rate, seed=seed
+    )
+    out = out.expanduser()
+    out.parent.mkdir(parents=True, exist_ok=True)
+    data = load_data(data_dir, dtype)
+    network = Network(sizes, seed=seed, dtype=dtype)
+    stdout.print(
+        f"Training {network} on {len(data.training.labels):,} images: {epochs} epochs, "
+        f"mini-batch {mini_batch_size}, learning rate {learning_rate:g}, seed {seed}"
+    )
+    with Progress(
+        TextColumn("epoch {task.fields[epoch]}"),
+        BarColumn(),
+        TextColumn("{task.percentage:>3.0f}%"),
+        TimeRemainingColumn(),
+        console=stdout,
+        transient=True,
+        disable=not stdout.is_terminal,
+    ) as progress:
+        task = progress.add_task("", total=1, epoch=1)
+
+        def on_batch(done: int, total: int) -> None:
+            progress.update(task, completed=done, total=total)
+
+        def on_epoch(history: History) -> None:
+            progress.update(task, completed=0, epoch=history.epochs_run + 1)
+            stdout.print(epoch_line(history))
+
+        history = train(
+            network,
+            data.training,
+            settings,
+            monitor={"validation": data.validation, "test": data.test},
+            on_batch=on_batch,
+            on_epoch=on_epoch,
+        )
+    report_outcome(history)
+    save(out, network, settings=settings, history=history)
+    stdout.print(f"Saved the model to {out}")
+
+
+def epoch_line(history: History) -> str:
+    """``Epoch 1/30: validation 9129 / 10000 (91.29%), test ..., cost 0.0123, 0.28 s``."""
+    parts = [
+        f"{name} {history.correct[name][-1]} / {history.total[name]} "
+        f"({history.accuracy[name][-1]:.2%})"
+        for name in history.correct
+    ]
+    first = next(iter(history.cost), None)
+    if first is not None:
+        parts.append(f"cost {history.cost[first][-1]:.4f}")
+    return (
+        f"Epoch {history.epochs_run}/{history.settings.epochs}: {', '.join(parts)}, "
+        f"{history.seconds[-1]:.2f} s"
+    )
+
+
+def report_outcome(history: History) -> None:
+    """One line each for divergence, a stall, an interruption, and the best epoch."""
+    if history.epochs_run == 0:
+        stdout.print("Interrupted before the first epoch ended.")
+        return
+    if history.interrupted:
+        stdout.print(f"Interrupted after {history.epochs_run} epochs; keeping the model so far.")
+    if history.diverged_epoch is not None:
+        stdout.print(
+            f"Training diverged at epoch {history.diverged_epoch}: the weights became "
+            f"non-finite; try a smaller --learning-rate."
+        )
+        return
+    best = history.best_epoch("validation")
+    validation = history.accuracy["validation"][best - 1]
+    test = history.accuracy["test"]
+    stdout.print(
+        f"Best epoch {best} by validation accuracy: validation {validation:.2%}, "
+        f"test {test[best - 1]:.2%} (best test accuracy of any epoch {max(test):.2%})"
+    )
+    mean_seconds = sum(history.seconds) / len(history.seconds)
+    stdout.print(f"Training took {mean_seconds:.3f} s per epoch on average.")
+    if validation < STALLED_ACCURACY:
+        stdout.print(
+            f"The network stalled near chance ({validation:.1%}): the learning rate "
+            f"{history.settings.learning_rate:g} is probably too large or too small."
+        )
+
+
+def load_model(path: Path | None) -> tuple[Path, SavedModel]:
+    """Load ``path``, or the default model, saying how to make one when there is none."""
+    if path is None:
+        path = DEFAULT_MODEL
+        if not path.exists():
+            raise DigitnetError(
+                f"no model given and no default model at {path}; "
+                f"train one with `digitnet train` (or pass MODEL.npz)"
+            )
+    return path, load(path)
+
+
+@main.command("evaluate")
+@click.argument("model", required=False, type=click.Path(dir_okay=False, path_type=Path))
+@data_dir_option
+def evaluate_command(model: Path | None, data_dir: Path | None) -> None:
+    """Accuracy of MODEL on the 10,000 MNIST test images, per digit, and the confusion matrix.
+
+    MODEL defaults to the model `digitnet train` saved last.
+    """
+    path, saved = load_model(model)
+    network = saved.network
+    if network.sizes[0] != 784 or network.sizes[-1] != 10:
+        raise DigitnetError(f"{path}: network {list(network.sizes)} is not an MNIST classifier")
+    test = load_data(data_dir, np.dtype(network.dtype).name).test
+    predicted = network.predict(test.images)
+    confusion = np.zeros((10, 10), dtype=np.int64)
+    np.add.at(confusion, (test.labels, predicted), 1)
+    correct = int(np.trace(confusion))
+    stdout.print(
+        f"{path}: {correct} / {len(test.labels)} test images correct ({correct / len(test.labels):.2%})"
+    )
+    table = Table(title="Confusion matrix (rows: true digit, columns: predicted)")
+    table.add_column("digit", justify="right")
+    for d in range(10):
+        table.add_column(str(d), justify="right")
+    table.add_column("accuracy", justify="right")
+    for d in range(10):
+        row_total = int(confusion[d].sum())
+        accuracy = confusion[d, d] / row_total if row_total else float("nan")
+        table.add_row(str(d), *(str(v) for v in confusion[d]), f"{accuracy:.1%}")
+    stdout.print(table)
+
+
+@main.command("predict")
+@click.argument("args", nargs=-1, required=True, metavar="[MODEL] IMAGE...")
+@click.option("--json", "as_json", is_flag=True, help="Print one JSON object per image.")
+def predict_command(args: Sequence[str], as_json: bool) -> None:
+    """Classify your own images of one handwritten digit each (PNG, JPEG, ...).
+
+    Any size, dark ink on light paper or light on dark, colour or grey: each image is
+    converted the way MNIST was made (grey, cropped to the ink, scaled into 20x20, centred
+    by centre of mass in 28x28). MODEL (a .npz file) defaults to the model `digitnet train`
+    saved last. Confidence is the winning output's share of all ten output activations.
+    """
+    from digitnet.imaging import preprocess
+
+    model = Path(args[0]) if args[0].lower().endswith(".npz") else None
+    images = list(args[1:] if model is not None else args)
+    if not images:
+        raise click.UsageError("give at least one IMAGE to classify")
+    path, saved = load_model(model)
+    if saved.network.sizes[0] != 784:
+        raise DigitnetError(f"{path}: network {list(saved.network.sizes)} does not take 28x28 images")
+    failures = 0
+    for image in images:
+        try:
+            pixels = preprocess(image)
+        except ImageError as exc:
+            failures += 1
+            stderr.print(f"Error: {exc}", highlight=False, markup=False)
+            continue
+        outputs = saved.network.feedforward(pixels).astype(np.float64)
+        digit = int(np.argmax(outputs))
+        confidence = float(outputs[digit] / max(outputs.sum(), np.finfo(float).tiny))
+        if as_json:
+            record = {
+                "file": image,
+                "digit": digit,
+                "confidence": round(confidence, 4),
+                "outputs": [round(float(a), 6) for a in outputs],
+            }
+            click.echo(json.dumps(record))
+        else:
+            click.echo(f"{image}: {digit} (confidence {confidence:.2f})")
+    if failures:
+        sys.exit(1)
+
+
+@main.command("gates")
+def gates_command() -> None:
+    """Perceptrons as logic gates: truth tables of AND, OR, NOT, NAND and the NAND adder."""
+    from digitnet.perceptron import AND, NAND, NOT, OR, format_truth_table, half_adder
+
+    for gate in (AND, OR, NOT, NAND):
+        weights = ", ".join(f"{w:g}" for w in gate.weights)
+        click.echo(f"{gate.name}: weights ({weights}), bias {gate.bias:g}")
+        click.echo(format_truth_table(gate))
+        click.echo()
+    click.echo("Half adder made only of NAND perceptrons (sum = x1 XOR x2, carry = x1 AND x2):")
+    click.echo(format_truth_table(half_adder()))
