@@ -31,10 +31,14 @@ SEED = 1
 
 
 def book_epoch(weights, biases, images, targets, rng):
-    """One epoch of the book's SGD: per example backprop, summed over each mini-batch."""
+    """One epoch of the book's SGD: per-example backprop (np.dot, as the book writes it),
+    summed over each mini-batch."""
 
     def sigmoid(z):
         return 1.0 / (1.0 + np.exp(-z))
+
+    def sigmoid_prime(z):
+        return sigmoid(z) * (1 - sigmoid(z))
 
     n = len(images)
     order = rng.permutation(n)
@@ -46,19 +50,17 @@ def book_epoch(weights, biases, images, targets, rng):
             activation = images[i].reshape(-1, 1)
             activations, zs = [activation], []
             for b, w in zip(biases, weights):
-                z = w @ activation + b
+                z = np.dot(w, activation) + b
                 zs.append(z)
                 activation = sigmoid(z)
                 activations.append(activation)
-            s = activations[-1]
-            delta = (s - targets[i].reshape(-1, 1)) * s * (1 - s)
+            delta = (activations[-1] - targets[i].reshape(-1, 1)) * sigmoid_prime(zs[-1])
             nabla_b[-1] += delta
-            nabla_w[-1] += delta @ activations[-2].T
+            nabla_w[-1] += np.dot(delta, activations[-2].T)
             for l in range(2, len(SIZES)):
-                s = activations[-l]
-                delta = (weights[-l + 1].T @ delta) * s * (1 - s)
+                delta = np.dot(weights[-l + 1].T, delta) * sigmoid_prime(zs[-l])
                 nabla_b[-l] += delta
-                nabla_w[-l] += delta @ activations[-l - 1].T
+                nabla_w[-l] += np.dot(delta, activations[-l - 1].T)
         for w, nw in zip(weights, nabla_w):
             w -= (LEARNING_RATE / len(batch)) * nw
         for b, nb in zip(biases, nabla_b):
