@@ -130,20 +130,26 @@ def main() -> None:
     parser.add_argument("--worker", default=None, help=argparse.SUPPRESS)
     args = parser.parse_args()
     if args.worker:
-        epochs = args.reference_epochs if args.worker == "reference" else args.epochs
-        worker(args.worker, epochs, args.data_dir)
+        worker(args.worker, args.epochs, args.data_dir)
         return
     runs = {
         "book's algorithm, one example at a time (float64)": measure(
             "reference", args.reference_epochs, args.data_dir
         ),
-        "digitnet mini-batch SGD (float64)": measure("digitnet-float64", args.epochs, args.data_dir),
-        "digitnet mini-batch SGD (float32)": measure("digitnet-float32", args.epochs, args.data_dir),
+        "digitnet mini-batch SGD (float64)": measure(
+            "digitnet-float64", args.epochs, args.data_dir
+        ),
+        "digitnet mini-batch SGD (float32)": measure(
+            "digitnet-float32", args.epochs, args.data_dir
+        ),
     }
     reference = statistics.median(next(iter(runs.values()))["seconds"])
-    print(f"[784, 30, 10], mini-batch {MINI_BATCH_SIZE}, learning rate {LEARNING_RATE}, "
-          f"50,000 training images; median over the epochs run\n")
-    print(f"| implementation | epochs | s/epoch | examples/s | x reference | peak MiB | best test acc |")
+    print(
+        f"[784, 30, 10], mini-batch {MINI_BATCH_SIZE}, learning rate {LEARNING_RATE}, "
+        f"50,000 training images; median over the epochs run\n"
+    )
+    columns = ["implementation", "epochs", "s/epoch", "examples/s", "x reference", "peak MiB"]
+    print("| " + " | ".join([*columns, "best test acc"]) + " |")
     print("|---|---:|---:|---:|---:|---:|---:|")
     for name, run in runs.items():
         seconds = statistics.median(run["seconds"])

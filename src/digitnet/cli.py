@@ -22,6 +22,7 @@ from rich.progress import BarColumn, DownloadColumn, Progress, TextColumn, TimeR
 from rich.table import Table
 
 from digitnet import __version__
+from digitnet.data import Dataset, MnistSplit, load_mnist
 from digitnet.errors import DigitnetError, ImageError
 from digitnet.modelfile import SavedModel, load, save
 from digitnet.network import DTYPES, Network
@@ -64,7 +65,9 @@ def parse_sizes(ctx: click.Context, param: click.Parameter, value: str) -> tuple
     try:
         sizes = tuple(int(part) for part in value.split(","))
     except ValueError:
-        raise click.BadParameter(f"expected comma-separated integers like 784,30,10, got {value!r}")
+        raise click.BadParameter(
+            f"expected comma-separated integers like 784,30,10, got {value!r}"
+        ) from None
     if len(sizes) < 2 or min(sizes) < 1:
         raise click.BadParameter(f"need at least two positive layer sizes, got {value!r}")
     if sizes[0] != 784 or sizes[-1] != 10:
@@ -103,9 +106,7 @@ def download_progress() -> Iterator[Callable[[str, int, int | None], None]]:
         yield report
 
 
-def load_data(data_dir: Path | None, dtype: str) -> Any:
-    from digitnet.data import load_mnist
-
+def load_data(data_dir: Path | None, dtype: str) -> MnistSplit:
     with download_progress() as report:
         return load_mnist(data_dir, dtype=DTYPES[dtype], progress=report)
 
@@ -119,9 +120,7 @@ def load_data(data_dir: Path | None, dtype: str) -> Any:
     help="Neurons per layer, input first.",
 )
 @click.option("--epochs", type=click.IntRange(min=1), default=30, show_default=True)
-@click.option(
-    "--mini-batch-size", type=click.IntRange(min=1), default=10, show_default=True
-)
+@click.option("--mini-batch-size", type=click.IntRange(min=1), default=10, show_default=True)
 @click.option(
     "--learning-rate",
     type=click.FloatRange(min=0, min_open=True, max=1e6),
@@ -135,15 +134,19 @@ def load_data(data_dir: Path | None, dtype: str) -> Any:
     default=None,
     help="Seed for the initial weights and the shuffling [default: random, recorded in the model].",
 )
-@click.option(
-    "--dtype", type=click.Choice(sorted(DTYPES)), default="float32", show_default=True
-)
+@click.option("--dtype", type=click.Choice(sorted(DTYPES)), default="float32", show_default=True)
 @click.option(
     "--out",
     type=click.Path(dir_okay=False, path_type=Path),
     default=DEFAULT_MODEL,
     show_default=True,
     help="Where to save the trained model.",
+)
+@click.option(
+    "--training-size",
+    type=click.IntRange(1, 50_000),
+    default=None,
+    help="Train on only the first N of the 50,000 training images (for quick experiments).",
 )
 @data_dir_option
 def train_command(
@@ -154,6 +157,7 @@ def train_command(
     seed: int | None,
     dtype: str,
     out: Path,
+    training_size: int | None,
     data_dir: Path | None,
 ) -> None:
     """Train a network on MNIST by mini-batch stochastic gradient descent.
@@ -170,9 +174,13 @@ def train_command(
     out = out.expanduser()
     out.parent.mkdir(parents=True, exist_ok=True)
     data = load_data(data_dir, dtype)
+    training = data.training
+    if training_size is not None:
+        training = Dataset(training.images[:training_size], training.labels[:training_size])
     network = Network(sizes, seed=seed, dtype=dtype)
+    epochs_text = f"{epochs} epoch" + ("s" if epochs != 1 else "")
     stdout.print(
-        f"Training {network} on {len(data.training.labels):,} images: {epochs} epochs, "
+        f"Training {network} on {len(training):,} images: {epochs_text}, "
         f"mini-batch {mini_batch_size}, learning rate {learning_rate:g}, seed {seed}"
     )
     with Progress(
@@ -195,7 +203,7 @@ def train_command(
 
         history = train(
             network,
-            data.training,
+            training,
             settings,
             monitor={"validation": data.validation, "test": data.test},
             on_batch=on_batch,
@@ -279,10 +287,8 @@ def evaluate_command(model: Path | None, data_dir: Path | None) -> None:
     predicted = network.predict(test.images)
     confusion = np.zeros((10, 10), dtype=np.int64)
     np.add.at(confusion, (test.labels, predicted), 1)
-    correct = int(np.trace(confusion))
-    stdout.print(
-        f"{path}: {correct} / {len(test.labels)} test images correct ({correct / len(test.labels):.2%})"
-    )
+    correct, total = int(np.trace(confusion)), len(test.labels)
+    stdout.print(f"{path}: {correct} / {total} test images correct ({correct / total:.2%})")
     table = Table(title="Confusion matrix (rows: true digit, columns: predicted)")
     table.add_column("digit", justify="right")
     for d in range(10):
@@ -314,7 +320,9 @@ def predict_command(args: Sequence[str], as_json: bool) -> None:
         raise click.UsageError("give at least one IMAGE to classify")
     path, saved = load_model(model)
     if saved.network.sizes[0] != 784:
-        raise DigitnetError(f"{path}: network {list(saved.network.sizes)} does not take 28x28 images")
+        raise DigitnetError(
+            f"{path}: network {list(saved.network.sizes)} does not take 28x28 images"
+        )
     failures = 0
     for image in images:
         try:

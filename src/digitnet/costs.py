@@ -6,8 +6,8 @@ A cost provides its value over a batch and the *output error*
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
-from typing import Callable
 
 import numpy as np
 from numpy.typing import NDArray

@@ -165,9 +165,7 @@ class Network:
         labels = np.asarray(labels)
         predictions = self.predict(x)
         if np.shape(predictions) != labels.shape:
-            raise ConfigError(
-                f"got {labels.shape} labels for {np.shape(predictions)} predictions"
-            )
+            raise ConfigError(f"got {labels.shape} labels for {np.shape(predictions)} predictions")
         return int(np.count_nonzero(predictions == labels))
 
     def __repr__(self) -> str:
