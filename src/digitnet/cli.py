@@ -329,7 +329,7 @@ def predict_command(args: Sequence[str], as_json: bool) -> None:
             pixels = preprocess(image)
         except ImageError as exc:
             failures += 1
-            stderr.print(f"Error: {exc}", highlight=False, markup=False)
+            click.echo(f"Error: {exc}", err=True)
             continue
         outputs = saved.network.feedforward(pixels).astype(np.float64)
         digit = int(np.argmax(outputs))
