@@ -33,6 +33,9 @@ DEFAULT_MODEL = Path(user_data_dir("digitnet")) / "model.npz"
 #: Below this best validation accuracy a run is called stalled (chance is 10%).
 STALLED_ACCURACY = 0.2
 MAX_SEED = 2**32 - 1
+#: The sum `digitnet gates` works out with its NAND-only adder.
+GATES_DEMO_BITS = 4
+GATES_DEMO_SUM = (5, 9)
 
 # Progress bars draw on stdout's console so that the lines printed above them stay in order;
 # on a pipe rich draws no bars at all and the lines come out alone.
@@ -350,8 +353,19 @@ def predict_command(args: Sequence[str], as_json: bool) -> None:
 
 @main.command("gates")
 def gates_command() -> None:
-    """Perceptrons as logic gates: truth tables of AND, OR, NOT, NAND and the NAND adder."""
-    from digitnet.perceptron import AND, NAND, NOT, OR, format_truth_table, half_adder
+    """Perceptrons as logic gates: truth tables, NAND-only adders and the learning rule."""
+    from digitnet.perceptron import (
+        AND,
+        NAND,
+        NOT,
+        OR,
+        add_bits,
+        format_truth_table,
+        half_adder,
+        learn_perceptron,
+        ripple_carry_adder,
+        truth_table,
+    )
 
     for gate in (AND, OR, NOT, NAND):
         weights = ", ".join(f"{w:g}" for w in gate.weights)
@@ -360,3 +374,25 @@ def gates_command() -> None:
         click.echo()
     click.echo("Half adder made only of NAND perceptrons (sum = x1 XOR x2, carry = x1 AND x2):")
     click.echo(format_truth_table(half_adder()))
+    click.echo()
+    n_gates = len(ripple_carry_adder(GATES_DEMO_BITS).gates)
+    a, b = GATES_DEMO_SUM
+    click.echo(
+        f"A {GATES_DEMO_BITS}-bit adder of {n_gates} NAND perceptrons: "
+        f"{a} + {b} = {add_bits(a, b, GATES_DEMO_BITS)}"
+    )
+    click.echo()
+    click.echo("The perceptron learning rule, from each gate's truth table:")
+    for gate in (AND, OR, NAND):
+        rows = truth_table(gate)
+        inputs = np.array([row[0] for row in rows])
+        targets = np.array([row[1][0] for row in rows])
+        result = learn_perceptron(inputs, targets)
+        learned = result.perceptron
+        weights = ", ".join(f"{w:g}" for w in learned.weights)
+        click.echo(
+            f"  {gate.name}: learned weights ({weights}), bias {learned.bias:g} "
+            f"in {result.epochs} epochs"
+        )
+    xor = learn_perceptron(np.array([[0, 0], [0, 1], [1, 0], [1, 1]]), np.array([0, 1, 1, 0]))
+    click.echo(f"  XOR: {xor.reason}")

@@ -64,6 +64,8 @@ def test_gates_prints_every_truth_table_and_the_adder() -> None:
         assert f"{gate}: weights" in out
     assert "NAND: weights (-2, -2), bias 3" in out
     assert "carry" in out and "sum" in out
+    assert "5 + 9 = 14" in out
+    assert "XOR: not linearly separable" in out
 
 
 @pytest.mark.parametrize("sizes", ["784,abc", "784", "784,0,10", "100,30,10", "784,30,9", ""])
