@@ -1,0 +1,112 @@
+"""Atomic file writes: a reader sees the old file or the whole new one, never half of it.
+
+The new content goes to a temporary file in the target's own folder (so the final rename
+stays on one filesystem), is flushed and ``fsync``-ed, then ``os.replace`` swaps it in. If
+anything fails on the way, the temporary file is removed and the target is left untouched.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import os
+import secrets
+from collections.abc import Iterator
+from pathlib import Path
+from typing import IO, Any
+
+from digitnet.errors import ConfigError
+
+ATOMIC_MODES = ("wb", "w")
+TEXT_ENCODING = "utf-8"
+NEW_FILE_PERMISSIONS = 0o666  # narrowed by the umask, as open() would do
+TEMP_NAME_ATTEMPTS = 100  # random 64-bit names; a clash even once is already unlikely
+
+
+def _create_temp(target: Path, binary: bool) -> tuple[int, Path]:
+    """Create and open a new, empty temporary file beside ``target``: ``(fd, path)``.
+
+    Unlike :func:`tempfile.mkstemp` (mode 0600), the file gets the permissions a plain
+    ``open(target, "w")`` would give it, so the replaced file looks like a normal one.
+    """
+    flags = os.O_WRONLY | os.O_CREAT | os.O_EXCL | getattr(os, "O_BINARY", 0) * binary
+    for _ in range(TEMP_NAME_ATTEMPTS):
+        temp = target.with_name(f".{target.name}.{secrets.token_hex(8)}.tmp")
+        try:
+            return os.open(temp, flags, NEW_FILE_PERMISSIONS), temp
+        except FileExistsError:
+            continue
+    raise FileExistsError(f"no free temporary name beside {target}")
+
+
+def _fsync_folder(folder: Path) -> None:
+    """Make the rename itself durable; best effort, as not every OS or filesystem can."""
+    if os.name != "posix":
+        return
+    with contextlib.suppress(OSError):
+        fd = os.open(folder, os.O_RDONLY)
+        try:
+            os.fsync(fd)
+        finally:
+            os.close(fd)
+
+
+@contextlib.contextmanager
+def atomic_open(
+    path: str | os.PathLike[str], mode: str = "wb", *, encoding: str | None = None
+) -> Iterator[IO[Any]]:
+    """Open ``path`` for writing so that it is replaced atomically when the block ends.
+
+    Parameters
+    ----------
+    path : str or path-like
+        The file to create or replace. Its folder must exist.
+    mode : {"wb", "w"}
+        Binary or text writing.
+    encoding : str, optional
+        Text mode only; UTF-8 when not given.
+
+    Yields
+    ------
+    file object
+        Writes go to a temporary file beside ``path``. When the ``with`` block ends
+        normally, it is flushed, ``fsync``-ed and renamed over ``path``. When the block
+        raises, the temporary file is removed, ``path`` is untouched and the exception
+        propagates.
+
+    Raises
+    ------
+    ConfigError
+        If ``mode`` is not a writing mode listed above.
+    OSError
+        If the folder is missing or not writable, or the disk is full.
+    """
+    if mode not in ATOMIC_MODES:
+        raise ConfigError(f"atomic_open mode must be one of {ATOMIC_MODES}, got {mode!r}")
+    binary = mode == "wb"
+    if binary and encoding is not None:
+        raise ConfigError(f"atomic_open: encoding {encoding!r} given for binary mode 'wb'")
+    target = Path(path)
+    fd, temp = _create_temp(target, binary)
+    replaced = False
+    try:  # io.open closes fd itself if it fails, so only the temp file needs cleaning up
+        if binary:
+            stream: IO[Any] = os.fdopen(fd, mode)
+        else:
+            stream = os.fdopen(fd, mode, encoding=encoding or TEXT_ENCODING)
+        with stream:
+            yield stream
+            stream.flush()
+            os.fsync(stream.fileno())
+        os.replace(temp, target)
+        replaced = True
+    finally:
+        if not replaced:
+            with contextlib.suppress(FileNotFoundError):
+                temp.unlink()
+    _fsync_folder(target.parent)
+
+
+def atomic_write_bytes(path: str | os.PathLike[str], data: bytes) -> None:
+    """Write ``data`` to ``path`` atomically (see :func:`atomic_open`)."""
+    with atomic_open(path, "wb") as stream:
+        stream.write(data)

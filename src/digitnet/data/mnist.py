@@ -1,0 +1,221 @@
+"""MNIST as the book uses it: 50,000 training, 10,000 validation and 10,000 test digits.
+
+Each image is a row of 784 = 28 x 28 pixel intensities scaled from 0..255 to [0, 1], in
+row-major order (row 0 is the top of the digit); each label is the digit 0..9. The split
+is Nielsen's: training = the first 50,000 images of MNIST's training file, validation =
+its last 10,000, test = MNIST's 10,000 test images.
+"""
+
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import platformdirs
+from numpy.typing import DTypeLike, NDArray
+
+from digitnet.data.download import MIRRORS, ProgressCallback, ensure_mnist
+from digitnet.data.idx import read_idx
+from digitnet.errors import ConfigError, DataError
+
+TRAIN_IMAGES = "train-images-idx3-ubyte.gz"
+TRAIN_LABELS = "train-labels-idx1-ubyte.gz"
+TEST_IMAGES = "t10k-images-idx3-ubyte.gz"
+TEST_LABELS = "t10k-labels-idx1-ubyte.gz"
+MNIST_FILES = (TRAIN_IMAGES, TRAIN_LABELS, TEST_IMAGES, TEST_LABELS)
+GZIP_SUFFIX = ".gz"
+
+MNIST_SIDE = 28
+MNIST_PIXELS = MNIST_SIDE * MNIST_SIDE  # 784: the network's input size
+N_DIGITS = 10
+PIXEL_MAX = 255  # uint8 intensity of a fully inked pixel
+N_TRAINING = 50_000
+N_VALIDATION = 10_000
+N_TRAIN_FILE = N_TRAINING + N_VALIDATION  # examples in MNIST's training file
+
+DATA_ENV_VAR = "DIGITNET_DATA"
+CACHE_APP_NAME = "digitnet"
+CACHE_SUBDIR = "mnist"
+IMAGE_DTYPES = (np.dtype(np.float32), np.dtype(np.float64))
+
+
+@dataclass(frozen=True, eq=False)
+class Dataset:
+    """Examples as rows: ``images[i]`` shows the digit ``labels[i]``.
+
+    Parameters
+    ----------
+    images : ndarray, shape (n_examples, n_pixels)
+        Pixel intensities in [0, 1]; for MNIST ``n_pixels = 784`` (28 x 28, row-major).
+    labels : ndarray of uint8, shape (n_examples,)
+        The digit each image shows, 0..9.
+    """
+
+    images: NDArray[np.floating[Any]]
+    labels: NDArray[np.uint8]
+
+    def __post_init__(self) -> None:
+        if self.images.ndim != 2 or self.labels.ndim != 1:
+            raise DataError(
+                "a dataset needs images of shape (n_examples, n_pixels) and labels of shape "
+                f"(n_examples,), got {self.images.shape} and {self.labels.shape}"
+            )
+        if len(self.images) != len(self.labels):
+            raise DataError(
+                f"a dataset has {len(self.images)} images but {len(self.labels)} labels"
+            )
+
+    def __len__(self) -> int:
+        return len(self.labels)
+
+
+@dataclass(frozen=True, eq=False)
+class MnistSplit:
+    """The book's three MNIST datasets: 50,000 training, 10,000 validation, 10,000 test."""
+
+    training: Dataset
+    validation: Dataset
+    test: Dataset
+
+
+def default_data_dir() -> Path:
+    """Where MNIST is kept: ``$DIGITNET_DATA`` if set, else the user's cache folder.
+
+    The cache folder is ``platformdirs.user_cache_dir("digitnet") / "mnist"``, e.g.
+    ``~/.cache/digitnet/mnist`` on Linux.
+    """
+    override = os.environ.get(DATA_ENV_VAR)
+    if override:
+        return Path(override).expanduser()
+    return Path(platformdirs.user_cache_dir(CACHE_APP_NAME)) / CACHE_SUBDIR
+
+
+def resolve_data_dir(data_dir: str | os.PathLike[str] | None) -> Path:
+    """``data_dir`` as a path (``~`` expanded), or :func:`default_data_dir` when None."""
+    if data_dir is None:
+        return default_data_dir()
+    return Path(data_dir).expanduser()
+
+
+def _image_dtype(dtype: DTypeLike) -> np.dtype[Any]:
+    try:
+        image_dtype = np.dtype(dtype)
+    except TypeError as exc:
+        raise ConfigError(f"image dtype must be float32 or float64, got {dtype!r}") from exc
+    if image_dtype not in IMAGE_DTYPES:
+        raise ConfigError(f"image dtype must be float32 or float64, got {image_dtype}")
+    return image_dtype
+
+
+def _find(directory: Path, name: str) -> Path | None:
+    """The file ``name`` in ``directory``, or its uncompressed twin (name without .gz)."""
+    for candidate in (directory / name, directory / name.removesuffix(GZIP_SUFFIX)):
+        if candidate.is_file():
+            return candidate
+    return None
+
+
+def _locate_files(
+    directory: Path, *, download: bool, progress: ProgressCallback | None
+) -> dict[str, Path]:
+    """Paths of the four MNIST files in ``directory``, downloading missing ones if allowed."""
+    if directory.exists() and not directory.is_dir():
+        raise DataError(f"MNIST data folder {directory} is a file, not a folder")
+    found = {name: _find(directory, name) for name in MNIST_FILES}
+    missing = [name for name, path in found.items() if path is None]
+    if missing and not download:
+        raise DataError(
+            f"MNIST file(s) missing from {directory}: {', '.join(missing)}; allow downloading, "
+            f"set {DATA_ENV_VAR} to a folder that holds them, or fetch them from {MIRRORS[0]}"
+        )
+    paths = {name: path for name, path in found.items() if path is not None}
+    if missing:
+        paths.update(ensure_mnist(directory, names=missing, progress=progress))
+    return paths
+
+
+def _load_images(path: Path, dtype: np.dtype[Any]) -> NDArray[np.floating[Any]]:
+    """Images as rows of ``dtype`` in [0, 1], shape (n_examples, 784)."""
+    raw = read_idx(path)
+    if raw.dtype != np.uint8 or raw.ndim != 3 or raw.shape[1:] != (MNIST_SIDE, MNIST_SIDE):
+        raise DataError(
+            f"{path}: expected uint8 images of {MNIST_SIDE} x {MNIST_SIDE} pixels, "
+            f"got an array of {raw.dtype} with shape {raw.shape}"
+        )
+    # One pass straight into the target dtype; division rounds x/255 exactly.
+    return np.divide(raw.reshape(len(raw), MNIST_PIXELS), PIXEL_MAX, dtype=dtype)
+
+
+def _load_labels(path: Path, n_images: int) -> NDArray[np.uint8]:
+    labels = read_idx(path)
+    if labels.dtype != np.uint8 or labels.ndim != 1:
+        raise DataError(
+            f"{path}: expected a 1-D array of uint8 labels, "
+            f"got {labels.dtype} with shape {labels.shape}"
+        )
+    if len(labels) != n_images:
+        raise DataError(f"{path}: {len(labels)} labels for {n_images} images")
+    if labels.max() >= N_DIGITS:
+        bad = int(np.argmax(labels >= N_DIGITS))
+        raise DataError(f"{path}: label {labels[bad]} at index {bad} is not a digit 0..9")
+    return labels
+
+
+def _load_pair(images_path: Path, labels_path: Path, dtype: np.dtype[Any]) -> Dataset:
+    images = _load_images(images_path, dtype)
+    return Dataset(images, _load_labels(labels_path, len(images)))
+
+
+def load_mnist(
+    data_dir: str | os.PathLike[str] | None = None,
+    *,
+    dtype: DTypeLike = np.float32,
+    download: bool = True,
+    progress: ProgressCallback | None = None,
+) -> MnistSplit:
+    """Load MNIST split as in the book: 50,000 training, 10,000 validation, 10,000 test.
+
+    Parameters
+    ----------
+    data_dir : str or path-like, optional
+        Folder holding the four MNIST files (``.gz`` as served, or uncompressed). Default
+        :func:`default_data_dir`: ``$DIGITNET_DATA``, else the user's cache folder.
+    dtype : {numpy.float32, numpy.float64}
+        Element type of the images.
+    download : bool
+        Fetch missing files from the mirrors (see :func:`digitnet.data.download.ensure_mnist`)
+        and verify their checksums. Files already present are trusted and not re-hashed.
+    progress : callable, optional
+        ``progress(file_name, bytes_done, bytes_total_or_None)``, called while downloading.
+
+    Returns
+    -------
+    MnistSplit
+        ``training``, ``validation`` and ``test`` datasets; images of shape
+        ``(n_examples, 784)`` in [0, 1], labels uint8 of shape ``(n_examples,)``. Training
+        and validation are views into one array holding the whole training file.
+
+    Raises
+    ------
+    DataError
+        If a file is missing (and ``download`` is False or fails), corrupt, or does not
+        match its partner (counts, 28 x 28 images, labels 0..9).
+    ConfigError
+        If ``dtype`` is not float32 or float64.
+    """
+    image_dtype = _image_dtype(dtype)
+    paths = _locate_files(resolve_data_dir(data_dir), download=download, progress=progress)
+    train = _load_pair(paths[TRAIN_IMAGES], paths[TRAIN_LABELS], image_dtype)
+    if len(train) != N_TRAIN_FILE:
+        raise DataError(
+            f"{paths[TRAIN_IMAGES]}: holds {len(train)} examples, the "
+            f"{N_TRAINING}/{N_VALIDATION} training/validation split needs {N_TRAIN_FILE}"
+        )
+    return MnistSplit(
+        training=Dataset(train.images[:N_TRAINING], train.labels[:N_TRAINING]),
+        validation=Dataset(train.images[N_TRAINING:], train.labels[N_TRAINING:]),
+        test=_load_pair(paths[TEST_IMAGES], paths[TEST_LABELS], image_dtype),
+    )
