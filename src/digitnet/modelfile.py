@@ -12,6 +12,7 @@ from __future__ import annotations
 import json
 import os
 import zipfile
+import zlib
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -104,7 +105,15 @@ def load(path: str | os.PathLike[str]) -> SavedModel:
     try:
         with zipfile.ZipFile(path) as archive:
             return _read(archive, path)
-    except (zipfile.BadZipFile, zipfile.LargeZipFile, EOFError, OSError) as exc:
+    except (
+        zipfile.BadZipFile,
+        zipfile.LargeZipFile,
+        EOFError,
+        OSError,
+        zlib.error,  # a damaged deflate stream
+        NotImplementedError,  # an unknown compression method
+        RuntimeError,  # an encrypted member
+    ) as exc:
         raise ModelFileError(f"{path}: not a digitnet model file ({exc})") from exc
 
 

@@ -27,7 +27,7 @@ EVALUATION_CHUNK = 10_000
 
 def validate_sizes(sizes: Sequence[int]) -> tuple[int, ...]:
     """Check layer sizes: at least two layers (input and output), each a positive int."""
-    if isinstance(sizes, (str, bytes)) or len(sizes) < 2:
+    if isinstance(sizes, (str, bytes)) or not hasattr(sizes, "__len__") or len(sizes) < 2:
         raise ConfigError(f"sizes must list at least two layers, got {sizes!r}")
     for n in sizes:
         if isinstance(n, bool) or not isinstance(n, (int, np.integer)) or n < 1:

@@ -67,6 +67,9 @@ class TrainingSettings:
             raise ConfigError(f"learning_rate must be a positive number, got {rate!r}")
         if not np.isfinite(rate):
             raise ConfigError(f"learning_rate must be finite, got {rate!r}")
+        seed = self.seed
+        if seed is not None and (isinstance(seed, bool) or not isinstance(seed, int) or seed < 0):
+            raise ConfigError(f"seed must be a non-negative integer or None, got {seed!r}")
         if self.cost not in COSTS:
             raise ConfigError(f"cost must be one of {', '.join(COSTS)}, got {self.cost!r}")
 
