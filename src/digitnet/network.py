@@ -10,6 +10,7 @@ input batch has shape ``(n_examples, n_features)``, so a layer computes
 from __future__ import annotations
 
 from collections.abc import Sequence
+from typing import Any
 
 import numpy as np
 from numpy.typing import ArrayLike, DTypeLike, NDArray
@@ -18,7 +19,7 @@ from digitnet.activations import ACTIVATIONS, Activation
 from digitnet.errors import ConfigError
 
 #: Floating-point types a network can compute in.
-DTYPES = {"float32": np.float32, "float64": np.float64}
+DTYPES: dict[str, type[np.floating[Any]]] = {"float32": np.float32, "float64": np.float64}
 
 #: Rows fed through the network at once by ``predict`` and ``evaluate``: big enough for
 #: fast matrix products, small enough to bound memory.
@@ -89,15 +90,15 @@ class Network:
         activation: str = "sigmoid",
     ) -> Network:
         """Build a network around given weights ``(n_out, n_in)`` and biases ``(n_out,)``."""
-        weights = [np.asarray(w) for w in weights]
-        if not weights or len(biases) != len(weights) or any(w.ndim != 2 for w in weights):
+        arrays = [np.asarray(w) for w in weights]
+        if not arrays or len(biases) != len(arrays) or any(w.ndim != 2 for w in arrays):
             raise ConfigError("weights must be a non-empty list of 2-D arrays, one per bias")
-        sizes = [weights[0].shape[1]] + [w.shape[0] for w in weights]
+        sizes = [arrays[0].shape[1]] + [w.shape[0] for w in arrays]
         net = cls.__new__(cls)
         net.sizes = validate_sizes(sizes)
-        net.dtype = resolve_dtype(weights[0].dtype)
+        net.dtype = resolve_dtype(arrays[0].dtype)
         net.activation = _lookup_activation(activation)
-        net.weights = [np.array(w, dtype=net.dtype) for w in weights]
+        net.weights = [np.array(w, dtype=net.dtype) for w in arrays]
         net.biases = [np.array(b, dtype=net.dtype).reshape(-1) for b in biases]
         for l, (w, b) in enumerate(zip(net.weights, net.biases)):
             if w.shape != (sizes[l + 1], sizes[l]) or b.shape != (sizes[l + 1],):

@@ -40,8 +40,11 @@ PROGRESS_UPDATES_PER_EPOCH = 100
 class LabelledData(Protocol):
     """Anything with ``images`` (n_examples, n_features) and ``labels`` (n_examples,)."""
 
-    images: NDArray[Any]
-    labels: NDArray[Any]
+    @property
+    def images(self) -> NDArray[Any]: ...
+
+    @property
+    def labels(self) -> NDArray[Any]: ...
 
 
 Data = LabelledData | tuple[ArrayLike, ArrayLike]
