@@ -1,10 +1,12 @@
 import gzip
 import json
+from dataclasses import replace
 from types import SimpleNamespace
 
 import numpy as np
 import pytest
 
+from digitnet import compiled
 from digitnet.costs import quadratic_cost
 from digitnet.errors import ConfigError
 from digitnet.network import Network
@@ -21,6 +23,11 @@ from digitnet.training import (
 )
 
 FINITE_DIFFERENCE_STEP = 1e-5
+ENGINES_TO_TEST = [
+    pytest.param("compiled", marks=pytest.mark.skipif(not compiled.available(), reason="no Numba")),
+    "numpy",
+    "reference",
+]
 IDX_IMAGES_HEADER_BYTES = 16  # magic, count, rows, columns: four big-endian int32
 IDX_LABELS_HEADER_BYTES = 8  # magic, count
 MNIST_PIXELS = 28 * 28
@@ -174,7 +181,25 @@ def fast_step(net, m):
     return FastSigmoidQuadraticStep(net, m)
 
 
-@pytest.mark.parametrize("make_step", [reference_step, fast_step], ids=["reference", "fast"])
+def compiled_step(net, m):
+    """One mini-batch through the compiled kernel: the batch's rows in order."""
+    kernel = compiled.CompiledSGD(net, m)
+
+    def step(x, y, learning_rate):
+        kernel.run(x, np.argmax(y, axis=1), np.arange(len(x)), learning_rate)
+
+    return step
+
+
+NEEDS_NUMBA = pytest.mark.skipif(not compiled.available(), reason="no Numba")
+STEPS = [
+    pytest.param(reference_step, id="reference"),
+    pytest.param(fast_step, id="fast"),
+    pytest.param(compiled_step, id="compiled", marks=NEEDS_NUMBA),
+]
+
+
+@pytest.mark.parametrize("make_step", STEPS)
 @pytest.mark.parametrize(
     ("sizes", "m"), [([6, 5, 4], 5), ([784, 30, 10], 10), ([3, 7, 7, 2], 4)], ids=str
 )
@@ -194,9 +219,10 @@ def test_mini_batch_update_equals_the_books_one_example_at_a_time_update(make_st
     ("dtype", "atol"), [("float64", 1e-12), ("float32", 1e-5)], ids=["float64", "float32"]
 )
 @pytest.mark.parametrize("sizes", [[6, 5, 4], [784, 30, 10], [3, 7, 7, 2]], ids=str)
-def test_fast_step_equals_reference_update_over_several_steps(sizes, dtype, atol):
+@pytest.mark.parametrize("make_step", STEPS[1:])
+def test_fast_step_equals_reference_update_over_several_steps(make_step, sizes, dtype, atol):
     fast, reference = Network(sizes, seed=3, dtype=dtype), Network(sizes, seed=3, dtype=dtype)
-    step = FastSigmoidQuadraticStep(fast, 10)
+    step = make_step(fast, 10)
     xs, ys = random_batches(sizes, 8, 10, seed=4)
     for x, y in zip(xs.astype(dtype), ys.astype(dtype)):
         step(x, y, 3.0)
@@ -285,15 +311,18 @@ def test_different_shuffle_seeds_give_different_weights():
     assert not np.array_equal(a.weights[0], b.weights[0])
 
 
-@pytest.mark.parametrize("reference", [False, True], ids=["fast", "reference"])
-@pytest.mark.parametrize(("n", "m"), [(23, 5), (4, 10), (20, 5)])
-def test_sgd_takes_every_example_once_per_epoch_including_a_smaller_last_batch(reference, n, m):
+@pytest.mark.parametrize("engine", ENGINES_TO_TEST)
+@pytest.mark.parametrize(("n", "m"), [(23, 5), (4, 10), (20, 5), (37, 10), (13, 1)])
+def test_sgd_takes_every_example_once_per_epoch_including_a_smaller_last_batch(engine, n, m):
     images, labels = blobs(n, seed=10)
     net = Network([6, 5, 3], seed=11)
     weights, biases = book_parameters(net)
     targets = one_hot(labels, 3)
-    settings = TrainingSettings(epochs=2, mini_batch_size=m, learning_rate=2.0, seed=12)
-    train(net, (images, labels), settings, reference=reference)
+    settings = TrainingSettings(
+        epochs=2, mini_batch_size=m, learning_rate=2.0, seed=12, engine=engine
+    )
+    history = train(net, (images, labels), settings)
+    assert history.engine == engine
 
     # The shuffling is rng.permutation(n) per epoch from the settings' seed, mini-batches are
     # consecutive slices of it and the last one holds the n % m remaining examples.
@@ -308,12 +337,13 @@ def test_sgd_takes_every_example_once_per_epoch_including_a_smaller_last_batch(r
     assert max_abs_difference(net, weights, biases) < 1e-12
 
 
-def test_reference_and_fast_paths_give_the_same_weights_after_sgd():
+@pytest.mark.parametrize("engine", [e for e in ENGINES_TO_TEST if e != "reference"])
+def test_reference_and_fast_paths_give_the_same_weights_after_sgd(engine):
     images, labels = blobs(230, n_features=20, n_classes=4, seed=13)
     settings = TrainingSettings(epochs=3, mini_batch_size=10, learning_rate=3.0, seed=14)
     fast, reference = Network([20, 10, 4], seed=15), Network([20, 10, 4], seed=15)
-    train(fast, (images, labels), settings)
-    train(reference, (images, labels), settings, reference=True)
+    train(fast, (images, labels), replace(settings, engine=engine))
+    train(reference, (images, labels), replace(settings, engine="reference"))
     assert_same_parameters(fast, reference, atol=1e-10)
     assert not np.array_equal(fast.weights[0], Network([20, 10, 4], seed=15).weights[0])
 
@@ -363,18 +393,19 @@ def diverging_setup():
     return net, (images, labels)
 
 
-@pytest.mark.parametrize("reference", [False, True], ids=["fast", "reference"])
-def test_divergence_is_recorded_and_stops_training_without_warnings(reference):
+@pytest.mark.parametrize("engine", ENGINES_TO_TEST)
+def test_divergence_is_recorded_and_stops_training_without_warnings(engine):
     net, data = diverging_setup()
     epochs_seen = []
-    settings = TrainingSettings(epochs=5, mini_batch_size=5, learning_rate=1e300, seed=24)
+    settings = TrainingSettings(
+        epochs=5, mini_batch_size=5, learning_rate=1e300, seed=24, engine=engine
+    )
     history = train(
         net,
         data,
         settings,
         monitor={"training": data},
         on_epoch=lambda h: epochs_seen.append(h.epochs_run),
-        reference=reference,
     )
     assert not all(np.isfinite(p).all() for p in net.weights + net.biases)
     assert history.diverged_epoch == 1

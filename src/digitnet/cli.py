@@ -26,7 +26,7 @@ from digitnet.data import Dataset, MnistSplit, load_mnist
 from digitnet.errors import DigitnetError, ImageError
 from digitnet.modelfile import SavedModel, load, save
 from digitnet.network import DTYPES, Network
-from digitnet.training import History, TrainingSettings, train
+from digitnet.training import ENGINES, History, TrainingSettings, train
 
 #: Where ``train`` saves and ``predict``/``evaluate`` look when no model is named.
 DEFAULT_MODEL = Path(user_data_dir("digitnet")) / "model.npz"
@@ -151,6 +151,14 @@ def load_data(data_dir: Path | None, dtype: str) -> MnistSplit:
     default=None,
     help="Train on only the first N of the 50,000 training images (for quick experiments).",
 )
+@click.option(
+    "--engine",
+    type=click.Choice(ENGINES),
+    default="auto",
+    show_default=True,
+    help="compiled: the Numba kernel (digitnet[fast]); numpy: NumPy only; "
+    "reference: the readable backprop; auto: the fastest available.",
+)
 @data_dir_option
 def train_command(
     sizes: tuple[int, ...],
@@ -161,6 +169,7 @@ def train_command(
     dtype: str,
     out: Path,
     training_size: int | None,
+    engine: str,
     data_dir: Path | None,
 ) -> None:
     """Train a network on MNIST by mini-batch stochastic gradient descent.
@@ -172,7 +181,11 @@ def train_command(
     if seed is None:
         seed = secrets.randbelow(MAX_SEED + 1)
     settings = TrainingSettings(
-        epochs=epochs, mini_batch_size=mini_batch_size, learning_rate=learning_rate, seed=seed
+        epochs=epochs,
+        mini_batch_size=mini_batch_size,
+        learning_rate=learning_rate,
+        seed=seed,
+        engine=engine,
     )
     out = out.expanduser()
     out.parent.mkdir(parents=True, exist_ok=True)
@@ -254,7 +267,9 @@ def report_outcome(history: History) -> None:
         f"test {test[best - 1]:.2%} (best test accuracy of any epoch {max(test):.2%})"
     )
     mean_seconds = sum(history.seconds) / len(history.seconds)
-    stdout.print(f"Training took {mean_seconds:.3f} s per epoch on average.")
+    stdout.print(
+        f"Training took {mean_seconds:.3f} s per epoch on average ({history.engine} engine)."
+    )
     if validation < STALLED_ACCURACY:
         stdout.print(
             f"The network stalled near chance ({validation:.1%}): the learning rate "

@@ -26,7 +26,7 @@ from numpy.typing import ArrayLike, NDArray
 from digitnet.activations import SIGMOID
 from digitnet.costs import COSTS, QUADRATIC, Cost
 from digitnet.errors import ConfigError
-from digitnet.network import EVALUATION_CHUNK, Network
+from digitnet.network import EVALUATION_CHUNK, Network, pixel_scale
 
 FloatArray = NDArray[np.floating]
 
@@ -35,6 +35,15 @@ N_DIGITS = 10
 
 #: How many times per epoch the ``on_batch`` callback is called (for a progress bar).
 PROGRESS_UPDATES_PER_EPOCH = 100
+
+#: Ways to run an epoch. "compiled": the fused Numba kernel (:mod:`digitnet.compiled`);
+#: "numpy": :class:`FastSigmoidQuadraticStep`; "reference": :func:`update_mini_batch`;
+#: "auto": the fastest of these that applies.
+ENGINES = ("auto", "compiled", "numpy", "reference")
+
+#: Largest mini-batch for which "auto" picks the compiled kernel; above it NumPy's
+#: BLAS-backed matrix products are faster.
+COMPILED_MAX_BATCH = 32
 
 
 class LabelledData(Protocol):
@@ -59,6 +68,7 @@ class TrainingSettings:
     learning_rate: float = 3.0
     cost: str = "quadratic"
     seed: int | None = None
+    engine: str = "auto"
 
     def __post_init__(self) -> None:
         for name in ("epochs", "mini_batch_size"):
@@ -75,6 +85,8 @@ class TrainingSettings:
             raise ConfigError(f"seed must be a non-negative integer or None, got {seed!r}")
         if self.cost not in COSTS:
             raise ConfigError(f"cost must be one of {', '.join(COSTS)}, got {self.cost!r}")
+        if self.engine not in ENGINES:
+            raise ConfigError(f"engine must be one of {', '.join(ENGINES)}, got {self.engine!r}")
 
     def to_dict(self) -> dict[str, Any]:
         return asdict(self)
@@ -96,6 +108,7 @@ class History:
     cost: dict[str, list[float]] = field(default_factory=dict)
     diverged_epoch: int | None = None
     interrupted: bool = False
+    engine: str | None = None
 
     @property
     def epochs_run(self) -> int:
@@ -222,7 +235,9 @@ def _as_arrays(data: Data, name: str, network: Network) -> tuple[FloatArray, NDA
         images, labels = data
     else:
         images, labels = data.images, data.labels
-    images = np.ascontiguousarray(images, dtype=network.dtype)
+    images = np.asarray(images)
+    if images.dtype != np.uint8:  # uint8 pixels stay as they are: 4x less memory
+        images = np.ascontiguousarray(images, dtype=network.dtype)
     labels = np.asarray(labels)
     if images.ndim != 2 or images.shape[1] != network.sizes[0]:
         raise ConfigError(
@@ -250,6 +265,87 @@ def evaluate_cost_and_correct(
     return total_cost / max(n, 1), correct
 
 
+def resolve_engine(engine: str, network: Network, cost: Cost, mini_batch_size: int) -> str:
+    """The engine that will run: ``engine`` itself, or what ``"auto"`` stands for."""
+    from digitnet import compiled
+
+    fast_maths = cost is QUADRATIC and network.activation is SIGMOID
+    if engine == "compiled":
+        if not compiled.available():
+            raise ConfigError("engine 'compiled' needs Numba: pip install 'digitnet[fast]'")
+        if not fast_maths:
+            raise ConfigError("engine 'compiled' supports sigmoid neurons and quadratic cost")
+        return engine
+    if engine == "auto":
+        small = mini_batch_size <= COMPILED_MAX_BATCH
+        if fast_maths and small and compiled.available():
+            return "compiled"
+        return "numpy" if fast_maths else "reference"
+    if engine == "numpy" and not fast_maths:
+        return "reference"
+    return engine
+
+
+class NumpyEpoch:
+    """Runs mini-batches through a NumPy update: the fast step, or the reference one.
+
+    Each batch is gathered by index into a contiguous buffer (uint8 pixels are scaled into
+    it), so the training data is never copied whole.
+    """
+
+    def __init__(
+        self,
+        network: Network,
+        images: NDArray[Any],
+        targets: FloatArray,
+        mini_batch_size: int,
+        cost: Cost,
+        *,
+        fast: bool,
+    ) -> None:
+        self.network, self.images, self.targets, self.cost = network, images, targets, cost
+        self.mini_batch_size = mini_batch_size
+        self.pixels = np.empty((mini_batch_size, images.shape[1]), images.dtype)
+        self.x = np.empty((mini_batch_size, images.shape[1]), network.dtype)
+        self.scale = network.dtype(pixel_scale(images.dtype))
+        self.steps: dict[int, FastSigmoidQuadraticStep] = {}
+        self.fast = fast
+
+    def run(self, order: NDArray[np.intp], learning_rate: float) -> None:
+        """SGD over the examples ``order``, ``mini_batch_size`` at a time."""
+        m = self.mini_batch_size
+        for start in range(0, len(order), m):
+            index = order[start : start + m]
+            size = len(index)
+            x, y = self.x[:size], self.targets[index]
+            if self.images.dtype == np.uint8:
+                pixels = self.pixels[:size]
+                np.take(self.images, index, axis=0, out=pixels)
+                np.multiply(pixels, self.scale, out=x)
+            else:
+                np.take(self.images, index, axis=0, out=x)
+            if self.fast:
+                if size not in self.steps:  # one for the batch size, one for a short last batch
+                    self.steps[size] = FastSigmoidQuadraticStep(self.network, size)
+                self.steps[size](x, y, learning_rate)
+            else:
+                update_mini_batch(self.network, x, y, learning_rate, self.cost)
+
+
+class CompiledEpoch:
+    """Runs mini-batches through the fused Numba kernel of :mod:`digitnet.compiled`."""
+
+    def __init__(self, network: Network, images: NDArray[Any], labels: NDArray[Any], m: int):
+        from digitnet.compiled import CompiledSGD
+
+        self.kernel = CompiledSGD(network, m)
+        self.images, self.labels = images, labels
+        self.run(np.empty(0, np.intp), 1.0)  # compile, or load from Numba's cache, now
+
+    def run(self, order: NDArray[np.intp], learning_rate: float) -> None:
+        self.kernel.run(self.images, self.labels, order, learning_rate)
+
+
 def train(
     network: Network,
     training_data: Data,
@@ -258,50 +354,34 @@ def train(
     monitor: Mapping[str, Data] | None = None,
     on_batch: Callable[[int, int], None] | None = None,
     on_epoch: Callable[[History], None] | None = None,
-    reference: bool = False,
 ) -> History:
-    """Train ``network`` in place by mini-batch SGD; see :func:`sgd` for the parameters.
-
-    ``reference=True`` uses the readable :func:`update_mini_batch` instead of the fast step.
-    """
+    """Train ``network`` in place by mini-batch SGD; see :func:`sgd` for the parameters."""
     images, labels = _as_arrays(training_data, "training", network)
-    targets = one_hot(labels, network.sizes[-1], network.dtype)
     monitored = {name: _as_arrays(d, name, network) for name, d in (monitor or {}).items()}
     cost = COSTS[settings.cost]
-    history = History(settings)
+    n, m = images.shape[0], min(settings.mini_batch_size, images.shape[0])
+    engine = resolve_engine(settings.engine, network, cost, m)
+    history = History(settings, engine=engine)
     for name, (x, _) in monitored.items():
         history.correct[name], history.cost[name], history.total[name] = [], [], x.shape[0]
-
-    n, m = images.shape[0], min(settings.mini_batch_size, images.shape[0])
+    runner: NumpyEpoch | CompiledEpoch
+    if engine == "compiled":
+        runner = CompiledEpoch(network, images, labels, m)
+    else:
+        targets = one_hot(labels, network.sizes[-1], network.dtype)
+        runner = NumpyEpoch(network, images, targets, m, cost, fast=engine == "numpy")
     n_batches = -(-n // m)
-    fast = not reference and cost is QUADRATIC and network.activation is SIGMOID
-    batch_sizes = {m, n - (n_batches - 1) * m}  # the last batch may be smaller
-    buffers = {
-        size: (
-            np.empty((size, images.shape[1]), network.dtype),
-            FastSigmoidQuadraticStep(network, size) if fast else None,
-        )
-        for size in batch_sizes
-    }
-    report_every = max(1, n_batches // PROGRESS_UPDATES_PER_EPOCH)
+    chunk = max(1, n_batches // PROGRESS_UPDATES_PER_EPOCH)  # batches between reports
     rng = np.random.default_rng(settings.seed)
     try:
         for epoch in range(1, settings.epochs + 1):
             order = rng.permutation(n)
-            shuffled_targets = targets[order]  # small: (n, n_out), so copy once per epoch
             start = time.perf_counter()
             with np.errstate(over="ignore", invalid="ignore"):
-                for k in range(n_batches):
-                    index = order[k * m : (k + 1) * m]
-                    x, step = buffers[len(index)]
-                    y = shuffled_targets[k * m : (k + 1) * m]
-                    np.take(images, index, axis=0, out=x)
-                    if step is not None:
-                        step(x, y, settings.learning_rate)
-                    else:
-                        update_mini_batch(network, x, y, settings.learning_rate, cost)
-                    if on_batch is not None and (k + 1) % report_every == 0:
-                        on_batch(k + 1, n_batches)
+                for first in range(0, n_batches, chunk):
+                    runner.run(order[first * m : (first + chunk) * m], settings.learning_rate)
+                    if on_batch is not None:
+                        on_batch(min(first + chunk, n_batches), n_batches)
             history.seconds.append(time.perf_counter() - start)
             for name, (x_eval, y_eval) in monitored.items():
                 value, correct = evaluate_cost_and_correct(network, x_eval, y_eval, cost)
@@ -327,6 +407,7 @@ def sgd(
     learning_rate: float = 3.0,
     cost: str = "quadratic",
     seed: int | None = None,
+    engine: str = "auto",
     monitor: Mapping[str, Data] | None = None,
     on_batch: Callable[[int, int], None] | None = None,
     on_epoch: Callable[[History], None] | None = None,
@@ -341,6 +422,8 @@ def sgd(
         ``images`` of shape (n_examples, n_in) and integer ``labels`` of shape (n_examples,).
     epochs, mini_batch_size, learning_rate, cost, seed
         The hyperparameters (see :class:`TrainingSettings`); ``seed`` drives the shuffling.
+    engine : {"auto", "compiled", "numpy", "reference"}
+        How to run the epochs (see ``ENGINES``); all compute the same update, to rounding.
     monitor : mapping of name -> Dataset or (images, labels), optional
         Held-out data measured (accuracy and cost) after every epoch, e.g.
         ``{"validation": split.validation}``.
@@ -362,6 +445,7 @@ def sgd(
         learning_rate=learning_rate,
         cost=cost,
         seed=seed,
+        engine=engine,
     )
     return train(
         network, training_data, settings, monitor=monitor, on_batch=on_batch, on_epoch=on_epoch

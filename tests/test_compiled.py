@@ -1,0 +1,125 @@
+"""The compiled (Numba) training path against the readable NumPy reference."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+
+from digitnet import compiled
+from digitnet.errors import ConfigError
+from digitnet.network import Network, as_unit_interval
+from digitnet.training import (
+    COMPILED_MAX_BATCH,
+    QUADRATIC,
+    TrainingSettings,
+    one_hot,
+    resolve_engine,
+    train,
+    update_mini_batch,
+)
+
+pytestmark = pytest.mark.skipif(not compiled.available(), reason="Numba is not installed")
+
+
+def random_data(n, n_in, n_out, seed, zero_fraction=0.6):
+    """Inputs in [0, 1) with many exact zeros (like MNIST's background) and labels."""
+    rng = np.random.default_rng(seed)
+    images = rng.random((n, n_in))
+    images[rng.random((n, n_in)) < zero_fraction] = 0.0
+    return images, rng.integers(0, n_out, size=n)
+
+
+def max_difference(a: Network, b: Network) -> float:
+    return max(
+        float(np.max(np.abs(p - q))) for p, q in zip(a.weights + a.biases, b.weights + b.biases)
+    )
+
+
+@pytest.mark.parametrize(
+    ("sizes", "m"),
+    [
+        ([784, 30, 10], 10),
+        ([784, 100, 10], 10),
+        ([5, 4, 3], 1),
+        ([5, 4, 3], 7),
+        ([3, 7, 7, 2], 5),
+        ([20, 13, 11, 10], 11),
+        ([12, 6, 4], 32),
+        ([8, 3], 10),
+    ],
+    ids=str,
+)
+def test_kernel_equals_reference_updates_in_float64(sizes, m):
+    images, labels = random_data(6 * m + 3, sizes[0], sizes[-1], seed=len(sizes) + m)
+    kernel_net, reference = Network(sizes, seed=1), Network(sizes, seed=1)
+    order = np.random.default_rng(2).permutation(len(labels))
+    compiled.CompiledSGD(kernel_net, m).run(images, labels, order, 3.0)
+    targets = one_hot(labels, sizes[-1])
+    for start in range(0, len(order), m):  # including the short last batch
+        batch = order[start : start + m]
+        update_mini_batch(reference, images[batch], targets[batch], 3.0)
+    assert max_difference(kernel_net, reference) < 1e-10
+    assert max_difference(kernel_net, Network(sizes, seed=1)) > 1e-3  # it did learn
+
+
+def test_kernel_in_float32_stays_close_to_the_float64_reference():
+    images, labels = random_data(200, 50, 10, seed=3)
+    fast, reference = Network([50, 20, 10], seed=4, dtype="float32"), Network([50, 20, 10], seed=4)
+    order = np.arange(200)
+    compiled.CompiledSGD(fast, 10).run(images.astype(np.float32), labels, order, 3.0)
+    targets = one_hot(labels, 10)
+    for start in range(0, 200, 10):
+        update_mini_batch(reference, images[start : start + 10], targets[start : start + 10], 3.0)
+    assert all(p.dtype == np.float32 for p in fast.weights + fast.biases)
+    assert max_difference(fast, reference) < 1e-4
+
+
+@pytest.mark.parametrize("dtype", ["float32", "float64"])
+def test_uint8_pixels_train_exactly_as_their_scaled_floats(dtype):
+    rng = np.random.default_rng(5)
+    pixels = rng.integers(0, 256, size=(60, 30), dtype=np.uint8)
+    pixels[rng.random(pixels.shape) < 0.5] = 0
+    labels = rng.integers(0, 10, size=60)
+    from_pixels, from_floats = (Network([30, 8, 10], seed=6, dtype=dtype) for _ in range(2))
+    order = rng.permutation(60)
+    compiled.CompiledSGD(from_pixels, 10).run(pixels, labels, order, 3.0)
+    compiled.CompiledSGD(from_floats, 10).run(as_unit_interval(pixels, dtype), labels, order, 3.0)
+    for p, q in zip(
+        from_pixels.weights + from_pixels.biases, from_floats.weights + from_floats.biases
+    ):
+        np.testing.assert_array_equal(p, q)
+
+
+@pytest.mark.parametrize("engine", ["compiled", "numpy"])
+def test_uint8_training_data_matches_float_training_data(engine):
+    rng = np.random.default_rng(7)
+    pixels = rng.integers(0, 256, size=(55, 16), dtype=np.uint8)
+    labels = rng.integers(0, 4, size=55)
+    settings = TrainingSettings(epochs=2, mini_batch_size=10, seed=8, engine=engine)
+    a, b = Network([16, 6, 4], seed=9), Network([16, 6, 4], seed=9)
+    train(a, (pixels, labels), settings)
+    train(b, (as_unit_interval(pixels, np.float64), labels), settings)
+    assert max_difference(a, b) == 0.0
+
+
+def test_saturated_neurons_give_exact_limits_and_no_warnings():
+    # weights of 1e4 drive every z to about +-1e4: exp overflows, sigma is exactly 0 or 1
+    net = Network([4, 3, 2], seed=10)
+    net.weights[0][:] = 1e4 * np.sign(net.weights[0])
+    images, labels = random_data(20, 4, 2, seed=11, zero_fraction=0.0)
+    compiled.CompiledSGD(net, 5).run(images, labels, np.arange(20), 3.0)
+    assert all(np.isfinite(p).all() for p in net.weights + net.biases)
+
+
+def test_auto_picks_the_kernel_for_small_batches_and_numpy_for_large():
+    net = Network([4, 3, 2])
+    assert resolve_engine("auto", net, QUADRATIC, 10) == "compiled"
+    assert resolve_engine("auto", net, QUADRATIC, COMPILED_MAX_BATCH + 1) == "numpy"
+
+
+def test_without_numba_auto_falls_back_and_compiled_is_refused(monkeypatch):
+    monkeypatch.setattr(compiled, "numba", None)
+    net = Network([4, 3, 2])
+    assert resolve_engine("auto", net, QUADRATIC, 10) == "numpy"
+    with pytest.raises(ConfigError, match="Numba"):
+        resolve_engine("compiled", net, QUADRATIC, 10)
