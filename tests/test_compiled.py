@@ -7,7 +7,8 @@ import pytest
 
 from digitnet import compiled
 from digitnet.errors import ConfigError
-from digitnet.network import Network, as_unit_interval
+from digitnet.network import Network
+from digitnet.pixels import as_unit_interval
 from digitnet.training import (
     COMPILED_MAX_BATCH,
     QUADRATIC,
@@ -83,7 +84,9 @@ def test_uint8_pixels_train_exactly_as_their_scaled_floats(dtype):
     from_pixels, from_floats = (Network([30, 8, 10], seed=6, dtype=dtype) for _ in range(2))
     order = rng.permutation(60)
     compiled.CompiledSGD(from_pixels, 10).run(pixels, labels, order, 3.0)
-    compiled.CompiledSGD(from_floats, 10).run(as_unit_interval(pixels, dtype), labels, order, 3.0)
+    compiled.CompiledSGD(from_floats, 10).run(
+        as_unit_interval(pixels, np.dtype(dtype).type), labels, order, 3.0
+    )
     for p, q in zip(
         from_pixels.weights + from_pixels.biases, from_floats.weights + from_floats.biases
     ):

@@ -96,7 +96,7 @@ def test_float64_images_on_request(mnist_dir: Path, split: MnistSplit) -> None:
 
 @pytest.mark.parametrize("dtype", [np.int32, np.float16, "complex128", object(), "nonsense"])
 def test_other_image_dtypes_are_refused(dtype: object, tmp_path: Path) -> None:
-    with pytest.raises(ConfigError, match="float32 or float64"):
+    with pytest.raises(ConfigError, match="float32, float64 or uint8"):
         load_mnist(tmp_path, dtype=dtype, download=False)  # type: ignore[arg-type]
 
 
@@ -237,3 +237,12 @@ def test_resolve_data_dir_expands_user(monkeypatch: pytest.MonkeyPatch, tmp_path
 
 def test_file_names_match_the_checksum_table() -> None:
     assert set(MNIST_FILES) == set(download.SHA256)
+
+
+def test_uint8_split_holds_the_raw_pixels_of_the_float_split(mnist_dir: Path) -> None:
+    raw = load_mnist(mnist_dir, dtype=np.uint8, download=False)
+    scaled = load_mnist(mnist_dir, dtype=np.float32, download=False)
+    assert raw.training.images.dtype == np.uint8 and raw.training.images.shape == (50_000, 784)
+    assert int(raw.training.images.max()) == 255
+    np.testing.assert_array_equal(raw.test.images / np.float32(255), scaled.test.images)
+    np.testing.assert_array_equal(raw.validation.labels, scaled.validation.labels)

@@ -13,8 +13,8 @@ and the loops are shaped for the vector units at the book's sizes (mini-batches 
 - The sums may be reordered (``fastmath`` "reassoc" and "contract" only: infinities and
   NaNs keep their meaning, so divergence is still seen), which changes the last bits.
 
-Images may be ``uint8`` pixels, scaled by 1/255 on the way in exactly as
-:func:`digitnet.network.as_unit_interval` does, or floats. Numba caches the compiled code on
+Images may be ``uint8`` pixels, looked up in the same table of ``k / 255`` as
+:func:`digitnet.pixels.as_unit_interval` uses, or floats. Numba caches the compiled code on
 disk, so only the first run pays for compilation.
 """
 
@@ -25,7 +25,8 @@ from typing import Any
 import numpy as np
 from numpy.typing import NDArray
 
-from digitnet.network import Network, pixel_scale
+from digitnet.network import Network
+from digitnet.pixels import pixel_values
 
 numba: Any
 try:
@@ -42,11 +43,12 @@ def available() -> bool:
     return numba is not None
 
 
-def _sgd_batches(images, scale, labels, order, weights, biases, x, acts, deltas, learning_rate):  # type: ignore[no-untyped-def]
+def _sgd_batches(images, pixels, labels, order, weights, biases, x, acts, deltas, learning_rate):  # type: ignore[no-untyped-def]
     """SGD over the examples ``order`` in mini-batches of ``x.shape[0]``, in place.
 
     ``weights[l]`` is ``(n_out, n_in)``; ``x`` (m, n_in), ``acts[l]`` and ``deltas[l]``
-    (m, n_out) are work buffers; ``images[r] * scale`` is example ``r``.
+    (m, n_out) are work buffers. Example ``r`` is ``images[r]``, or ``pixels[images[r]]``
+    when ``pixels`` (the table of ``k / 255``) is not empty.
     """
     n_layers = len(weights)
     m, n_in = x.shape
@@ -57,8 +59,12 @@ def _sgd_batches(images, scale, labels, order, weights, biases, x, acts, deltas,
         mb = min(m, n - start)
         for i in range(mb):
             row = order[start + i]
-            for k in range(n_in):
-                x[i, k] = images[row, k] * scale
+            if pixels.shape[0]:
+                for k in range(n_in):
+                    x[i, k] = pixels[np.intp(images[row, k])]
+            else:
+                for k in range(n_in):
+                    x[i, k] = images[row, k]
         for l in range(n_layers):
             _forward(weights[l], biases[l], x if l == 0 else acts[l - 1], acts[l], mb, one)
         out, d = acts[n_layers - 1], deltas[n_layers - 1]
@@ -164,6 +170,7 @@ class CompiledSGD:
         self.x = np.empty((m, network.sizes[0]), dtype)
         self.acts = tuple(np.empty((m, n), dtype) for n in network.sizes[1:])
         self.deltas = tuple(np.empty((m, n), dtype) for n in network.sizes[1:])
+        self.no_table = np.empty(0, dtype)
 
     def run(
         self,
@@ -175,7 +182,7 @@ class CompiledSGD:
         """SGD over the examples ``order``, one mini-batch after another."""
         _sgd_batches(
             images,
-            self.x.dtype.type(pixel_scale(images.dtype)),
+            pixel_values(self.network.dtype) if images.dtype == np.uint8 else self.no_table,
             labels,
             order,
             tuple(self.network.weights),

@@ -17,6 +17,7 @@ from numpy.typing import ArrayLike, DTypeLike, NDArray
 
 from digitnet.activations import ACTIVATIONS, Activation
 from digitnet.errors import ConfigError
+from digitnet.pixels import as_unit_interval
 
 #: Floating-point types a network can compute in.
 DTYPES: dict[str, type[np.floating[Any]]] = {"float32": np.float32, "float64": np.float64}
@@ -24,29 +25,6 @@ DTYPES: dict[str, type[np.floating[Any]]] = {"float32": np.float32, "float64": n
 #: Rows fed through the network at once by ``predict`` and ``evaluate``: big enough for
 #: fast matrix products, small enough to bound memory.
 EVALUATION_CHUNK = 10_000
-
-
-#: Images may come as raw ``uint8`` pixels, 0 (paper) to 255 (ink); they enter the network
-#: scaled into [0, 1] by ``1 / PIXEL_MAX``. Keeping MNIST as uint8 needs 4x less memory.
-PIXEL_MAX = 255
-
-
-def pixel_scale(dtype: DTypeLike) -> float:
-    """The factor that brings images of ``dtype`` into [0, 1]: ``1/255`` for uint8, else 1."""
-    return 1.0 / PIXEL_MAX if np.dtype(dtype) == np.uint8 else 1.0
-
-
-def as_unit_interval(images: ArrayLike, dtype: DTypeLike) -> NDArray[np.floating[Any]]:
-    """``images`` as floats of ``dtype``; uint8 pixels are scaled by ``1/255`` into [0, 1].
-
-    The scaling is one multiplication by the rounded constant ``1/255`` of ``dtype``, the
-    same arithmetic as the compiled path's, so the two see bit-identical inputs.
-    """
-    array = np.asarray(images)
-    target = resolve_dtype(dtype)
-    if array.dtype == np.uint8:
-        return np.multiply(array, target(pixel_scale(np.uint8)), dtype=target)
-    return np.asarray(array, dtype=target)
 
 
 def validate_sizes(sizes: Sequence[int]) -> tuple[int, ...]:

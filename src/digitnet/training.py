@@ -26,7 +26,8 @@ from numpy.typing import ArrayLike, NDArray
 from digitnet.activations import SIGMOID
 from digitnet.costs import COSTS, QUADRATIC, Cost
 from digitnet.errors import ConfigError
-from digitnet.network import EVALUATION_CHUNK, Network, pixel_scale
+from digitnet.network import EVALUATION_CHUNK, Network
+from digitnet.pixels import pixel_values
 
 FloatArray = NDArray[np.floating]
 
@@ -307,7 +308,7 @@ class NumpyEpoch:
         self.mini_batch_size = mini_batch_size
         self.pixels = np.empty((mini_batch_size, images.shape[1]), images.dtype)
         self.x = np.empty((mini_batch_size, images.shape[1]), network.dtype)
-        self.scale = network.dtype(pixel_scale(images.dtype))
+        self.pixel_values = pixel_values(network.dtype)
         self.steps: dict[int, FastSigmoidQuadraticStep] = {}
         self.fast = fast
 
@@ -321,7 +322,7 @@ class NumpyEpoch:
             if self.images.dtype == np.uint8:
                 pixels = self.pixels[:size]
                 np.take(self.images, index, axis=0, out=pixels)
-                np.multiply(pixels, self.scale, out=x)
+                np.take(self.pixel_values, pixels, out=x)
             else:
                 np.take(self.images, index, axis=0, out=x)
             if self.fast:
