@@ -2,10 +2,11 @@
 
 Trains the project's network (mini-batch SGD, float32 and float64) for a few epochs and, in
 the same run, one epoch of a plain one-example-at-a-time implementation of the same maths,
-written here as the book's ``network.py`` does it (column vectors, a Python loop over the
-examples of each mini-batch). Each implementation runs in its own fresh process, so its
-peak memory (RSS) is its own. Prints a table: seconds per epoch (median), training examples
-per second, peak memory, best test accuracy, and the speed-up over the reference.
+written as the book's ``network.py`` does it (column vectors, a Python loop over the
+examples of each mini-batch) in ``book_reference.py``. Each implementation runs in its own
+fresh process, so its peak memory (RSS) is its own. Prints a table: seconds per epoch
+(median), training examples per second, peak memory, best test accuracy, and the speed-up
+over the reference. ``compare.py`` puts PyTorch and scikit-learn beside these.
 
     python benchmarks/train_speed.py [--epochs 3] [--data-dir DIR]
 
@@ -20,69 +21,14 @@ import resource
 import statistics
 import subprocess
 import sys
-import time
 
 import numpy as np
+from book_reference import run_book
 
 SIZES = [784, 30, 10]
 MINI_BATCH_SIZE = 10
 LEARNING_RATE = 3.0
 SEED = 1
-
-
-def book_epoch(weights, biases, images, targets, rng):
-    """One epoch of the book's SGD: per-example backprop (np.dot, as the book writes it),
-    summed over each mini-batch."""
-
-    def sigmoid(z):
-        return 1.0 / (1.0 + np.exp(-z))
-
-    def sigmoid_prime(z):
-        return sigmoid(z) * (1 - sigmoid(z))
-
-    n = len(images)
-    order = rng.permutation(n)
-    for k in range(0, n, MINI_BATCH_SIZE):
-        nabla_b = [np.zeros(b.shape) for b in biases]
-        nabla_w = [np.zeros(w.shape) for w in weights]
-        batch = order[k : k + MINI_BATCH_SIZE]
-        for i in batch:
-            activation = images[i].reshape(-1, 1)
-            activations, zs = [activation], []
-            for b, w in zip(biases, weights):
-                z = np.dot(w, activation) + b
-                zs.append(z)
-                activation = sigmoid(z)
-                activations.append(activation)
-            delta = (activations[-1] - targets[i].reshape(-1, 1)) * sigmoid_prime(zs[-1])
-            nabla_b[-1] += delta
-            nabla_w[-1] += np.dot(delta, activations[-2].T)
-            for l in range(2, len(SIZES)):
-                delta = np.dot(weights[-l + 1].T, delta) * sigmoid_prime(zs[-l])
-                nabla_b[-l] += delta
-                nabla_w[-l] += np.dot(delta, activations[-l - 1].T)
-        for w, nw in zip(weights, nabla_w):
-            w -= (LEARNING_RATE / len(batch)) * nw
-        for b, nb in zip(biases, nabla_b):
-            b -= (LEARNING_RATE / len(batch)) * nb
-
-
-def run_reference(data, epochs: int) -> dict:
-    rng = np.random.default_rng(SEED)
-    weights = [rng.standard_normal((o, i)) for i, o in zip(SIZES[:-1], SIZES[1:])]
-    biases = [rng.standard_normal((o, 1)) for o in SIZES[1:]]
-    images = data.training.images.astype(np.float64)
-    targets = np.eye(10)[data.training.labels]
-    seconds, accuracy = [], []
-    for _ in range(epochs):
-        start = time.perf_counter()
-        book_epoch(weights, biases, images, targets, rng)
-        seconds.append(time.perf_counter() - start)
-        a = data.test.images.astype(np.float64).T
-        for b, w in zip(biases, weights):
-            a = 1.0 / (1.0 + np.exp(-(w @ a + b)))
-        accuracy.append(float(np.mean(np.argmax(a, axis=0) == data.test.labels)))
-    return {"seconds": seconds, "accuracy": max(accuracy)}
 
 
 def run_digitnet(data, epochs: int, dtype: str) -> dict:
@@ -107,7 +53,15 @@ def worker(name: str, epochs: int, data_dir: str | None) -> None:
     dtype = "float64" if name in ("reference", "digitnet-float64") else "float32"
     data = load_mnist(data_dir, dtype=np.dtype(dtype).type, download=False)
     if name == "reference":
-        result = run_reference(data, epochs)
+        result = run_book(
+            data,
+            sizes=SIZES,
+            epochs=epochs,
+            mini_batch_size=MINI_BATCH_SIZE,
+            learning_rate=LEARNING_RATE,
+            seed=SEED,
+        )
+        result["accuracy"] = max(result["accuracy"])
     else:
         result = run_digitnet(data, epochs, dtype)
     result["peak_mib"] = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024

@@ -13,9 +13,9 @@ and the loops are shaped for the vector units at the book's sizes (mini-batches 
 - The sums may be reordered (``fastmath`` "reassoc" and "contract" only: infinities and
   NaNs keep their meaning, so divergence is still seen), which changes the last bits.
 
-Images may be ``uint8`` pixels, looked up in the same table of ``k / 255`` as
-:func:`digitnet.pixels.as_unit_interval` uses, or floats. Numba caches the compiled code on
-disk, so only the first run pays for compilation.
+Images may be ``uint8`` pixels, divided by 255 on the way in (correctly rounded, so equal
+to the table of :func:`digitnet.pixels.as_unit_interval`), or floats. Numba caches the
+compiled code on disk, so only the first run pays for compilation.
 """
 
 from __future__ import annotations
@@ -26,7 +26,7 @@ import numpy as np
 from numpy.typing import NDArray
 
 from digitnet.network import Network
-from digitnet.pixels import pixel_values
+from digitnet.pixels import PIXEL_MAX
 
 numba: Any
 try:
@@ -34,8 +34,10 @@ try:
 except ImportError:  # the NumPy path serves without it
     numba = None
 
-#: Examples that share one pass over a row of weights (accumulators held in registers).
+#: Examples and rows of weights that share one pass over the inputs: 5 x 3 accumulators
+#: held in registers (see _dots_3x5 and _update_3x5).
 EXAMPLE_BLOCK = 5
+ROW_BLOCK = 3
 
 
 def available() -> bool:
@@ -43,12 +45,12 @@ def available() -> bool:
     return numba is not None
 
 
-def _sgd_batches(images, pixels, labels, order, weights, biases, x, acts, deltas, learning_rate):  # type: ignore[no-untyped-def]
+def _sgd_batches(images, pixel_max, labels, order, weights, biases, x, acts, deltas, learning_rate):  # type: ignore[no-untyped-def]
     """SGD over the examples ``order`` in mini-batches of ``x.shape[0]``, in place.
 
     ``weights[l]`` is ``(n_out, n_in)``; ``x`` (m, n_in), ``acts[l]`` and ``deltas[l]``
-    (m, n_out) are work buffers. Example ``r`` is ``images[r]``, or ``pixels[images[r]]``
-    when ``pixels`` (the table of ``k / 255``) is not empty.
+    (m, n_out) are work buffers. Example ``r`` is ``images[r] / pixel_max`` for uint8
+    pixels (``pixel_max`` 255), or ``images[r]`` itself (``pixel_max`` 0).
     """
     n_layers = len(weights)
     m, n_in = x.shape
@@ -59,9 +61,9 @@ def _sgd_batches(images, pixels, labels, order, weights, biases, x, acts, deltas
         mb = min(m, n - start)
         for i in range(mb):
             row = order[start + i]
-            if pixels.shape[0]:
+            if pixel_max:
                 for k in range(n_in):
-                    x[i, k] = pixels[np.intp(images[row, k])]
+                    x[i, k] = x.dtype.type(images[row, k]) / pixel_max
             else:
                 for k in range(n_in):
                     x[i, k] = images[row, k]
@@ -87,31 +89,60 @@ def _forward(w, b, a_in, z, mb, one):  # type: ignore[no-untyped-def]
     zero = one - one
     i = 0
     while i + EXAMPLE_BLOCK <= mb:
-        a0, a1, a2, a3, a4 = a_in[i], a_in[i + 1], a_in[i + 2], a_in[i + 3], a_in[i + 4]
-        for j in range(n_out):
-            w_j = w[j]
-            s0 = s1 = s2 = s3 = s4 = zero
-            for k in range(w_j.shape[0]):
-                w_jk = w_j[k]
-                s0 += w_jk * a0[k]
-                s1 += w_jk * a1[k]
-                s2 += w_jk * a2[k]
-                s3 += w_jk * a3[k]
-                s4 += w_jk * a4[k]
-            z[i, j], z[i + 1, j], z[i + 2, j] = s0 + b[j], s1 + b[j], s2 + b[j]
-            z[i + 3, j], z[i + 4, j] = s3 + b[j], s4 + b[j]
+        a = (a_in[i], a_in[i + 1], a_in[i + 2], a_in[i + 3], a_in[i + 4])
+        j = 0
+        while j + ROW_BLOCK <= n_out:
+            sums = _dots_3x5(w[j], w[j + 1], w[j + 2], a, zero)
+            for r in range(ROW_BLOCK):
+                for e in range(EXAMPLE_BLOCK):
+                    z[i + e, j + r] = sums[r * EXAMPLE_BLOCK + e] + b[j + r]
+            j += ROW_BLOCK
+        for row in range(j, n_out):
+            for e in range(EXAMPLE_BLOCK):
+                z[i + e, row] = _dot(w[row], a[e], zero) + b[row]
         i += EXAMPLE_BLOCK
     for rest in range(i, mb):  # examples left over after the blocks of five
-        a_i = a_in[rest]
         for j in range(n_out):
-            w_j = w[j]
-            s = zero
-            for k in range(w_j.shape[0]):
-                s += w_j[k] * a_i[k]
-            z[rest, j] = s + b[j]
+            z[rest, j] = _dot(w[j], a_in[rest], zero) + b[j]
     for i in range(mb):
         for j in range(n_out):
             z[i, j] = one / (one + np.exp(-z[i, j]))
+
+
+def _dot(u, v, zero):  # type: ignore[no-untyped-def]
+    total = zero
+    for k in range(u.shape[0]):
+        total += u[k] * v[k]
+    return total
+
+
+def _dots_3x5(w0, w1, w2, a, zero):  # type: ignore[no-untyped-def]
+    """15 dot products, three rows of weights by five inputs, in 15 register accumulators:
+    each step loads 3 + 5 values for 15 multiply-adds."""
+    a0, a1, a2, a3, a4 = a
+    s00 = s01 = s02 = s03 = s04 = s10 = s11 = s12 = s13 = s14 = zero
+    s20 = s21 = s22 = s23 = s24 = zero
+    for k in range(w0.shape[0]):
+        x0, x1, x2, x3, x4 = a0[k], a1[k], a2[k], a3[k], a4[k]
+        u = w0[k]
+        s00 += u * x0
+        s01 += u * x1
+        s02 += u * x2
+        s03 += u * x3
+        s04 += u * x4
+        u = w1[k]
+        s10 += u * x0
+        s11 += u * x1
+        s12 += u * x2
+        s13 += u * x3
+        s14 += u * x4
+        u = w2[k]
+        s20 += u * x0
+        s21 += u * x1
+        s22 += u * x2
+        s23 += u * x3
+        s24 += u * x4
+    return (s00, s01, s02, s03, s04, s10, s11, s12, s13, s14, s20, s21, s22, s23, s24)
 
 
 def _propagate(w, d, a_in, d_in, mb, one):  # type: ignore[no-untyped-def]
@@ -133,22 +164,53 @@ def _update(w, b, d, a_in, mb):  # type: ignore[no-untyped-def]
     for j in range(n_out):
         for i in range(mb):
             b[j] -= d[i, j]
-        w_j = w[j]
-        i = 0
-        while i + EXAMPLE_BLOCK <= mb:
-            a0, a1, a2, a3, a4 = a_in[i], a_in[i + 1], a_in[i + 2], a_in[i + 3], a_in[i + 4]
-            c0, c1, c2, c3, c4 = d[i, j], d[i + 1, j], d[i + 2, j], d[i + 3, j], d[i + 4, j]
+    i = 0
+    while i + EXAMPLE_BLOCK <= mb:
+        a = (a_in[i], a_in[i + 1], a_in[i + 2], a_in[i + 3], a_in[i + 4])
+        j = 0
+        while j + ROW_BLOCK <= n_out:
+            _update_3x5(w[j], w[j + 1], w[j + 2], d[i : i + EXAMPLE_BLOCK, j : j + ROW_BLOCK], a)
+            j += ROW_BLOCK
+        for row in range(j, n_out):
+            w_j, c = w[row], d[i : i + EXAMPLE_BLOCK, row]
             for k in range(w_j.shape[0]):
-                w_j[k] -= c0 * a0[k] + c1 * a1[k] + c2 * a2[k] + c3 * a3[k] + c4 * a4[k]
-            i += EXAMPLE_BLOCK
-        for rest in range(i, mb):
-            a_i, c = a_in[rest], d[rest, j]
+                w_j[k] -= (
+                    c[0] * a[0][k]
+                    + c[1] * a[1][k]
+                    + c[2] * a[2][k]
+                    + c[3] * a[3][k]
+                    + c[4] * a[4][k]
+                )
+        i += EXAMPLE_BLOCK
+    for rest in range(i, mb):
+        a_i = a_in[rest]
+        for j in range(n_out):
+            w_j, c = w[j], d[rest, j]
             for k in range(w_j.shape[0]):
                 w_j[k] -= c * a_i[k]
 
 
+def _update_3x5(w0, w1, w2, c, a):  # type: ignore[no-untyped-def]
+    """Three rows of weights minus their five-example sums ``c[e, r] a_e``: each step loads
+    5 inputs and 3 weights for 15 multiply-adds and stores 3 weights."""
+    a0, a1, a2, a3, a4 = a
+    c00, c01, c02 = c[0, 0], c[0, 1], c[0, 2]
+    c10, c11, c12 = c[1, 0], c[1, 1], c[1, 2]
+    c20, c21, c22 = c[2, 0], c[2, 1], c[2, 2]
+    c30, c31, c32 = c[3, 0], c[3, 1], c[3, 2]
+    c40, c41, c42 = c[4, 0], c[4, 1], c[4, 2]
+    for k in range(w0.shape[0]):
+        x0, x1, x2, x3, x4 = a0[k], a1[k], a2[k], a3[k], a4[k]
+        w0[k] -= c00 * x0 + c10 * x1 + c20 * x2 + c30 * x3 + c40 * x4
+        w1[k] -= c01 * x0 + c11 * x1 + c21 * x2 + c31 * x3 + c41 * x4
+        w2[k] -= c02 * x0 + c12 * x1 + c22 * x2 + c32 * x3 + c42 * x4
+
+
 if numba is not None:
     _jit = numba.njit(cache=True, nogil=True, fastmath={"reassoc", "contract"})
+    _dot = _jit(_dot)
+    _dots_3x5 = _jit(_dots_3x5)
+    _update_3x5 = _jit(_update_3x5)
     _forward = _jit(_forward)
     _propagate = _jit(_propagate)
     _update = _jit(_update)
@@ -170,7 +232,6 @@ class CompiledSGD:
         self.x = np.empty((m, network.sizes[0]), dtype)
         self.acts = tuple(np.empty((m, n), dtype) for n in network.sizes[1:])
         self.deltas = tuple(np.empty((m, n), dtype) for n in network.sizes[1:])
-        self.no_table = np.empty(0, dtype)
 
     def run(
         self,
@@ -182,7 +243,7 @@ class CompiledSGD:
         """SGD over the examples ``order``, one mini-batch after another."""
         _sgd_batches(
             images,
-            pixel_values(self.network.dtype) if images.dtype == np.uint8 else self.no_table,
+            self.network.dtype(PIXEL_MAX if images.dtype == np.uint8 else 0),
             labels,
             order,
             tuple(self.network.weights),
