@@ -33,6 +33,7 @@ import importlib.util
 import statistics
 import subprocess
 import time
+import warnings
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -181,9 +182,12 @@ def torch_worker(threads: int, data_dir: str | None, epochs: int):
 
     torch.set_num_threads(threads)
     data = load(data_dir, "float32")
-    x = torch.tensor(data.training.images)  # copies: the loader's arrays are read-only
-    y = torch.nn.functional.one_hot(torch.tensor(data.training.labels).long(), 10).float()
-    x_test, labels_test = torch.tensor(data.test.images), torch.tensor(data.test.labels)
+    with warnings.catch_warnings():  # the loader's arrays are read-only; nothing writes them
+        warnings.filterwarnings("ignore", "The given NumPy array is not writable")
+        x, x_test = torch.from_numpy(data.training.images), torch.from_numpy(data.test.images)
+    labels_test = torch.from_numpy(data.test.labels.astype(np.int64))
+    labels = torch.from_numpy(data.training.labels.astype(np.int64))
+    y = torch.nn.functional.one_hot(labels, SIZES[-1]).float()
     model = torch_model(torch)
     optimizer = torch.optim.SGD(model.parameters(), lr=LEARNING_RATE)
     generator = torch.Generator().manual_seed(SEED)
