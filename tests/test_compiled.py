@@ -121,7 +121,7 @@ def test_auto_picks_the_kernel_for_small_batches_and_numpy_for_large():
 
 
 def test_without_numba_auto_falls_back_and_compiled_is_refused(monkeypatch):
-    monkeypatch.setattr(compiled, "numba", None)
+    monkeypatch.setattr(compiled, "available", lambda: False)
     net = Network([4, 3, 2])
     assert resolve_engine("auto", net, QUADRATIC, 10) == "numpy"
     with pytest.raises(ConfigError, match="Numba"):

@@ -20,6 +20,7 @@ compiled code on disk, so only the first run pays for compilation.
 
 from __future__ import annotations
 
+import importlib.util
 from typing import Any
 
 import numpy as np
@@ -28,12 +29,6 @@ from numpy.typing import NDArray
 from digitnet.network import Network
 from digitnet.pixels import PIXEL_MAX
 
-numba: Any
-try:
-    import numba
-except ImportError:  # the NumPy path serves without it
-    numba = None
-
 #: Examples and rows of weights that share one pass over the inputs: 5 x 3 accumulators
 #: held in registers (see _dots_3x5 and _update_3x5).
 EXAMPLE_BLOCK = 5
@@ -41,8 +36,8 @@ ROW_BLOCK = 3
 
 
 def available() -> bool:
-    """Whether Numba is installed, so that the compiled path can run."""
-    return numba is not None
+    """Whether Numba is installed, so that the compiled path can run (without importing it)."""
+    return importlib.util.find_spec("numba") is not None
 
 
 def _sgd_batches(images, pixel_max, labels, order, weights, biases, x, acts, deltas, learning_rate):  # type: ignore[no-untyped-def]
@@ -146,16 +141,24 @@ def _dots_3x5(w0, w1, w2, a, zero):  # type: ignore[no-untyped-def]
 
 
 def _propagate(w, d, a_in, d_in, mb, one):  # type: ignore[no-untyped-def]
-    """``d_in_i <- (w^T d_i) * sigma'``, through the weights before they change."""
+    """``d_in_i <- (w^T d_i) * sigma'``, through the weights before they change.
+
+    Row by row, ``d_in_i += d_ij w_j``: contiguous, so it vectorises (a loop over the
+    columns of ``w`` ran at 3 GFLOP/s).
+    """
     n_out, n_in = w.shape
     zero = one - one
     for i in range(mb):
+        total = d_in[i]
         for k in range(n_in):
-            total = zero
-            for j in range(n_out):
-                total += w[j, k] * d[i, j]
-            a = a_in[i, k]
-            d_in[i, k] = total * a * (one - a)
+            total[k] = zero
+        for j in range(n_out):
+            c, w_j = d[i, j], w[j]
+            for k in range(n_in):
+                total[k] += c * w_j[k]
+        a = a_in[i]
+        for k in range(n_in):
+            total[k] *= a[k] * (one - a[k])
 
 
 def _update(w, b, d, a_in, mb):  # type: ignore[no-untyped-def]
@@ -206,15 +209,23 @@ def _update_3x5(w0, w1, w2, c, a):  # type: ignore[no-untyped-def]
         w2[k] -= c02 * x0 + c12 * x1 + c22 * x2 + c32 * x3 + c42 * x4
 
 
-if numba is not None:
-    _jit = numba.njit(cache=True, nogil=True, fastmath={"reassoc", "contract"})
-    _dot = _jit(_dot)
-    _dots_3x5 = _jit(_dots_3x5)
-    _update_3x5 = _jit(_update_3x5)
-    _forward = _jit(_forward)
-    _propagate = _jit(_propagate)
-    _update = _jit(_update)
-    _sgd_batches = _jit(_sgd_batches)
+#: The kernel's functions, compiled on first use: importing Numba costs about 0.3 s and 65 MB,
+#: which the NumPy engines need not pay.
+_JITTED = ("_dot", "_dots_3x5", "_update_3x5", "_forward", "_propagate", "_update", "_sgd_batches")
+_jitted = False
+
+
+def _compile() -> None:
+    """Replace the plain functions above by Numba's (loaded from its disk cache if there)."""
+    global _jitted
+    if _jitted:
+        return
+    import numba
+
+    jit = numba.njit(cache=True, nogil=True, fastmath={"reassoc", "contract"})
+    for name in _JITTED:  # callees first: each is a compiled global when its caller compiles
+        globals()[name] = jit(globals()[name])
+    _jitted = True
 
 
 class CompiledSGD:
@@ -225,8 +236,9 @@ class CompiledSGD:
     """
 
     def __init__(self, network: Network, mini_batch_size: int) -> None:
-        if numba is None:
+        if not available():
             raise RuntimeError("the compiled path needs Numba: pip install 'digitnet[fast]'")
+        _compile()
         self.network = network
         dtype, m = network.dtype, mini_batch_size
         self.x = np.empty((m, network.sizes[0]), dtype)

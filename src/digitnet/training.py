@@ -27,7 +27,7 @@ from digitnet.activations import SIGMOID
 from digitnet.costs import COSTS, QUADRATIC, Cost
 from digitnet.errors import ConfigError
 from digitnet.network import EVALUATION_CHUNK, Network
-from digitnet.pixels import pixel_values
+from digitnet.pixels import as_unit_interval
 
 FloatArray = NDArray[np.floating]
 
@@ -268,7 +268,7 @@ def evaluate_cost_and_correct(
 
 def resolve_engine(engine: str, network: Network, cost: Cost, mini_batch_size: int) -> str:
     """The engine that will run: ``engine`` itself, or what ``"auto"`` stands for."""
-    from digitnet import compiled
+    from digitnet import compiled  # cheap: Numba itself is imported only when the kernel runs
 
     fast_maths = cost is QUADRATIC and network.activation is SIGMOID
     if engine == "compiled":
@@ -308,7 +308,6 @@ class NumpyEpoch:
         self.mini_batch_size = mini_batch_size
         self.pixels = np.empty((mini_batch_size, images.shape[1]), images.dtype)
         self.x = np.empty((mini_batch_size, images.shape[1]), network.dtype)
-        self.pixel_values = pixel_values(network.dtype)
         self.steps: dict[int, FastSigmoidQuadraticStep] = {}
         self.fast = fast
 
@@ -322,7 +321,7 @@ class NumpyEpoch:
             if self.images.dtype == np.uint8:
                 pixels = self.pixels[:size]
                 np.take(self.images, index, axis=0, out=pixels)
-                np.take(self.pixel_values, pixels, out=x)
+                as_unit_interval(pixels, self.network.dtype, out=x)
             else:
                 np.take(self.images, index, axis=0, out=x)
             if self.fast:
