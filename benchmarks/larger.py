@@ -59,6 +59,8 @@ GEMM_SIDE = 4096
 LEARNING_RATE = 3.0
 SEED = 1
 N_TRAINING = 50_000
+#: Configurations with mini-batches up to this size are also timed with the book's loop.
+BOOK_MAX_BATCH = 10
 #: (sizes, mini-batch size): the book's network, then larger ones.
 CONFIGS = (
     ((784, 30, 10), 10),
@@ -108,6 +110,15 @@ def config_worker(sizes: tuple[int, ...], batch: int, engine: str, epochs: int, 
     from digitnet import Network, sgd
     from digitnet.data import load_mnist
 
+    if engine == "book":  # the book's one-example-at-a-time algorithm, float64, one epoch
+        from book_reference import run_book
+
+        data = load_mnist(data_dir, dtype=np.float64, download=False)
+        book = run_book(
+            data, sizes=list(sizes), epochs=1, mini_batch_size=batch,
+            learning_rate=LEARNING_RATE, seed=SEED,
+        )  # fmt: skip
+        return {**book, "engine": "book", "accuracy": max(book["accuracy"]), "threads": "BLAS"}
     data = load_mnist(data_dir, dtype=np.uint8, download=False)
     network = Network(sizes, seed=SEED, dtype="float32")
     history = sgd(
@@ -242,18 +253,19 @@ def end_to_end_table(args: argparse.Namespace) -> None:
         )
 
 
-def config_row(sizes, batch, label, result, gemm: dict[int, float]) -> list[str]:
+def config_row(sizes, batch, label, result, gemm: dict[int, float], book=None) -> list[str]:
     name = f"{list(sizes)}, batch {batch}"
     if "error" in result:
-        return [name, label, "", "", f"failed: {result['error']}", "", "", "", "", ""]
+        return [name, label, "", "", f"failed: {result['error']}", "", "", "", "", "", "", ""]
     median = statistics.median(result["seconds"])
+    times_book = f"{book / median:.1f}" if book else ""
     gflops = flops_per_example(sizes) * N_TRAINING / median / 1e9
     share = [f"{gflops / gemm[t]:.0%}" if t in gemm else "" for t in (1, 2)]
     return [
         name, label, result["engine"], result["threads"], f"{median:.3f}",
         f"{min(result['seconds']):.3f}-{max(result['seconds']):.3f}",
         f"{flops_per_example(sizes) / 1e6:.2f}", f"{gflops:.1f}", *share,
-        f"{result['accuracy']:.2%}", f"{result['peak_mib']:.0f}",
+        times_book, f"{result['accuracy']:.2%}", f"{result['peak_mib']:.0f}",
     ]  # fmt: skip
 
 
@@ -264,13 +276,18 @@ def configs_table(args: argparse.Namespace, gemm: dict[int, float]) -> None:
     rows = []
     for sizes, batch in CONFIGS:
         spec = f"config:{'-'.join(map(str, sizes))}:{batch}"
+        book = None
+        if batch <= BOOK_MAX_BATCH:  # the book's loop is timed only where it is bearable
+            result = run_worker(__file__, f"{spec}:book", worker_options(args))
+            rows.append(config_row(sizes, batch, "book, one example at a time", result, gemm))
+            book = statistics.median(result["seconds"]) if "seconds" in result else None
         auto = run_worker(__file__, f"{spec}:auto", worker_options(args))
-        rows.append(config_row(sizes, batch, "auto", auto, gemm))
+        rows.append(config_row(sizes, batch, "auto", auto, gemm, book))
         other = "numpy" if auto.get("engine") == "compiled" else "compiled"
         result = run_worker(__file__, f"{spec}:{other}", worker_options(args))
-        rows.append(config_row(sizes, batch, other, result, gemm))
+        rows.append(config_row(sizes, batch, other, result, gemm, book))
         result = run_worker(__file__, f"{spec}:numpy", worker_options(args), one_thread)
-        rows.append(config_row(sizes, batch, "numpy, 1 BLAS thread", result, gemm))
+        rows.append(config_row(sizes, batch, "numpy, 1 BLAS thread", result, gemm, book))
     print(
         f"float32, learning rate {LEARNING_RATE:g}, {N_TRAINING:,} uint8 training images; "
         f"s/epoch is the median of {args.epochs} epochs (other work shares the machine); "
@@ -278,10 +295,10 @@ def configs_table(args: argparse.Namespace, gemm: dict[int, float]) -> None:
     )
     columns = [
         "network", "engine asked", "engine run", "threads", "s/epoch (median)", "s/epoch range",
-        "MFLOP/example", "GFLOP/s", "of GEMM 1 thread", "of GEMM 2 threads", "best test acc",
-        "peak RSS MiB",
+        "MFLOP/example", "GFLOP/s", "of GEMM 1 thread", "of GEMM 2 threads", "x book",
+        "best test acc", "peak RSS MiB",
     ]  # fmt: skip
-    print(markdown_table(columns, rows, "lllrrrrrrrrr"))
+    print(markdown_table(columns, rows, "lllrrrrrrrrrr"))
 
 
 def main() -> None:
