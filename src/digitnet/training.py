@@ -346,6 +346,10 @@ class CompiledEpoch:
         self.kernel.run(self.images, self.labels, order, learning_rate)
 
 
+class _StopRequested(Exception):
+    """Raised inside :func:`train` when its ``should_stop`` callback returns True."""
+
+
 def train(
     network: Network,
     training_data: Data,
@@ -354,6 +358,7 @@ def train(
     monitor: Mapping[str, Data] | None = None,
     on_batch: Callable[[int, int], None] | None = None,
     on_epoch: Callable[[History], None] | None = None,
+    should_stop: Callable[[], bool] | None = None,
 ) -> History:
     """Train ``network`` in place by mini-batch SGD; see :func:`sgd` for the parameters."""
     images, labels = _as_arrays(training_data, "training", network)
@@ -382,6 +387,8 @@ def train(
                     runner.run(order[first * m : (first + chunk) * m], settings.learning_rate)
                     if on_batch is not None:
                         on_batch(min(first + chunk, n_batches), n_batches)
+                    if should_stop is not None and should_stop():
+                        raise _StopRequested
             history.seconds.append(time.perf_counter() - start)
             for name, (x_eval, y_eval) in monitored.items():
                 value, correct = evaluate_cost_and_correct(network, x_eval, y_eval, cost)
@@ -393,7 +400,7 @@ def train(
                 on_epoch(history)
             if history.diverged_epoch is not None:
                 break
-    except KeyboardInterrupt:
+    except (KeyboardInterrupt, _StopRequested):
         history.interrupted = True
     return history
 
@@ -411,6 +418,7 @@ def sgd(
     monitor: Mapping[str, Data] | None = None,
     on_batch: Callable[[int, int], None] | None = None,
     on_epoch: Callable[[History], None] | None = None,
+    should_stop: Callable[[], bool] | None = None,
 ) -> History:
     """Train ``network`` in place by stochastic gradient descent over shuffled mini-batches.
 
@@ -431,6 +439,8 @@ def sgd(
         Called about 100 times per epoch, for a progress bar.
     on_epoch : callable(History), optional
         Called after each epoch with the history so far.
+    should_stop : callable() -> bool, optional
+        Asked as often as ``on_batch`` is called; True stops training as Ctrl-C does.
 
     Returns
     -------
@@ -448,5 +458,11 @@ def sgd(
         engine=engine,
     )
     return train(
-        network, training_data, settings, monitor=monitor, on_batch=on_batch, on_epoch=on_epoch
+        network,
+        training_data,
+        settings,
+        monitor=monitor,
+        on_batch=on_batch,
+        on_epoch=on_epoch,
+        should_stop=should_stop,
     )

@@ -1,0 +1,71 @@
+"""training.train's ``should_stop`` callback ends a run the way Ctrl-C does."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+
+import numpy as np
+import pytest
+
+from digitnet.network import Network
+from digitnet.training import ENGINES, TrainingSettings, sgd, train
+
+N_EXAMPLES = 400
+MINI_BATCH = 4  # 100 batches an epoch, so should_stop is asked 100 times an epoch
+
+
+def toy_data(seed: int = 0) -> tuple[np.ndarray, np.ndarray]:
+    rng = np.random.default_rng(seed)
+    images = rng.random((N_EXAMPLES, 8))
+    return images, (images[:, 0] > images[:, 1]).astype(np.int64)
+
+
+def stop_after(calls: int) -> tuple[list[int], Callable[[], bool]]:
+    asked: list[int] = []
+
+    def should_stop() -> bool:
+        asked.append(1)
+        return len(asked) >= calls
+
+    return asked, should_stop
+
+
+@pytest.mark.parametrize("engine", [e for e in ENGINES if e != "compiled"])
+def test_should_stop_ends_the_run_within_an_epoch(engine: str) -> None:
+    asked, should_stop = stop_after(150)  # in the middle of the second epoch
+    settings = TrainingSettings(epochs=5, mini_batch_size=MINI_BATCH, seed=1, engine=engine)
+    net = Network([8, 5, 2], seed=1)
+    history = train(net, toy_data(), settings, monitor={"v": toy_data(1)}, should_stop=should_stop)
+    assert history.interrupted
+    assert history.epochs_run == 1  # the unfinished second epoch is not recorded
+    assert len(asked) == 150
+    assert len(history.correct["v"]) == 1
+
+
+def test_should_stop_before_the_first_epoch_ends_leaves_no_epochs() -> None:
+    _, should_stop = stop_after(1)
+    history = sgd(
+        Network([8, 5, 2], seed=1), toy_data(), epochs=3, mini_batch_size=MINI_BATCH,
+        seed=1, should_stop=should_stop,
+    )  # fmt: skip
+    assert history.interrupted and history.epochs_run == 0
+
+
+def test_a_run_never_asked_to_stop_runs_every_epoch() -> None:
+    asked, should_stop = stop_after(10**9)
+    history = sgd(
+        Network([8, 5, 2], seed=1), toy_data(), epochs=3, mini_batch_size=MINI_BATCH,
+        seed=1, should_stop=should_stop,
+    )  # fmt: skip
+    assert not history.interrupted and history.epochs_run == 3
+    assert len(asked) == 3 * N_EXAMPLES // MINI_BATCH
+
+
+def test_stopping_keeps_the_weights_learned_so_far() -> None:
+    settings = TrainingSettings(epochs=3, mini_batch_size=MINI_BATCH, seed=2, engine="numpy")
+    stopped, full = Network([8, 5, 2], seed=2), Network([8, 5, 2], seed=2)
+    train(stopped, toy_data(), settings, should_stop=stop_after(100)[1])
+    one_epoch = TrainingSettings(epochs=1, mini_batch_size=MINI_BATCH, seed=2, engine="numpy")
+    train(full, toy_data(), one_epoch)
+    for w_stopped, w_full in zip(stopped.weights, full.weights):
+        np.testing.assert_allclose(w_stopped, w_full, rtol=1e-6)
