@@ -24,6 +24,7 @@ from rich.table import Table
 from digitnet import __version__
 from digitnet.data import Dataset, MnistSplit, load_mnist
 from digitnet.errors import DigitnetError, ImageError
+from digitnet.metrics import confusion_matrix
 from digitnet.modelfile import SavedModel, load, save
 from digitnet.network import DTYPES, Network
 from digitnet.training import ENGINES, History, TrainingSettings, train
@@ -304,8 +305,7 @@ def evaluate_command(model: Path | None, data_dir: Path | None) -> None:
         raise DigitnetError(f"{path}: network {list(network.sizes)} is not an MNIST classifier")
     test = load_data(data_dir).test
     predicted = network.predict(test.images)
-    confusion = np.zeros((10, 10), dtype=np.int64)
-    np.add.at(confusion, (test.labels, predicted), 1)
+    confusion = confusion_matrix(test.labels, predicted)
     correct, total = int(np.trace(confusion)), len(test.labels)
     stdout.print(f"{path}: {correct} / {total} test images correct ({correct / total:.2%})")
     table = Table(title="Confusion matrix (rows: true digit, columns: predicted)")
