@@ -320,6 +320,70 @@ def evaluate_command(model: Path | None, data_dir: Path | None) -> None:
     stdout.print(table)
 
 
+#: What `digitnet plot` writes: digitnet.plots.FORMATS, named here so that the CLI does not
+#: import matplotlib (an extra) until it draws.
+PLOT_FORMATS = ("png", "svg")
+
+
+@main.command("plot")
+@click.argument("model", required=False, type=click.Path(dir_okay=False, path_type=Path))
+@click.option(
+    "--out-dir",
+    type=click.Path(file_okay=False, path_type=Path),
+    default=Path("."),
+    show_default=True,
+    help="Folder for the image files (created if missing).",
+)
+@click.option(
+    "--format", "image_format", type=click.Choice(PLOT_FORMATS), default="png", show_default=True
+)
+@data_dir_option
+def plot_command(
+    model: Path | None, out_dir: Path, image_format: str, data_dir: Path | None
+) -> None:
+    """Draw MODEL's training and its test results as image files (needs digitnet[plots]).
+
+    Writes into --out-dir: curves (accuracy and cost per epoch on each monitored data set),
+    weights (each hidden neuron's incoming weights as a 28x28 image), confusion (the
+    confusion matrix on the 10,000 test images) and mistakes (test digits the model gets
+    wrong). MODEL defaults to the model `digitnet train` saved last.
+    """
+    try:
+        from digitnet import plots
+    except ModuleNotFoundError as exc:
+        if exc.name != "matplotlib":
+            raise
+        raise DigitnetError(
+            "`digitnet plot` needs matplotlib: pip install 'digitnet[plots]'"
+        ) from exc
+    path, saved = load_model(model)
+    network = saved.network
+    if network.sizes[0] != 784 or network.sizes[-1] != 10:
+        raise DigitnetError(f"{path}: network {list(network.sizes)} is not an MNIST classifier")
+    out_dir = out_dir.expanduser()
+    try:
+        out_dir.mkdir(parents=True, exist_ok=True)
+    except OSError as exc:
+        raise DigitnetError(f"{out_dir}: cannot create the folder: {exc.strerror or exc}") from exc
+    test = load_data(data_dir).test
+    predicted = network.predict(test.images)
+
+    def write(name: str, figure: Any, what: str) -> None:
+        written = plots.save_figure(figure, out_dir / f"{name}.{image_format}", image_format)
+        click.echo(f"Wrote {written}: {what}")
+
+    history = saved.history
+    if history is None or not any(history.correct.values()):
+        click.echo(f"{path} holds no training history: skipping the training curves.")
+    else:
+        write("curves", plots.training_curves(history), "accuracy and cost per epoch")
+    write("weights", plots.hidden_weights(network), "the first layer's incoming weights")
+    confusion = confusion_matrix(test.labels, predicted)
+    write("confusion", plots.confusion_matrix_figure(confusion), "the test confusion matrix")
+    mistakes = plots.misclassified_gallery(test.images, test.labels, predicted)
+    write("mistakes", mistakes, "test digits the model gets wrong")
+
+
 @main.command("predict")
 @click.argument("args", nargs=-1, required=True, metavar="[MODEL] IMAGE...")
 @click.option("--json", "as_json", is_flag=True, help="Print one JSON object per image.")

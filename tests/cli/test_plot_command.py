@@ -1,0 +1,153 @@
+"""`digitnet plot`: image files of a model's training and test results, on real MNIST."""
+
+from __future__ import annotations
+
+import xml.etree.ElementTree as ET
+from pathlib import Path
+
+import pytest
+from click.testing import CliRunner
+from PIL import Image
+
+from digitnet import cli, plots
+from digitnet.data import load_mnist
+from digitnet.modelfile import save
+from digitnet.network import Network
+from digitnet.training import sgd
+
+PLOTS = ("curves", "weights", "confusion", "mistakes")
+SVG_ROOT = "{http://www.w3.org/2000/svg}svg"
+
+
+def run(*args: str) -> tuple[int, str, str]:
+    result = CliRunner().invoke(cli.main, list(args))
+    return result.exit_code, result.stdout, result.stderr
+
+
+@pytest.fixture(scope="module")
+def small_network(mnist_dir: Path, tmp_path_factory: pytest.TempPathFactory):
+    """A [784, 16, 10] network trained briefly on a slice of MNIST, with its history."""
+    data = load_mnist(mnist_dir, download=False, dtype="uint8")
+    network = Network([784, 16, 10], seed=1, dtype="float32")
+    history = sgd(
+        network,
+        (data.training.images[:3000], data.training.labels[:3000]),
+        epochs=3,
+        seed=1,
+        monitor={
+            "validation": (data.validation.images[:500], data.validation.labels[:500]),
+            "test": (data.test.images[:500], data.test.labels[:500]),
+        },
+    )
+    return network, history
+
+
+@pytest.fixture(scope="module")
+def model(small_network, tmp_path_factory: pytest.TempPathFactory) -> Path:
+    network, history = small_network
+    return save(tmp_path_factory.mktemp("plot") / "small.npz", network, history=history)
+
+
+@pytest.fixture(scope="module")
+def model_without_history(small_network, tmp_path_factory: pytest.TempPathFactory) -> Path:
+    network, _ = small_network
+    return save(tmp_path_factory.mktemp("plot") / "bare.npz", network)
+
+
+def assert_png(path: Path) -> None:
+    assert path.stat().st_size > 1000
+    with Image.open(path) as image:
+        image.verify()
+        assert image.format == "PNG"
+        width, height = image.size
+    assert 500 <= width <= 3000 and 300 <= height <= 3000, (path.name, image.size)
+
+
+def assert_svg(path: Path) -> None:
+    assert path.stat().st_size > 1000
+    root = ET.parse(path).getroot()
+    assert root.tag == SVG_ROOT
+    width = float(root.get("width", "0").removesuffix("pt"))
+    assert 200 <= width <= 2000, (path.name, width)
+
+
+def test_plot_writes_the_four_pngs_and_says_so_one_line_each(
+    model: Path, mnist_dir: Path, tmp_path: Path
+) -> None:
+    out = tmp_path / "pictures"
+    code, stdout, stderr = run(
+        "plot", str(model), "--out-dir", str(out), "--data-dir", str(mnist_dir)
+    )
+    assert code == 0, stderr
+    lines = stdout.strip().splitlines()
+    assert [line.split(":")[0] for line in lines] == [f"Wrote {out / f'{n}.png'}" for n in PLOTS]
+    for name in PLOTS:
+        assert_png(out / f"{name}.png")
+    assert sorted(p.name for p in out.iterdir()) == sorted(f"{n}.png" for n in PLOTS)
+
+
+def test_plot_writes_svg_when_asked(model: Path, mnist_dir: Path, tmp_path: Path) -> None:
+    code, stdout, stderr = run(
+        "plot", str(model), "--out-dir", str(tmp_path), "--format", "svg",
+        "--data-dir", str(mnist_dir),
+    )  # fmt: skip
+    assert code == 0, stderr
+    assert len(stdout.strip().splitlines()) == len(PLOTS)
+    for name in PLOTS:
+        assert_svg(tmp_path / f"{name}.svg")
+    assert not list(tmp_path.glob("*.png"))
+
+
+def test_plot_of_a_model_without_history_skips_the_curves_with_a_note(
+    model_without_history: Path, mnist_dir: Path, tmp_path: Path
+) -> None:
+    code, stdout, stderr = run(
+        "plot", str(model_without_history), "--out-dir", str(tmp_path),
+        "--data-dir", str(mnist_dir),
+    )  # fmt: skip
+    assert code == 0, stderr
+    lines = stdout.strip().splitlines()
+    notes = [line for line in lines if not line.startswith("Wrote ")]
+    assert len(notes) == 1 and "no training history" in notes[0] and "bare.npz" in notes[0]
+    assert len(lines) == 1 + 3
+    assert not (tmp_path / "curves.png").exists()
+    for name in ("weights", "confusion", "mistakes"):
+        assert_png(tmp_path / f"{name}.png")
+
+
+def test_plot_uses_the_default_model_when_none_is_named(
+    model: Path, mnist_dir: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(cli, "DEFAULT_MODEL", model)
+    code, _, stderr = run("plot", "--out-dir", str(tmp_path), "--data-dir", str(mnist_dir))
+    assert code == 0, stderr
+    assert_png(tmp_path / "curves.png")
+
+
+def test_plot_with_a_bad_format_is_a_usage_error(model: Path, tmp_path: Path) -> None:
+    out = tmp_path / "pictures"
+    code, _, stderr = run("plot", str(model), "--out-dir", str(out), "--format", "jpg")
+    assert code == 2
+    assert "Invalid value for '--format'" in stderr and "'png', 'svg'" in stderr
+    assert not out.exists()
+
+
+def test_plot_of_a_missing_model_is_a_one_line_error(tmp_path: Path) -> None:
+    code, _, stderr = run("plot", str(tmp_path / "absent.npz"), "--out-dir", str(tmp_path))
+    assert code == 1
+    lines = stderr.strip().splitlines()
+    assert len(lines) == 1 and lines[0].startswith("Error: ") and "absent.npz" in lines[0]
+    assert list(tmp_path.iterdir()) == []
+
+
+def test_plot_of_a_network_that_is_not_an_mnist_classifier_is_an_error(tmp_path: Path) -> None:
+    path = save(tmp_path / "tiny.npz", Network([4, 3, 2], seed=0))
+    code, _, stderr = run("plot", str(path), "--out-dir", str(tmp_path / "out"))
+    assert code == 1
+    assert "not an MNIST classifier" in stderr and "Traceback" not in stderr
+
+
+def test_plot_is_listed_and_its_formats_are_the_plots_module_formats() -> None:
+    code, stdout, _ = run("--help")
+    assert code == 0 and "plot" in stdout
+    assert cli.PLOT_FORMATS == plots.FORMATS
