@@ -1,0 +1,58 @@
+// digitnet's page: wires the sections together around GET /api/model.
+
+import { initDescent } from "./descent.js";
+import { initDraw } from "./draw.js";
+import { initInside } from "./inside.js";
+import { initPerceptrons } from "./perceptrons.js";
+import { fetchModel, initTrain } from "./train.js";
+
+const modelStatus = document.getElementById("model-status");
+const noModel = document.getElementById("no-model");
+
+const inside = initInside();
+const draw = initDraw({
+  onResult: (result) => inside.showActivations(result.hidden?.[0] ?? null),
+  onCleared: () => inside.showActivations(null),
+});
+const train = initTrain({ onDone: () => refreshModel().then(() => draw.refresh()) });
+
+function describe(model) {
+  if (!model.loaded) return model.training ? "No model yet: one is being trained." : "No model loaded.";
+  let text = `Network [${model.sizes.join(", ")}]`;
+  const h = model.history;
+  if (h && h.validation_accuracy.length) {
+    const best = Math.max(...h.validation_accuracy);
+    text += `, trained for ${h.epochs} epochs: best validation accuracy ${best.toFixed(2)}%`;
+  }
+  if (model.source) text += ` · ${model.source}`;
+  if (model.training) text += " · training a new one…";
+  return text;
+}
+
+async function refreshModel() {
+  let model;
+  try {
+    model = await fetchModel();
+  } catch (err) {
+    modelStatus.textContent = `Could not reach the server: ${err.message}`;
+    modelStatus.dataset.state = "error";
+    return;
+  }
+  modelStatus.textContent = describe(model);
+  modelStatus.dataset.state = model.loaded ? "loaded" : "none";
+  noModel.hidden = model.loaded;
+  document.body.classList.toggle("no-model", !model.loaded);
+  draw.setEnabled(model.loaded);
+  train.showModel(model);
+  if (model.loaded) {
+    await inside.loadWeights().catch((err) => {
+      modelStatus.textContent += ` (weights unavailable: ${err.message})`;
+    });
+  } else {
+    inside.clearWeights();
+  }
+}
+
+initPerceptrons({ onError: (err) => (document.getElementById("adder-result").textContent = err.message) });
+initDescent();
+refreshModel();

@@ -1,0 +1,195 @@
+// Training from the page: POST /api/train starts a run on the server, GET /api/train/events
+// streams its progress (Server-Sent Events), drawn as two per-epoch curves.
+
+import { getJSON, postJSON } from "./api.js";
+import { lineChart } from "./chart.js";
+
+export function initTrain({ onDone }) {
+  const form = document.getElementById("train-form");
+  const start = document.getElementById("train-start");
+  const stop = document.getElementById("train-stop");
+  const progress = document.getElementById("train-progress");
+  const status = document.getElementById("train-status");
+  const errorLine = document.getElementById("train-error");
+  const accuracyChart = document.getElementById("accuracy-chart");
+  const costChart = document.getElementById("cost-chart");
+
+  let accuracy = []; // validation accuracy in percent, index i = epoch i + 1
+  let cost = [];
+  let plannedEpochs = 1;
+  let events = null;
+  let running = false;
+
+  function draw() {
+    const low = accuracy.length ? Math.min(...accuracy.filter(Number.isFinite)) : 80;
+    lineChart(accuracyChart, accuracy, {
+      yMin: Math.max(0, Math.floor((low - 1) / 5) * 5),
+      yMax: 100,
+      xMax: plannedEpochs,
+      colour: "#0f766e",
+      format: (y) => `${y.toFixed(0)}%`,
+      empty: "Train a network to see its accuracy",
+    });
+    lineChart(costChart, cost, {
+      yMin: 0,
+      xMax: plannedEpochs,
+      colour: "#b45309",
+      format: (y, step) => y.toFixed(Math.max(0, -Math.floor(Math.log10(step)))),
+      empty: "…and its cost",
+    });
+  }
+
+  function setRunning(on) {
+    running = on;
+    start.disabled = on;
+    stop.disabled = !on;
+    for (const input of form.querySelectorAll("input")) input.disabled = on;
+    form.classList.toggle("running", on);
+  }
+
+  function showError(message) {
+    errorLine.textContent = message;
+    errorLine.hidden = !message;
+  }
+
+  function settings() {
+    const value = (id) => document.getElementById(id).value.trim();
+    const parts = value("train-sizes").split(",").map((s) => s.trim());
+    const sizes = parts.map(Number);
+    const bad = parts.find((s, i) => !/^\d+$/.test(s) || !Number.isInteger(sizes[i]));
+    if (bad !== undefined) throw new Error(`Layer sizes: "${bad}" is not a whole number (write e.g. 784,30,10)`);
+    const optionalInt = (id) => (value(id) === "" ? null : Number(value(id)));
+    return {
+      sizes,
+      learning_rate: Number(value("train-rate")),
+      mini_batch_size: Number(value("train-batch")),
+      epochs: Number(value("train-epochs")),
+      training_size: optionalInt("train-size"),
+      seed: optionalInt("train-seed"),
+    };
+  }
+
+  function listen() {
+    events?.close();
+    events = new EventSource("/api/train/events");
+    events.addEventListener("epoch", (e) => {
+      const d = JSON.parse(e.data);
+      plannedEpochs = d.epochs;
+      accuracy[d.epoch - 1] = d.validation_accuracy;
+      cost[d.epoch - 1] = d.validation_cost;
+      draw();
+      const costText = d.validation_cost == null ? "cost not a number" : `cost ${d.validation_cost.toFixed(4)}`;
+      status.textContent =
+        `Epoch ${d.epoch} of ${d.epochs}: validation accuracy ${d.validation_accuracy.toFixed(2)}%, ` +
+        `${costText} (${d.seconds.toFixed(1)} s)`;
+      progress.value = 0;
+    });
+    events.addEventListener("progress", (e) => {
+      const d = JSON.parse(e.data);
+      progress.max = d.total;
+      progress.value = d.done;
+      const epoch = Math.min(accuracy.length + 1, plannedEpochs);
+      status.textContent = `Epoch ${epoch} of ${plannedEpochs}: ${Math.round((100 * d.done) / d.total)}% of the mini-batches`;
+    });
+    events.addEventListener("done", (e) => {
+      const d = JSON.parse(e.data);
+      finish();
+      const best =
+        d.best_validation_accuracy == null
+          ? "no epoch finished, so the model is unchanged"
+          : `best validation accuracy ${d.best_validation_accuracy.toFixed(2)}%`;
+      status.textContent = d.diverged
+        ? `Stopped after ${d.epochs_run} epochs: the weights blew up (the model is unchanged). Try a smaller learning rate.`
+        : d.stopped
+          ? `Stopped after ${d.epochs_run} epochs at your request; ${best}.`
+          : `Done: ${d.epochs_run} epochs, ${best}.`;
+      status.dataset.state = "done";
+      onDone();
+    });
+    events.addEventListener("error", (e) => {
+      if (e.data) {
+        // the server's `error` event: training failed
+        finish();
+        showError(JSON.parse(e.data).detail);
+        status.textContent = "Training failed.";
+        status.dataset.state = "error";
+      } else if (!running) {
+        events?.close(); // the connection closed and nothing is training: don't reconnect
+      }
+    });
+  }
+
+  function finish() {
+    events?.close();
+    events = null;
+    setRunning(false);
+    progress.value = progress.max;
+  }
+
+  form.addEventListener("submit", async (e) => {
+    e.preventDefault();
+    showError("");
+    let body;
+    try {
+      body = settings();
+    } catch (err) {
+      showError(err.message);
+      return;
+    }
+    setRunning(true);
+    status.textContent = "Starting…";
+    status.dataset.state = "running";
+    try {
+      await postJSON("/api/train", body);
+    } catch (err) {
+      setRunning(false);
+      showError(err.message);
+      status.textContent = "Not training.";
+      status.dataset.state = "";
+      return;
+    }
+    accuracy = [];
+    cost = [];
+    plannedEpochs = body.epochs;
+    progress.value = 0;
+    draw();
+    listen();
+  });
+
+  stop.addEventListener("click", async () => {
+    stop.disabled = true;
+    status.textContent = "Stopping after the current mini-batches…";
+    try {
+      await postJSON("/api/train/stop");
+    } catch (err) {
+      showError(err.message);
+    }
+  });
+
+  window.addEventListener("resize", draw);
+  draw();
+
+  return {
+    /** Show the loaded model's history (from GET /api/model), and follow a run in progress. */
+    showModel(model) {
+      if (model.training && !running) {
+        setRunning(true);
+        status.textContent = "A training run is in progress…";
+        status.dataset.state = "running";
+        listen();
+        return;
+      }
+      if (running) return;
+      const h = model.history;
+      accuracy = h ? [...h.validation_accuracy] : [];
+      cost = h ? [...h.validation_cost] : [];
+      plannedEpochs = Math.max(1, accuracy.length);
+      draw();
+    },
+  };
+}
+
+/** Fetch GET /api/model. */
+export function fetchModel() {
+  return getJSON("/api/model");
+}

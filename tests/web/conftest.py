@@ -1,0 +1,192 @@
+"""Fixtures for the browser tests: a trained model, the real server, Debian's chromium.
+
+The model is trained once per session (the book's [784, 30, 10] on MNIST's 50,000 training
+digits, 10 epochs, seed 1: a few seconds with Numba). Servers are the real
+:func:`digitnet.web.server.create_app` run by uvicorn in a background thread on a free
+port of 127.0.0.1. The browser is /usr/bin/chromium driven by Playwright; nothing is
+downloaded (``playwright install`` is never needed).
+"""
+
+from __future__ import annotations
+
+import shutil
+import socket
+import threading
+import time
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import pytest
+
+from digitnet import Network, save, sgd
+from digitnet.data.mnist import load_mnist
+
+CHROMIUM = Path("/usr/bin/chromium")
+CHROMIUM_ARGS = [
+    "--headless",
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--no-first-run",
+    "--disable-sync",
+]
+VIEWPORT = {"width": 1280, "height": 800}
+SERVER_START_SECONDS = 10.0
+MODEL_SIZES = [784, 30, 10]
+MODEL_EPOCHS = 10
+MODEL_SEED = 1
+
+
+def web_modules() -> tuple[Any, Any]:
+    """(uvicorn, digitnet.web.server), or skip the test if the web extra is missing."""
+    pytest.importorskip(
+        "fastapi", reason="the web extra is not installed: pip install 'digitnet[web]'"
+    )
+    uvicorn = pytest.importorskip("uvicorn", reason="the web extra is not installed")
+    from digitnet.web import server
+
+    return uvicorn, server
+
+
+@pytest.fixture(scope="session")
+def mnist(mnist_dir: Path) -> Any:
+    return load_mnist(mnist_dir, dtype=np.uint8, download=False)
+
+
+@pytest.fixture(scope="session")
+def trained_model(mnist: Any, tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """The book's network trained on all 50,000 training digits; about 94% accurate."""
+    network = Network(MODEL_SIZES, seed=MODEL_SEED)
+    history = sgd(
+        network,
+        mnist.training,
+        epochs=MODEL_EPOCHS,
+        mini_batch_size=10,
+        learning_rate=3.0,
+        seed=MODEL_SEED,
+        monitor={"validation": mnist.validation},
+    )
+    path = tmp_path_factory.mktemp("model") / "model.npz"
+    save(path, network, settings=history.settings, history=history)
+    return path
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return int(s.getsockname()[1])
+
+
+@dataclass
+class RunningServer:
+    """A uvicorn server in a daemon thread; ``url`` ends with a slash."""
+
+    server: Any
+    thread: threading.Thread
+    url: str
+
+    def stop(self) -> None:
+        self.server.should_exit = True
+        self.thread.join(SERVER_START_SECONDS)
+
+
+def start_server(model_path: Path, data_dir: Path) -> RunningServer:
+    uvicorn, server_module = web_modules()
+    app = server_module.create_app(model_path, data_dir=data_dir)
+    port = free_port()
+    config = uvicorn.Config(
+        app, host="127.0.0.1", port=port, log_level="warning", timeout_graceful_shutdown=2
+    )
+    server = uvicorn.Server(config)
+    thread = threading.Thread(target=server.run, name="digitnet-test-server", daemon=True)
+    thread.start()
+    deadline = time.monotonic() + SERVER_START_SECONDS
+    while not server.started:
+        if not thread.is_alive() or time.monotonic() > deadline:
+            raise RuntimeError(f"the test server did not start on port {port}")
+        time.sleep(0.02)
+    return RunningServer(server, thread, f"http://127.0.0.1:{port}/")
+
+
+@pytest.fixture(scope="session")
+def server_url(trained_model: Path, mnist_dir: Path) -> Iterator[str]:
+    """The app serving the session's trained model (never retrained: tests share it)."""
+    running = start_server(trained_model, mnist_dir)
+    yield running.url
+    running.stop()
+
+
+@pytest.fixture
+def fresh_server(
+    trained_model: Path, mnist_dir: Path, tmp_path: Path
+) -> Iterator[Callable[..., str]]:
+    """Start a server of one's own (say for training, which replaces its model).
+
+    ``fresh_server()`` serves a copy of the trained model; ``fresh_server(model=False)``
+    serves no model at all.
+    """
+    started: list[RunningServer] = []
+
+    def start(*, model: bool = True) -> str:
+        path = tmp_path / f"model-{len(started)}.npz"
+        if model:
+            shutil.copy(trained_model, path)
+        started.append(start_server(path, mnist_dir))
+        return started[-1].url
+
+    yield start
+    for running in started:
+        running.stop()
+
+
+@pytest.fixture(scope="module")
+def browser() -> Iterator[Any]:
+    """Debian's chromium, headless, driven by Playwright (skip if either is missing).
+
+    Module-scoped: Playwright's sync API holds an asyncio loop on the main thread while it
+    runs, which would break later tests that call ``asyncio.run``.
+    """
+    sync_api = pytest.importorskip(
+        "playwright.sync_api", reason="Playwright is not installed: pip install 'digitnet[test]'"
+    )
+    if not CHROMIUM.is_file():
+        pytest.skip(f"no chromium at {CHROMIUM} (apt-get install chromium); the tests drive it")
+    with sync_api.sync_playwright() as playwright:
+        browser = playwright.chromium.launch(
+            executable_path=str(CHROMIUM), headless=True, args=CHROMIUM_ARGS
+        )
+        yield browser
+        browser.close()
+
+
+@dataclass
+class Problems:
+    """What the page reported: console errors and uncaught exceptions."""
+
+    messages: list[str] = field(default_factory=list)
+
+
+@pytest.fixture
+def problems() -> Problems:
+    return Problems()
+
+
+@pytest.fixture
+def page(browser: Any, problems: Problems) -> Iterator[Any]:
+    """A fresh 1280x800 page that records console errors and page errors in ``problems``."""
+    context = browser.new_context(viewport=VIEWPORT)
+    page = context.new_page()
+    page.set_default_timeout(15_000)
+    page.on(
+        "console",
+        lambda msg: (
+            problems.messages.append(f"console: {msg.text}") if msg.type == "error" else None
+        ),
+    )
+    page.on("pageerror", lambda exc: problems.messages.append(f"pageerror: {exc}"))
+    yield page
+    context.close()
