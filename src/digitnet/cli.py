@@ -393,8 +393,11 @@ def predict_command(args: Sequence[str], as_json: bool) -> None:
     Any size, dark ink on light paper or light on dark, colour or grey: each image is
     converted the way MNIST was made (grey, cropped to the ink, scaled into 20x20, centred
     by centre of mass in 28x28). MODEL (a .npz file) defaults to the model `digitnet train`
-    saved last. Confidence is the winning output's share of all ten output activations.
+    saved last. Confidence is the winning output's share of all ten output activations;
+    an answer is marked unsure when no output reaches 0.5 or the runner-up is over half the
+    winner.
     """
+    from digitnet.decision import decide
     from digitnet.imaging import preprocess
 
     model = Path(args[0]) if args[0].lower().endswith(".npz") else None
@@ -415,18 +418,19 @@ def predict_command(args: Sequence[str], as_json: bool) -> None:
             click.echo(f"Error: {exc}", err=True)
             continue
         outputs = saved.network.feedforward(pixels).astype(np.float64)
-        digit = int(np.argmax(outputs))
-        confidence = float(outputs[digit] / max(outputs.sum(), np.finfo(float).tiny))
+        decision = decide(outputs)
         if as_json:
             record = {
                 "file": image,
-                "digit": digit,
-                "confidence": round(confidence, 4),
+                "digit": decision.digit,
+                "confidence": round(decision.confidence, 4),
+                "unsure": decision.unsure,
                 "outputs": [round(float(a), 6) for a in outputs],
             }
             click.echo(json.dumps(record))
         else:
-            click.echo(f"{image}: {digit} (confidence {confidence:.2f})")
+            unsure = f" (unsure: {decision.reason})" if decision.unsure else ""
+            click.echo(f"{image}: {decision.digit} (confidence {decision.confidence:.2f}){unsure}")
     if failures:
         sys.exit(1)
 
