@@ -6,8 +6,10 @@ A :class:`~digitnet.errors.DigitnetError` (a user's mistake) becomes Click's usu
 
 from __future__ import annotations
 
+import ipaddress
 import json
 import secrets
+import socket
 import sys
 from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
@@ -480,3 +482,85 @@ def gates_command() -> None:
         )
     xor = learn_perceptron(np.array([[0, 0], [0, 1], [1, 0], [1, 1]]), np.array([0, 1, 1, 0]))
     click.echo(f"  XOR: {xor.reason}")
+
+
+@main.command("serve")
+@click.argument("model", required=False, type=click.Path(dir_okay=False, path_type=Path))
+@click.option(
+    "--host",
+    default="127.0.0.1",
+    show_default=True,
+    help="Address to listen on; 0.0.0.0 lets other machines in (careful).",
+)
+@click.option(
+    "--port", type=click.IntRange(0, 65535), default=8000, show_default=True, help="0: any free."
+)
+@data_dir_option
+def serve_command(model: Path | None, host: str, port: int, data_dir: Path | None) -> None:
+    """Open the web app: draw a digit and watch the network read it, train, play with gates.
+
+    MODEL defaults to the model `digitnet train` saved last. A network trained on the page
+    becomes the current model at once and is saved to MODEL (or to that default).
+    """
+    try:
+        import uvicorn
+
+        from digitnet.web import create_app
+    except ModuleNotFoundError as exc:
+        raise DigitnetError(
+            f"`digitnet serve` needs {exc.name}: pip install 'digitnet[web]'"
+        ) from None
+    path = (model or DEFAULT_MODEL).expanduser()
+    app = create_app(path, data_dir=data_dir)
+    listener = listen_socket(host, port)
+    if not is_loopback(host):
+        stderr.print(
+            f"Warning: {host} is not a loopback address: anyone who can reach this machine "
+            f"can use the page, and train and save models."
+        )
+    if path.exists():
+        stdout.print(f"Model: {path}")
+    else:
+        stdout.print(f"No model at {path} yet: train one on the page; it will be saved there.")
+    stdout.print(f"Serving digitnet on {page_url(host, listener)} (Ctrl-C to stop)")
+    config = uvicorn.Config(app, log_level="warning", access_log=False, timeout_graceful_shutdown=5)
+    uvicorn.Server(config).run(sockets=[listener])
+
+
+def is_loopback(host: str) -> bool:
+    """True for ``localhost`` and loopback addresses (127.0.0.0/8, ::1)."""
+    if host == "localhost":
+        return True
+    try:
+        return ipaddress.ip_address(host.strip("[]")).is_loopback
+    except ValueError:
+        return False
+
+
+def listen_socket(host: str, port: int) -> socket.socket:
+    """A TCP socket bound to ``host``:``port``, so a busy port is a one-line error."""
+    try:
+        family, kind, proto, _, address = socket.getaddrinfo(
+            host.strip("[]"), port, type=socket.SOCK_STREAM, flags=socket.AI_PASSIVE
+        )[0]
+    except socket.gaierror as exc:
+        raise DigitnetError(f"--host {host}: cannot resolve it ({exc.strerror})") from None
+    listener = socket.socket(family, kind, proto)
+    listener.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+    try:
+        listener.bind(address)
+        listener.listen()  # from now on connections wait in the queue for the server
+    except OSError as exc:
+        listener.close()
+        raise DigitnetError(f"cannot listen on {host} port {port}: {exc.strerror}") from None
+    return listener
+
+
+def page_url(host: str, listener: socket.socket) -> str:
+    """The address to open in a browser on this machine."""
+    address = ipaddress.ip_address(listener.getsockname()[0].split("%")[0])
+    port = listener.getsockname()[1]
+    if address.is_unspecified:  # 0.0.0.0 or ::, reachable here through loopback
+        address = ipaddress.ip_address("127.0.0.1" if address.version == 4 else "::1")
+    name = "localhost" if host == "localhost" else str(address)
+    return f"http://[{name}]:{port}/" if ":" in name else f"http://{name}:{port}/"

@@ -1,0 +1,188 @@
+"""A training run in a background thread, and the events it reports to the page.
+
+The run calls the same trainer as ``digitnet train`` (:func:`digitnet.training.train`,
+engine "auto") on a new network. Numba's compiled kernel releases the GIL, so the server
+keeps answering predictions while it runs. What happens is written to an append-only
+:class:`EventLog` that any number of event streams read at their own pace:
+
+- ``epoch``: ``{"epoch", "epochs", "validation_accuracy" (percent), "validation_cost",
+  "seconds"}`` after each epoch;
+- ``progress``: ``{"done", "total"}`` mini-batches, PROGRESS_EVENTS_PER_EPOCH times an epoch;
+- ``done``: ``{"epochs_run", "best_validation_accuracy" (percent, or None before the first
+  epoch ends), "stopped", "diverged"}``, or ``error``: ``{"detail"}``; either ends the log.
+"""
+
+from __future__ import annotations
+
+import math
+import threading
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from typing import Any
+
+from digitnet.data import Dataset, MnistSplit
+from digitnet.errors import DigitnetError
+from digitnet.network import Network
+from digitnet.training import History, TrainingSettings, train
+
+#: Progress events per epoch: enough for a progress bar, few enough for a slow link.
+PROGRESS_EVENTS_PER_EPOCH = 4
+#: The data set measured after each epoch (the book's held-out 10,000).
+MONITORED = "validation"
+#: What the network computes in; float32 is the CLI's default and twice as fast.
+DTYPE = "float32"
+UNEXPECTED_END = "training stopped unexpectedly; the server's log says why"
+
+
+@dataclass(frozen=True)
+class Event:
+    """One server-sent event: its name and its JSON data."""
+
+    name: str
+    data: dict[str, Any]
+
+
+@dataclass(frozen=True)
+class TrainRequest:
+    """A validated request to train: the network's sizes, the settings, how much data."""
+
+    sizes: tuple[int, ...]
+    settings: TrainingSettings
+    training_size: int | None
+
+
+@dataclass
+class EventLog:
+    """Events in the order they happened; thread-safe, and closed by the last one."""
+
+    _events: list[Event] = field(default_factory=list)
+    _lock: threading.Lock = field(default_factory=threading.Lock)
+    closed: bool = False
+
+    def append(self, event: Event, *, last: bool = False) -> None:
+        with self._lock:
+            if self.closed:
+                return
+            self._events.append(event)
+            self.closed = last
+
+    def since(self, index: int) -> tuple[list[Event], bool]:
+        """The events from ``index`` on, and whether the log was closed when read."""
+        with self._lock:
+            return self._events[index:], self.closed
+
+    def __len__(self) -> int:
+        with self._lock:
+            return len(self._events)
+
+
+#: Called with the trained network and its history when a run ends with at least one
+#: finished epoch and finite weights; it may raise a DigitnetError (e.g. the file cannot be
+#: written), which the page is told as an ``error`` event.
+OnTrained = Callable[[Network, History], None]
+
+
+class TrainingRun:
+    """Train one network in a daemon thread; :meth:`stop` ends it between mini-batches.
+
+    Parameters
+    ----------
+    request : TrainRequest
+    data : MnistSplit
+        MNIST, loaded once by the caller (uint8 pixels).
+    on_trained : callable(Network, History)
+        See ``OnTrained``; runs in the training thread before the ``done`` event.
+    """
+
+    def __init__(self, request: TrainRequest, data: MnistSplit, on_trained: OnTrained) -> None:
+        self.request, self.data, self.on_trained = request, data, on_trained
+        self.events = EventLog()
+        self._stop = threading.Event()
+        self._last_progress = -1
+        self._thread = threading.Thread(target=self._run, name="digitnet-training", daemon=True)
+
+    @property
+    def running(self) -> bool:
+        return not self.events.closed
+
+    def start(self) -> None:
+        self._thread.start()
+
+    def stop(self) -> None:
+        """Ask the run to end after the mini-batches in hand (as Ctrl-C does in the CLI)."""
+        self._stop.set()
+
+    def join(self, timeout: float | None = None) -> None:
+        self._thread.join(timeout)
+
+    def _run(self) -> None:
+        try:
+            history = self._train()
+            self.events.append(Event("done", done_data(history)), last=True)
+        except DigitnetError as exc:
+            self.events.append(Event("error", {"detail": str(exc)}), last=True)
+        finally:  # a bug: the page still hears that the run is over; the thread logs why
+            self.events.append(Event("error", {"detail": UNEXPECTED_END}), last=True)
+
+    def _train(self) -> History:
+        request, training = self.request, self.data.training
+        if request.training_size is not None:
+            size = request.training_size
+            training = Dataset(training.images[:size], training.labels[:size])
+        network = Network(request.sizes, seed=request.settings.seed, dtype=DTYPE)
+        history = train(
+            network,
+            training,
+            request.settings,
+            monitor={MONITORED: self.data.validation},
+            on_batch=self._on_batch,
+            on_epoch=self._on_epoch,
+            should_stop=self._stop.is_set,
+        )
+        if history.epochs_run > 0 and history.diverged_epoch is None:
+            self.on_trained(network, history)
+        return history
+
+    def _on_batch(self, done: int, total: int) -> None:
+        step = done * PROGRESS_EVENTS_PER_EPOCH // total
+        if done == total:
+            self._last_progress = -1  # the next epoch starts over
+        elif step > self._last_progress:
+            self._last_progress = step
+            self.events.append(Event("progress", {"done": done, "total": total}))
+
+    def _on_epoch(self, history: History) -> None:
+        self.events.append(Event("epoch", epoch_data(history)))
+
+
+def percent(correct: int, total: int) -> float:
+    """``correct`` out of ``total`` in percent, as the page shows accuracies."""
+    return 100 * correct / total
+
+
+def finite_or_none(value: float) -> float | None:
+    """``value``, or None for NaN and infinity (which JSON cannot say): a diverged cost."""
+    return float(value) if math.isfinite(value) else None
+
+
+def epoch_data(history: History) -> dict[str, Any]:
+    """The ``epoch`` event for the last epoch of ``history``."""
+    return {
+        "epoch": history.epochs_run,
+        "epochs": history.settings.epochs,
+        "validation_accuracy": percent(history.correct[MONITORED][-1], history.total[MONITORED]),
+        "validation_cost": finite_or_none(history.cost[MONITORED][-1]),
+        "seconds": history.seconds[-1],
+    }
+
+
+def done_data(history: History) -> dict[str, Any]:
+    """The ``done`` event: how far the run got and why it ended."""
+    correct = history.correct.get(MONITORED) or []
+    best = percent(max(correct), history.total[MONITORED]) if correct else None
+    return {
+        "epochs_run": history.epochs_run,
+        "best_validation_accuracy": best,
+        "stopped": history.interrupted,
+        "diverged": history.diverged_epoch is not None,
+    }

@@ -1,0 +1,628 @@
+"""The web app's JSON API, page and event stream, through FastAPI's TestClient, and
+`digitnet serve` as a real server in a subprocess."""
+
+from __future__ import annotations
+
+import asyncio
+import base64
+import http.client
+import io
+import json
+import os
+import re
+import shutil
+import subprocess
+import sys
+import time
+import warnings
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+from PIL import Image
+from starlette.exceptions import StarletteDeprecationWarning
+
+from digitnet import cli
+from digitnet.data import load_mnist
+from digitnet.decision import decide
+from digitnet.imaging import preprocess
+from digitnet.modelfile import load, save
+from digitnet.network import Network
+from digitnet.perceptron import AND, NAND, NOT, OR, truth_table
+from digitnet.training import sgd
+from digitnet.web import create_app, sse
+from digitnet.web.server import MAX_UPLOAD_BYTES
+from digitnet.web.session import TRAINED_HERE
+from digitnet.web.training_run import Event, EventLog
+
+with warnings.catch_warnings():  # Starlette would rather it ran on httpx2; httpx works
+    warnings.simplefilter("ignore", StarletteDeprecationWarning)
+    from fastapi.testclient import TestClient
+
+N_DIGITS_SENT = 20
+
+
+# --- fixtures ---------------------------------------------------------------------------
+
+
+@pytest.fixture(scope="module")
+def mnist(mnist_dir: Path) -> Any:
+    return load_mnist(mnist_dir, dtype=np.uint8, download=False)
+
+
+@pytest.fixture(scope="module")
+def model_file(mnist: Any, tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """[784, 30, 10] after 2 epochs on 5,000 MNIST images (about 89% accurate)."""
+    net = Network([784, 30, 10], seed=1, dtype="float32")
+    training = (mnist.training.images[:5000], mnist.training.labels[:5000])
+    history = sgd(net, training, epochs=2, seed=1, monitor={"validation": mnist.validation})
+    return save(tmp_path_factory.mktemp("model") / "small.npz", net, history=history)
+
+
+@pytest.fixture(scope="module")
+def client(model_file: Path, mnist_dir: Path) -> Iterator[TestClient]:
+    with TestClient(create_app(model_file, data_dir=mnist_dir)) as test_client:
+        yield test_client
+
+
+@pytest.fixture
+def fresh_client(tmp_path: Path, mnist_dir: Path) -> Iterator[TestClient]:
+    """An app with no model yet, which saves what it trains to tmp_path/trained.npz."""
+    with TestClient(create_app(tmp_path / "trained.npz", data_dir=mnist_dir)) as test_client:
+        yield test_client
+
+
+def canvas_png(pixels: np.ndarray, side: int = 280) -> bytes:
+    """An MNIST digit as the page's canvas sends it: black ink on white, side x side."""
+    grey = (255 - pixels.reshape(28, 28).astype(np.float64)).astype(np.uint8)
+    image = Image.fromarray(grey).resize((side, side), Image.Resampling.BICUBIC)
+    buffer = io.BytesIO()
+    image.convert("RGBA").save(buffer, format="PNG")
+    return buffer.getvalue()
+
+
+def png_of(image: Image.Image) -> bytes:
+    buffer = io.BytesIO()
+    image.save(buffer, format="PNG")
+    return buffer.getvalue()
+
+
+def decode_data_url(url: str) -> Image.Image:
+    prefix = "data:image/png;base64,"
+    assert url.startswith(prefix)
+    return Image.open(io.BytesIO(base64.b64decode(url[len(prefix) :])))
+
+
+def assert_error(response: Any, status: int, *needles: str) -> str:
+    assert response.status_code == status, response.text
+    detail = response.json()["detail"]
+    assert isinstance(detail, str) and "\n" not in detail and detail
+    for needle in needles:
+        assert needle in detail, detail
+    return detail
+
+
+def parse_sse(text: str) -> list[tuple[str, dict[str, Any]]]:
+    """The events of a text/event-stream body; comments are left out."""
+    events = []
+    for block in text.split("\n\n"):
+        lines = [line for line in block.splitlines() if not line.startswith(":")]
+        if lines:
+            fields = dict(line.split(": ", 1) for line in lines)
+            events.append((fields["event"], json.loads(fields["data"])))
+    return events
+
+
+def wait_for(condition: Any, seconds: float = 60.0) -> None:
+    deadline = time.monotonic() + seconds
+    while not condition():
+        assert time.monotonic() < deadline, "timed out"
+        time.sleep(0.01)
+
+
+# --- the model ---------------------------------------------------------------------------
+
+
+def test_model_describes_the_loaded_file(client: TestClient, model_file: Path) -> None:
+    body = client.get("/api/model").json()
+    assert body["loaded"] is True and body["training"] is False
+    assert body["sizes"] == [784, 30, 10] and body["source"] == str(model_file)
+    history = body["history"]
+    assert history["epochs"] == 2
+    assert len(history["validation_accuracy"]) == len(history["validation_cost"]) == 2
+    assert 80 < history["validation_accuracy"][-1] <= 100  # percent
+    saved = load(model_file).history
+    assert saved is not None
+    assert history["validation_accuracy"][-1] == pytest.approx(
+        100 * saved.accuracy["validation"][-1]
+    )
+
+
+def test_model_without_a_file_is_not_loaded(fresh_client: TestClient) -> None:
+    body = fresh_client.get("/api/model").json()
+    assert body == {
+        "loaded": False,
+        "sizes": None,
+        "source": None,
+        "history": None,
+        "training": False,
+    }
+
+
+def test_a_model_file_that_is_not_a_classifier_is_refused(tmp_path: Path) -> None:
+    path = save(tmp_path / "odd.npz", Network([784, 5, 3], seed=0))
+    with pytest.raises(ValueError, match="not an MNIST classifier"):
+        create_app(path)
+
+
+# --- predictions -------------------------------------------------------------------------
+
+
+def test_predict_reads_canvas_digits(client: TestClient, mnist: Any) -> None:
+    images, labels = mnist.test.images[:N_DIGITS_SENT], mnist.test.labels[:N_DIGITS_SENT]
+    digits = [client.post("/api/predict", content=canvas_png(x)).json()["digit"] for x in images]
+    assert np.mean(np.array(digits) == labels) >= 0.8
+
+
+def test_predict_answers_everything_the_page_draws(client: TestClient, mnist: Any) -> None:
+    body = client.post("/api/predict", content=canvas_png(mnist.test.images[0])).json()
+    assert set(body) == {
+        "digit", "confidence", "unsure", "unsure_reason", "outputs", "hidden", "steps",
+        "centred_pixels",
+    }  # fmt: skip
+    assert len(body["outputs"]) == 10 and body["digit"] == int(np.argmax(body["outputs"]))
+    decision = decide(body["outputs"])
+    assert body["confidence"] == pytest.approx(decision.confidence)
+    assert body["unsure"] == decision.unsure and body["unsure_reason"] == decision.reason
+    assert [len(layer) for layer in body["hidden"]] == [30]
+    assert all(0 <= a <= 1 for a in body["hidden"][0])
+    assert len(body["centred_pixels"]) == 784 and max(body["centred_pixels"]) == 1.0
+    sizes = {name: decode_data_url(url).size for name, url in body["steps"].items()}
+    assert set(sizes) == {"raw", "cropped", "scaled", "centred"}
+    assert sizes["centred"] == (28, 28) and max(sizes["scaled"]) == 20
+    assert max(sizes["raw"]) <= 280 and max(sizes["cropped"]) <= 280
+
+
+def test_predict_runs_the_cli_pipeline(client: TestClient, model_file: Path, mnist: Any) -> None:
+    png = canvas_png(mnist.test.images[1])
+    expected = load(model_file).network.feedforward(preprocess(png))
+    body = client.post("/api/predict", content=png).json()
+    np.testing.assert_allclose(body["outputs"], expected, rtol=1e-6)
+
+
+def test_predict_flags_a_scribble_as_unsure(client: TestClient) -> None:
+    image = Image.new("L", (280, 280), 255)
+    from PIL import ImageDraw
+
+    ImageDraw.Draw(image).line([(40, 40), (240, 240), (240, 40)], fill=0, width=18)
+    body = client.post("/api/predict", content=png_of(image)).json()
+    assert body["unsure"] is True and body["unsure_reason"]
+
+
+@pytest.mark.parametrize(
+    ("body", "needle"),
+    [
+        (b"not an image", "not an image"),
+        (b"", "empty"),
+        (png_of(Image.new("L", (280, 280), 255)), "blank"),
+        (png_of(Image.new("L", (280, 280), 255))[:60], "uploaded image"),
+    ],
+    ids=["text", "empty", "blank", "truncated"],
+)
+def test_a_bad_image_is_422_with_one_line(client: TestClient, body: bytes, needle: str) -> None:
+    assert_error(client.post("/api/predict", content=body), 422, "uploaded image", needle)
+
+
+def test_a_huge_body_is_413_by_its_declared_length(client: TestClient) -> None:
+    body = b"\0" * (MAX_UPLOAD_BYTES + 1)
+    assert_error(client.post("/api/predict", content=body), 413, "limit")
+
+
+def test_a_huge_body_without_a_length_is_413_as_it_is_read(client: TestClient) -> None:
+    def chunks() -> Iterator[bytes]:
+        for _ in range(11):
+            yield b"\0" * 2**20
+
+    response = client.post("/api/predict", content=chunks())
+    assert "content-length" not in response.request.headers
+    assert_error(response, 413, "limit")
+
+
+@settings(
+    max_examples=25, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture]
+)
+@given(st.binary(max_size=2000))
+def test_no_bytes_make_a_server_error(client: TestClient, body: bytes) -> None:
+    assert client.post("/api/predict", content=body).status_code in (200, 422)
+
+
+@pytest.mark.parametrize("path", ["/api/predict", "/api/weights"])
+def test_no_model_is_409_saying_how_to_get_one(fresh_client: TestClient, path: str) -> None:
+    method = fresh_client.post if path == "/api/predict" else fresh_client.get
+    kwargs = {"content": b"x"} if path == "/api/predict" else {}
+    assert_error(method(path, **kwargs), 409, "no model loaded: train one")
+
+
+# --- weights -----------------------------------------------------------------------------
+
+
+def test_weights_are_one_28x28_picture_per_hidden_neuron(
+    client: TestClient, model_file: Path
+) -> None:
+    body = client.get("/api/weights").json()
+    weights = load(model_file).network.weights[0]
+    assert body["layer"] == 0 and body["shape"] == [28, 28]
+    assert len(body["neurons"]) == 30 and {len(n) for n in body["neurons"]} == {784}
+    np.testing.assert_allclose(body["neurons"], weights, atol=1e-4)
+    assert body["min"] == pytest.approx(weights.min()) and body["max"] == pytest.approx(
+        weights.max()
+    )
+
+
+def test_weights_of_a_network_without_hidden_layer_are_the_outputs(tmp_path: Path) -> None:
+    path = save(tmp_path / "flat.npz", Network([784, 10], seed=0))
+    with TestClient(create_app(path)) as flat:
+        assert len(flat.get("/api/weights").json()["neurons"]) == 10
+        assert (
+            flat.post("/api/predict", content=canvas_png(np.eye(28) * 255)).json()["hidden"] == []
+        )
+
+
+# --- training ----------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("body", "needle"),
+    [
+        ({"sizes": [784, 30, 9]}, "sizes"),
+        ({"sizes": [100, 10]}, "784 inputs"),
+        ({"sizes": "784,30,10"}, "sizes"),
+        ({"sizes": [784, 0, 10]}, "positive"),
+        ({"sizes": [784, 30.5, 10]}, "positive integers"),
+        ({"sizes": [784, 100_000, 10]}, "limit"),
+        ({"epochs": 0}, "epochs"),
+        ({"epochs": True}, "epochs"),
+        ({"learning_rate": -1}, "learning_rate"),
+        ({"learning_rate": 1e9}, "learning_rate"),
+        ({"learning_rate": "fast"}, "learning_rate"),
+        ({"mini_batch_size": 1.5}, "mini_batch_size"),
+        ({"training_size": 0}, "training_size"),
+        ({"training_size": 60_000}, "training_size"),
+        ({"seed": -1}, "seed"),
+        ({"seed": 2**40}, "seed"),
+        ({"eta": 3}, "unknown field 'eta'"),
+        ([784, 30, 10], "JSON object"),
+    ],
+)
+def test_bad_training_settings_are_422(fresh_client: TestClient, body: Any, needle: str) -> None:
+    assert_error(fresh_client.post("/api/train", json=body), 422, needle)
+    assert fresh_client.get("/api/model").json()["training"] is False
+
+
+def test_a_body_that_is_not_json_is_422(fresh_client: TestClient) -> None:
+    headers = {"Content-Type": "application/json"}
+    response = fresh_client.post("/api/train", content=b"{epochs: 2", headers=headers)
+    assert_error(response, 422, "not valid JSON")
+
+
+def test_json_endpoints_refuse_other_content_types(fresh_client: TestClient) -> None:
+    """A form on another site can post text/plain without asking; it must not train here."""
+    body = json.dumps({"epochs": 1})
+    headers = {"Content-Type": "text/plain"}
+    assert_error(fresh_client.post("/api/train", content=body, headers=headers), 415, "json")
+
+
+def test_training_without_mnist_is_503(tmp_path: Path) -> None:
+    app = create_app(tmp_path / "m.npz", data_dir=tmp_path / "no-mnist-here")
+    with TestClient(app) as no_data:
+        response = no_data.post("/api/train", json={"epochs": 1})
+        assert_error(response, 503, "no-mnist-here", "train-images-idx3-ubyte.gz")
+
+
+def test_events_before_any_run_are_204(fresh_client: TestClient) -> None:
+    assert fresh_client.get("/api/train/events").status_code == 204
+
+
+def test_a_run_streams_its_epochs_then_done_and_becomes_the_model(
+    fresh_client: TestClient, tmp_path: Path, mnist: Any
+) -> None:
+    settings = {"sizes": [784, 30, 10], "epochs": 2, "training_size": 2000, "seed": 1}
+    response = fresh_client.post("/api/train", json=settings)
+    assert response.status_code == 202 and response.json() == {"started": True}
+    stream = fresh_client.get("/api/train/events")
+    assert stream.headers["content-type"].startswith("text/event-stream")
+    events = parse_sse(stream.text)
+    names = [name for name, _ in events]
+    assert [name for name in names if name != "progress"] == ["epoch", "epoch", "done"]
+    assert names.count("progress") <= 2 * 4
+    epochs = [data for name, data in events if name == "epoch"]
+    assert [e["epoch"] for e in epochs] == [1, 2] and {e["epochs"] for e in epochs} == {2}
+    assert all(0 < e["validation_accuracy"] <= 100 and e["seconds"] > 0 for e in epochs)
+    done = events[-1][1]
+    assert done == {
+        "epochs_run": 2,
+        "best_validation_accuracy": max(e["validation_accuracy"] for e in epochs),
+        "stopped": False,
+        "diverged": False,
+    }
+    model = fresh_client.get("/api/model").json()
+    assert model["loaded"] and model["source"] == TRAINED_HERE and not model["training"]
+    assert model["history"]["validation_accuracy"] == [e["validation_accuracy"] for e in epochs]
+    saved = load(tmp_path / "trained.npz")  # saved where the app was told
+    assert saved.settings is not None and saved.settings.seed == 1
+    png = canvas_png(mnist.test.images[0])
+    outputs = fresh_client.post("/api/predict", content=png).json()["outputs"]
+    np.testing.assert_allclose(outputs, saved.network.feedforward(preprocess(png)), rtol=1e-6)
+
+
+def test_a_run_can_be_stopped_and_a_late_client_hears_it_all(fresh_client: TestClient) -> None:
+    settings = {"epochs": 1000, "training_size": 2000, "seed": 2}
+    assert fresh_client.post("/api/train", json=settings).status_code == 202
+    assert fresh_client.get("/api/model").json()["training"] is True
+    assert_error(fresh_client.post("/api/train", json={"epochs": 1}), 409, "already going")
+    session = fresh_client.app.state.session  # type: ignore[attr-defined]
+    wait_for(lambda: sum(e.name == "epoch" for e in session.run.events.since(0)[0]) >= 2)
+    assert fresh_client.post("/api/train/stop", json={}).json() == {"stopping": True}
+    events = parse_sse(fresh_client.get("/api/train/events").text)
+    epochs = [data["epoch"] for name, data in events if name == "epoch"]
+    assert epochs == list(range(1, len(epochs) + 1)) and len(epochs) >= 2
+    assert events[-1][0] == "done"
+    assert events[-1][1]["stopped"] is True and events[-1][1]["epochs_run"] == len(epochs) < 1000
+    assert fresh_client.get("/api/model").json()["history"]["epochs"] == len(epochs)
+    assert_error(fresh_client.post("/api/train/stop", json={}), 409, "no training run")
+
+
+def test_stop_without_a_run_is_409(fresh_client: TestClient) -> None:
+    assert_error(fresh_client.post("/api/train/stop", json={}), 409, "no training run")
+
+
+def test_a_stream_replays_epochs_but_not_stale_progress_and_keeps_alive() -> None:
+    log = EventLog()
+    log.append(Event("progress", {"done": 1, "total": 4}))
+    log.append(Event("epoch", {"epoch": 1}))
+
+    async def collect() -> list[str]:
+        chunks = []
+        stream = sse.event_stream(log, poll_seconds=0.01, keepalive_seconds=0.03)
+        async for chunk in stream:
+            chunks.append(chunk)
+            if sum(c == ": keep-alive\n\n" for c in chunks) == 1 and not log.closed:
+                log.append(Event("progress", {"done": 2, "total": 4}))
+                log.append(Event("done", {"epochs_run": 1}), last=True)
+        return chunks
+
+    chunks = asyncio.run(collect())
+    events = parse_sse("".join(chunks))
+    assert events == [
+        ("epoch", {"epoch": 1}),
+        ("progress", {"done": 2, "total": 4}),
+        ("done", {"epochs_run": 1}),
+    ]
+    assert ": keep-alive\n\n" in chunks
+
+
+def test_a_diverged_cost_is_sent_as_null_not_nan() -> None:
+    text = sse.format_event(Event("epoch", {"validation_cost": None}))
+    assert text == 'event: epoch\ndata: {"validation_cost":null}\n\n'
+
+
+# --- gates -------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("gate", [AND, OR, NAND, NOT], ids=lambda g: g.name)
+def test_gates_follow_their_truth_tables(client: TestClient, gate: Any) -> None:
+    for inputs, (output,) in truth_table(gate):
+        body = client.post("/api/gates", json={"gate": gate.name, "inputs": list(inputs)}).json()
+        assert body["output"] == output
+        assert body["weights"] == gate.weights.tolist() and body["bias"] == gate.bias
+        assert body["z"] == pytest.approx(gate.weights @ inputs + gate.bias)
+        assert (body["z"] > 0) == (output == 1)
+
+
+@pytest.mark.parametrize(
+    ("body", "needle"),
+    [
+        ({"gate": "XOR", "inputs": [0, 1]}, "gate must be one of"),
+        ({"gate": "and", "inputs": [0, 1]}, "gate must be one of"),
+        ({"gate": "AND", "inputs": [1]}, "2 input bits"),
+        ({"gate": "NOT", "inputs": [1, 1]}, "1 input bits"),
+        ({"gate": "AND", "inputs": [1, 2]}, "0 or 1"),
+        ({"gate": "AND", "inputs": [True, 1]}, "0 or 1"),
+        ({"gate": "AND"}, "input bits"),
+        ({"gate": "AND", "inputs": [1, 1], "bias": 3}, "unknown field"),
+    ],
+)
+def test_bad_gate_requests_are_422(client: TestClient, body: Any, needle: str) -> None:
+    assert_error(client.post("/api/gates", json=body), 422, needle)
+
+
+@pytest.mark.parametrize(("x1", "x2"), [(0, 0), (0, 1), (1, 0), (1, 1)])
+def test_the_half_adder_adds_and_shows_every_nand(client: TestClient, x1: int, x2: int) -> None:
+    body = client.post("/api/half-adder", json={"x1": x1, "x2": x2}).json()
+    assert 2 * body["carry"] + body["sum"] == x1 + x2
+    gates = {gate["name"]: gate for gate in body["gates"]}
+    assert list(gates) == ["n1", "n2", "n3", "sum", "carry"]
+    for gate in body["gates"]:
+        assert gate["output"] == int(not all(gate["inputs"]))  # every gate is a NAND
+    assert gates["n1"]["inputs"] == [x1, x2] and gates["n1"]["sources"] == ["x1", "x2"]
+    assert gates["sum"]["output"] == body["sum"] and gates["carry"]["output"] == body["carry"]
+
+
+@pytest.mark.parametrize("body", [{"x1": 2, "x2": 0}, {"x1": 1}, {"x1": "1", "x2": 0}, [1, 0]])
+def test_bad_half_adder_requests_are_422(client: TestClient, body: Any) -> None:
+    assert_error(client.post("/api/half-adder", json=body), 422)
+
+
+# --- the page and its files --------------------------------------------------------------
+
+
+def test_the_page_and_its_scripts_are_served(client: TestClient) -> None:
+    page = client.get("/")
+    assert page.status_code == 200 and page.headers["content-type"].startswith("text/html")
+    scripts = re.findall(r'src="(/static/[^"]+)"', page.text)
+    for script in scripts:
+        assert client.get(script).status_code == 200, script
+
+
+async def raw_get(app: Any, raw_path: bytes) -> tuple[int, bytes]:
+    """GET a path exactly as written (an HTTP client would tidy up its dots first)."""
+    from urllib.parse import unquote
+
+    scope = {
+        "type": "http", "asgi": {"version": "3.0"}, "http_version": "1.1", "method": "GET",
+        "scheme": "http", "path": unquote(raw_path.decode()), "raw_path": raw_path,
+        "root_path": "", "query_string": b"", "headers": [(b"host", b"127.0.0.1")],
+        "client": ("127.0.0.1", 50000), "server": ("127.0.0.1", 8000),
+    }  # fmt: skip
+    sent: list[dict[str, Any]] = []
+
+    async def receive() -> dict[str, Any]:
+        return {"type": "http.request", "body": b"", "more_body": False}
+
+    async def send(message: dict[str, Any]) -> None:
+        sent.append(message)
+
+    await app(scope, receive, send)
+    status = next(m["status"] for m in sent if m["type"] == "http.response.start")
+    return status, b"".join(m.get("body", b"") for m in sent if m["type"] == "http.response.body")
+
+
+@pytest.mark.parametrize(
+    "path",
+    [
+        "/static/../server.py",
+        "/static/%2e%2e/server.py",
+        "/static/..%2fserver.py",
+        "/static/..%2f..%2fcli.py",
+        "/static/%2e%2e%2f__init__.py",
+        "/static//etc/passwd",
+        "/static/../../../../../../etc/passwd",
+    ],
+)
+def test_paths_out_of_static_are_404(client: TestClient, path: str) -> None:
+    status, body = asyncio.run(raw_get(client.app, path.encode()))
+    assert status == 404
+    assert b"import" not in body and b"root:" not in body
+
+
+# --- digitnet serve ----------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("host", "loopback"),
+    [("127.0.0.1", True), ("127.1.2.3", True), ("localhost", True), ("::1", True),
+     ("[::1]", True), ("0.0.0.0", False), ("192.168.1.5", False), ("::", False),
+     ("example.org", False)],
+)  # fmt: skip
+def test_loopback_hosts_are_recognised(host: str, loopback: bool) -> None:
+    assert cli.is_loopback(host) is loopback
+
+
+def start_serve(*args: str, env_data: Path) -> tuple[subprocess.Popen[str], str]:
+    """Run `digitnet serve ARGS --port 0` and return it with the URL it printed."""
+    env = dict(os.environ, DIGITNET_DATA=str(env_data))
+    command = [sys.executable, "-c", "from digitnet.cli import main; main()", "serve", *args]
+    process = subprocess.Popen(
+        [*command, "--port", "0"], stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
+        env=env,
+    )  # fmt: skip
+    url = ""
+    assert process.stdout is not None
+    for line in process.stdout:
+        match = re.search(r"Serving digitnet on (http://\S+)", line)
+        if match:
+            url = match.group(1)
+            break
+    assert url, process.stderr.read() if process.stderr else ""
+    return process, url
+
+
+def stop_serve(process: subprocess.Popen[str]) -> str:
+    process.terminate()
+    _, err = process.communicate(timeout=30)
+    return err
+
+
+def test_serve_runs_the_app_on_loopback(model_file: Path, mnist_dir: Path) -> None:
+    process, url = start_serve(str(model_file), env_data=mnist_dir)
+    try:
+        assert url.startswith("http://127.0.0.1:")
+        host, port = url.removeprefix("http://").rstrip("/").split(":")
+        connection = http.client.HTTPConnection(host, int(port), timeout=10)
+        try:
+            connection.request("GET", "/api/model")
+            assert json.loads(connection.getresponse().read())["source"] == str(model_file)
+            for path in ("/static/../server.py", "/static/%2e%2e/server.py"):
+                connection.request("GET", path)  # sent as written: http.client keeps the dots
+                response = connection.getresponse()
+                assert response.status == 404 and b"import" not in response.read()
+        finally:
+            connection.close()
+    finally:
+        err = stop_serve(process)
+    assert "Warning" not in err
+
+
+def test_serve_warns_when_the_host_is_not_loopback(tmp_path: Path, mnist_dir: Path) -> None:
+    process, url = start_serve(str(tmp_path / "new.npz"), "--host", "0.0.0.0", env_data=mnist_dir)
+    err = stop_serve(process)
+    assert url.startswith("http://127.0.0.1:")
+    warning = [line for line in err.splitlines() if line.startswith("Warning:")]
+    assert len(warning) == 1 and "0.0.0.0 is not a loopback address" in warning[0]
+
+
+def test_serve_on_a_busy_port_is_a_one_line_error(tmp_path: Path) -> None:
+    listener = cli.listen_socket("127.0.0.1", 0)
+    port = listener.getsockname()[1]
+    try:
+        from click.testing import CliRunner
+
+        result = CliRunner().invoke(
+            cli.main, ["serve", str(tmp_path / "m.npz"), "--port", str(port)]
+        )
+    finally:
+        listener.close()
+    assert result.exit_code == 1
+    lines = result.stderr.strip().splitlines()
+    assert len(lines) == 1 and lines[0].startswith("Error: cannot listen on 127.0.0.1")
+
+
+def test_serve_refuses_a_damaged_model_in_one_line(tmp_path: Path) -> None:
+    from click.testing import CliRunner
+
+    bad = tmp_path / "bad.npz"
+    bad.write_text("not a model")
+    result = CliRunner().invoke(cli.main, ["serve", str(bad), "--port", "0"])
+    assert result.exit_code == 1 and result.stderr.startswith("Error: ")
+    assert "bad.npz" in result.stderr and len(result.stderr.strip().splitlines()) == 1
+
+
+def test_predictions_keep_coming_while_a_run_trains(
+    model_file: Path, mnist_dir: Path, mnist: Any, tmp_path: Path
+) -> None:
+    """The compiled kernel releases the GIL: the old model answers while a new one learns."""
+    app = create_app(Path(shutil.copy(model_file, tmp_path / "m.npz")), data_dir=mnist_dir)
+    png = canvas_png(mnist.test.images[0])
+    with TestClient(app) as busy:
+        busy.post("/api/train", json={"epochs": 1000, "training_size": 50_000, "seed": 3})
+        answers = [busy.post("/api/predict", content=png) for _ in range(5)]
+        assert busy.get("/api/model").json()["training"] is True
+        busy.post("/api/train/stop", json={})
+        app.state.session.run.join(30)
+    assert all(answer.status_code == 200 for answer in answers)
+    assert {answer.json()["digit"] for answer in answers} == {7}  # the loaded model's answer
+
+
+def test_shutting_down_stops_a_run_and_keeps_its_epochs(tmp_path: Path, mnist_dir: Path) -> None:
+    app = create_app(tmp_path / "kept.npz", data_dir=mnist_dir)
+    with TestClient(app) as running:
+        running.post("/api/train", json={"epochs": 1000, "training_size": 2000, "seed": 4})
+        session = app.state.session
+        wait_for(lambda: any(e.name == "epoch" for e in session.run.events.since(0)[0]))
+    assert not session.run.running
+    saved = load(tmp_path / "kept.npz")
+    assert saved.history is not None and saved.history.interrupted
