@@ -24,7 +24,7 @@ function describe(model) {
     const best = Math.max(...h.validation_accuracy);
     text += `, trained for ${h.epochs} epochs: best validation accuracy ${best.toFixed(2)}%`;
   }
-  if (model.source) text += ` · ${model.source}`;
+  if (model.source) text += ` · ${model.source.split(/[\\/]/).pop()}`; // the file name; title has the path
   if (model.training) text += " · training a new one…";
   return text;
 }
@@ -39,6 +39,7 @@ async function refreshModel() {
     return;
   }
   modelStatus.textContent = describe(model);
+  modelStatus.title = model.source ?? "";
   modelStatus.dataset.state = model.loaded ? "loaded" : "none";
   noModel.hidden = model.loaded;
   document.body.classList.toggle("no-model", !model.loaded);

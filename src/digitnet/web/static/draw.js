@@ -9,6 +9,7 @@ import { ApiError, postImage } from "./api.js";
 const CSS_SIDE = 280; // the canvas's size on screen, in CSS pixels
 const STROKE_WIDTH = 18; // CSS pixels: about 2 MNIST pixels once scaled to 20 x 20
 const PREDICT_INTERVAL_MS = 80;
+const MIN_INK_EXTENT = 3 * STROKE_WIDTH; // smaller ink is "blank" to the server: wait for more
 const N_DIGITS = 10;
 const STEP_NAMES = ["raw", "cropped", "scaled", "centred"];
 
@@ -20,7 +21,8 @@ export function initDraw({ onResult, onCleared }) {
   const predictionText = document.getElementById("prediction-text");
   const errorLine = document.getElementById("predict-error");
   const preview = document.getElementById("preview");
-  const bars = buildBars(document.getElementById("bars"));
+  const barsBox = document.getElementById("bars");
+  const bars = buildBars(barsBox);
 
   const scale = Math.min(2, Math.max(1, Math.round(window.devicePixelRatio || 1)));
   canvas.width = canvas.height = CSS_SIDE * scale;
@@ -33,6 +35,7 @@ export function initDraw({ onResult, onCleared }) {
   let hasInput = false;
   let uploadedFile = null;
   let enabled = true;
+  let ink = null; // the drawn ink's bounding box [left, top, right, bottom], CSS pixels
 
   // The request scheduler: one in flight, the latest input wins.
   let inFlight = false;
@@ -99,8 +102,9 @@ export function initDraw({ onResult, onCleared }) {
     prediction.textContent = unsure ? "?" : String(digit);
     predictionText.textContent = unsure
       ? `Not sure — ${reason || "no output stands out"}. Best guess: ${digit} (confidence ${percent(confidence)}).`
-      : `It's a ${digit}: confidence ${percent(confidence)}, its output's share of all ten outputs.`;
+      : `It's ${digit === 8 ? "an" : "a"} ${digit}: confidence ${percent(confidence)}, its output's share of all ten outputs.`;
     drawBars(bars, outputs, digit);
+    barsBox.classList.toggle("unsure", Boolean(unsure));
     preview.src = result.steps.centred;
     for (const name of STEP_NAMES) document.getElementById(`step-${name}`).src = result.steps[name];
     onResult(result);
@@ -124,6 +128,7 @@ export function initDraw({ onResult, onCleared }) {
     shownVersion = version;
     hasInput = false;
     uploadedFile = null;
+    ink = null;
     wanted = false;
     ctx.fillStyle = "#fff";
     ctx.fillRect(0, 0, CSS_SIDE, CSS_SIDE);
@@ -136,6 +141,7 @@ export function initDraw({ onResult, onCleared }) {
       : "There is no trained network yet: train one below.";
     errorLine.hidden = true;
     drawBars(bars, null, null);
+    barsBox.classList.remove("unsure");
     preview.removeAttribute("src");
     for (const name of STEP_NAMES) document.getElementById(`step-${name}`).removeAttribute("src");
     dropZone.classList.remove("has-input");
@@ -155,8 +161,11 @@ export function initDraw({ onResult, onCleared }) {
   let last = null;
   const point = (e) => {
     const r = canvas.getBoundingClientRect();
-    return [((e.clientX - r.left) * CSS_SIDE) / r.width, ((e.clientY - r.top) * CSS_SIDE) / r.height];
+    const p = [((e.clientX - r.left) * CSS_SIDE) / r.width, ((e.clientY - r.top) * CSS_SIDE) / r.height];
+    ink = ink ? [Math.min(ink[0], p[0]), Math.min(ink[1], p[1]), Math.max(ink[2], p[0]), Math.max(ink[3], p[1])] : [...p, ...p];
+    return p;
   };
+  const bigEnough = () => !ink || uploadedFile || Math.max(ink[2] - ink[0], ink[3] - ink[1]) + STROKE_WIDTH >= MIN_INK_EXTENT;
   ctx.lineCap = "round";
   ctx.lineJoin = "round";
   canvas.addEventListener("pointerdown", (e) => {
@@ -183,7 +192,7 @@ export function initDraw({ onResult, onCleared }) {
       ctx.lineTo(last[0], last[1]);
     }
     ctx.stroke();
-    changed();
+    changed({ ask: bigEnough() });
   });
   const endStroke = () => {
     if (!last) return;
