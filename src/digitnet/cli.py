@@ -24,6 +24,7 @@ from rich.progress import BarColumn, DownloadColumn, Progress, TextColumn, TimeR
 from rich.table import Table
 
 from digitnet import __version__
+from digitnet.checkpoint import Checkpoint, checkpoint_path, load_checkpoint, save_checkpoint
 from digitnet.data import Dataset, MnistSplit, load_mnist
 from digitnet.errors import DigitnetError, ImageError
 from digitnet.metrics import confusion_matrix
@@ -163,8 +164,22 @@ def load_data(data_dir: Path | None) -> MnistSplit:
     help="compiled: the Numba kernel (digitnet[fast]); numpy: NumPy only; "
     "reference: the readable backprop; auto: the fastest available.",
 )
+@click.option(
+    "--checkpoint",
+    "checkpoint_dir",
+    type=click.Path(file_okay=False, path_type=Path),
+    default=None,
+    help="Save a checkpoint in this folder after every epoch (atomically), for --resume.",
+)
+@click.option(
+    "--resume",
+    is_flag=True,
+    help="Go on with the run saved by --checkpoint DIR, with its settings, from its last epoch.",
+)
 @data_dir_option
+@click.pass_context
 def train_command(
+    ctx: click.Context,
     sizes: tuple[int, ...],
     epochs: int,
     mini_batch_size: int,
@@ -174,35 +189,56 @@ def train_command(
     out: Path,
     training_size: int | None,
     engine: str,
+    checkpoint_dir: Path | None,
+    resume: bool,
     data_dir: Path | None,
 ) -> None:
     """Train a network on MNIST by mini-batch stochastic gradient descent.
 
     The defaults are the book's experiment. After each epoch it prints the accuracy on the
     10,000 validation images (the last 10,000 of MNIST's training file) and on the 10,000
-    test images, and the quadratic cost on the validation images.
+    test images, and the quadratic cost on the validation images. Ctrl-C stops and keeps
+    the model so far; with --checkpoint, --resume later ends exactly as an uninterrupted
+    run would.
     """
-    if seed is None:
-        seed = secrets.randbelow(MAX_SEED + 1)
-    settings = TrainingSettings(
-        epochs=epochs,
-        mini_batch_size=mini_batch_size,
-        learning_rate=learning_rate,
-        seed=seed,
-        engine=engine,
-    )
+    if resume and checkpoint_dir is None:
+        raise click.UsageError("--resume needs --checkpoint DIR, the folder of the run")
     out = out.expanduser()
     out.parent.mkdir(parents=True, exist_ok=True)
+    history: History | None = None
+    if resume:
+        assert checkpoint_dir is not None
+        checkpoint = load_checkpoint(checkpoint_dir)
+        refuse_changed_options(ctx, checkpoint)
+        network, history, rng = checkpoint.network, checkpoint.history, checkpoint.rng
+        settings, training_size = history.settings, checkpoint.extra.get("training_size")
+        stdout.print(
+            f"Resuming {network} from {checkpoint_path(checkpoint_dir)}: "
+            f"{history.epochs_run} of {settings.epochs} epochs done"
+        )
+    else:
+        if seed is None:
+            seed = secrets.randbelow(MAX_SEED + 1)
+        settings = TrainingSettings(
+            epochs=epochs,
+            mini_batch_size=mini_batch_size,
+            learning_rate=learning_rate,
+            seed=seed,
+            engine=engine,
+        )
+        network = Network(sizes, seed=seed, dtype=dtype)
+        rng = np.random.default_rng(seed)
     data = load_data(data_dir)
     training = data.training
     if training_size is not None:
         training = Dataset(training.images[:training_size], training.labels[:training_size])
-    network = Network(sizes, seed=seed, dtype=dtype)
-    epochs_text = f"{epochs} epoch" + ("s" if epochs != 1 else "")
-    stdout.print(
-        f"Training {network} on {len(training):,} images: {epochs_text}, "
-        f"mini-batch {mini_batch_size}, learning rate {learning_rate:g}, seed {seed}"
-    )
+    record = {"training_size": training_size}  # with the settings: all it takes to repeat it
+    if not resume:
+        epochs_text = f"{epochs} epoch" + ("s" if epochs != 1 else "")
+        stdout.print(
+            f"Training {network} on {len(training):,} images: {epochs_text}, "
+            f"mini-batch {mini_batch_size}, learning rate {learning_rate:g}, seed {seed}"
+        )
     with Progress(
         TextColumn("epoch {task.fields[epoch]}"),
         BarColumn(),
@@ -220,6 +256,8 @@ def train_command(
         def on_epoch(history: History) -> None:
             progress.update(task, completed=0, epoch=history.epochs_run + 1)
             stdout.print(epoch_line(history))
+            if checkpoint_dir is not None:
+                save_checkpoint(checkpoint_dir, network, history, rng, extra=record)
 
         history = train(
             network,
@@ -228,10 +266,50 @@ def train_command(
             monitor={"validation": data.validation, "test": data.test},
             on_batch=on_batch,
             on_epoch=on_epoch,
+            rng=rng,
+            history=history,
         )
     report_outcome(history)
-    save(out, network, settings=settings, history=history)
+    save(out, network, settings=settings, history=history, extra=record)
     stdout.print(f"Saved the model to {out}")
+    if history.interrupted and checkpoint_dir is not None:
+        stdout.print(
+            f"The checkpoint holds epoch {history.epochs_run}; go on with: "
+            f"digitnet train --checkpoint {checkpoint_dir} --resume"
+        )
+
+
+#: Options that a resumed run takes from its checkpoint: (option, settings field).
+RESUMED_OPTIONS = (
+    ("epochs", "epochs"),
+    ("mini_batch_size", "mini_batch_size"),
+    ("learning_rate", "learning_rate"),
+    ("seed", "seed"),
+    ("engine", "engine"),
+)
+
+
+def refuse_changed_options(ctx: click.Context, checkpoint: Checkpoint) -> None:
+    """A resumed run keeps its settings: an option given with another value is an error."""
+    settings = checkpoint.history.settings
+    given = {
+        name: ctx.params[name]
+        for name in ctx.params
+        if ctx.get_parameter_source(name) is click.core.ParameterSource.COMMANDLINE
+    }
+    stored = {option: getattr(settings, field) for option, field in RESUMED_OPTIONS}
+    stored |= {
+        "sizes": checkpoint.network.sizes,
+        "dtype": np.dtype(checkpoint.network.dtype).name,
+        "training_size": checkpoint.extra.get("training_size"),
+    }
+    for name, value in given.items():
+        if name in stored and value != stored[name]:
+            option = "--" + name.replace("_", "-")
+            raise DigitnetError(
+                f"{option} {value} differs from the checkpoint's {stored[name]}; "
+                f"drop it to resume the run as it was"
+            )
 
 
 def epoch_line(history: History) -> str:

@@ -359,16 +359,28 @@ def train(
     on_batch: Callable[[int, int], None] | None = None,
     on_epoch: Callable[[History], None] | None = None,
     should_stop: Callable[[], bool] | None = None,
+    rng: np.random.Generator | None = None,
+    history: History | None = None,
 ) -> History:
-    """Train ``network`` in place by mini-batch SGD; see :func:`sgd` for the parameters."""
+    """Train ``network`` in place by mini-batch SGD; see :func:`sgd` for the parameters.
+
+    ``rng`` (default: a new generator from ``settings.seed``) shuffles each epoch. To resume
+    a run, pass the network, generator and ``history`` saved after its last finished epoch
+    (see :mod:`digitnet.checkpoint`): training goes on from the next epoch and ends exactly
+    as the uninterrupted run would have.
+    """
     images, labels = _as_arrays(training_data, "training", network)
     monitored = {name: _as_arrays(d, name, network) for name, d in (monitor or {}).items()}
     cost = COSTS[settings.cost]
     n, m = images.shape[0], min(settings.mini_batch_size, images.shape[0])
     engine = resolve_engine(settings.engine, network, cost, m)
-    history = History(settings, engine=engine)
-    for name, (x, _) in monitored.items():
-        history.correct[name], history.cost[name], history.total[name] = [], [], x.shape[0]
+    if history is None:
+        history = History(settings, engine=engine)
+        for name, (x, _) in monitored.items():
+            history.correct[name], history.cost[name], history.total[name] = [], [], x.shape[0]
+    elif set(history.correct) != set(monitored) or history.settings != settings:
+        raise ConfigError("the history to resume has other settings or monitored data sets")
+    history.interrupted = False
     runner: NumpyEpoch | CompiledEpoch
     if engine == "compiled":
         runner = CompiledEpoch(network, images, labels, m)
@@ -377,9 +389,9 @@ def train(
         runner = NumpyEpoch(network, images, targets, m, cost, fast=engine == "numpy")
     n_batches = -(-n // m)
     chunk = max(1, n_batches // PROGRESS_UPDATES_PER_EPOCH)  # batches between reports
-    rng = np.random.default_rng(settings.seed)
+    rng = np.random.default_rng(settings.seed) if rng is None else rng
     try:
-        for epoch in range(1, settings.epochs + 1):
+        for epoch in range(history.epochs_run + 1, settings.epochs + 1):
             order = rng.permutation(n)
             start = time.perf_counter()
             with np.errstate(over="ignore", invalid="ignore"):

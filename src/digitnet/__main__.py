@@ -1,0 +1,5 @@
+"""``python -m digitnet``: the same command line as ``digitnet``."""
+
+from digitnet.cli import main
+
+main()

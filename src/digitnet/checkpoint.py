@@ -1,0 +1,96 @@
+"""Checkpoints: everything needed to resume training exactly where an epoch ended.
+
+A checkpoint is a model file (:mod:`digitnet.modelfile`) whose metadata also holds the
+shuffling generator's state. It is written atomically after every epoch, so a crash or a
+``kill -9`` at any moment leaves the previous checkpoint or the new one, never a broken one;
+resuming from it repeats the uninterrupted run bit for bit (the trainer is deterministic).
+Plain SGD keeps no other optimiser state.
+"""
+
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+from digitnet.errors import ModelFileError
+from digitnet.modelfile import SavedModel, load, save
+from digitnet.network import Network
+from digitnet.training import History
+
+CHECKPOINT_NAME = "checkpoint.npz"
+#: The only bit generator a checkpoint may name: a file never chooses code to run.
+BIT_GENERATOR = "PCG64"
+
+
+@dataclass
+class Checkpoint:
+    """A network, its training history so far and the generator that shuffles the next epoch."""
+
+    saved: SavedModel
+    rng: np.random.Generator
+    extra: dict[str, Any]
+
+    @property
+    def network(self) -> Network:
+        return self.saved.network
+
+    @property
+    def history(self) -> History:
+        assert self.saved.history is not None  # load_checkpoint checked it
+        return self.saved.history
+
+
+def checkpoint_path(directory: str | os.PathLike[str]) -> Path:
+    return Path(directory) / CHECKPOINT_NAME
+
+
+def save_checkpoint(
+    directory: str | os.PathLike[str],
+    network: Network,
+    history: History,
+    rng: np.random.Generator,
+    *,
+    extra: dict[str, Any] | None = None,
+) -> Path:
+    """Write ``directory/checkpoint.npz`` atomically (the folder is created if missing)."""
+    state = rng.bit_generator.state
+    if state["bit_generator"] != BIT_GENERATOR:
+        raise ValueError(
+            f"checkpoints store {BIT_GENERATOR} generators, not {state['bit_generator']}"
+        )
+    Path(directory).mkdir(parents=True, exist_ok=True)
+    for stale in Path(directory).glob(f".{CHECKPOINT_NAME}.*.tmp"):  # left by a kill -9
+        stale.unlink(missing_ok=True)
+    record = {"epoch": history.epochs_run, "rng_state": state, **(extra or {})}
+    return save(
+        checkpoint_path(directory),
+        network,
+        settings=history.settings,
+        history=history,
+        extra={"checkpoint": record},
+    )
+
+
+def load_checkpoint(directory: str | os.PathLike[str]) -> Checkpoint:
+    """Read ``directory/checkpoint.npz``; :class:`ModelFileError` if it is missing or damaged."""
+    path = checkpoint_path(directory)
+    saved = load(path)
+    record = saved.metadata.get("checkpoint")
+    if not isinstance(record, dict) or saved.history is None or saved.settings is None:
+        raise ModelFileError(f"{path}: a model file, but not a training checkpoint")
+    state = record.get("rng_state")
+    if not isinstance(state, dict) or state.get("bit_generator") != BIT_GENERATOR:
+        raise ModelFileError(f"{path}: no {BIT_GENERATOR} generator state in the checkpoint")
+    generator = np.random.PCG64()
+    try:
+        generator.state = state  # type: ignore[assignment]  # checked by NumPy itself
+    except (TypeError, ValueError, KeyError) as exc:
+        raise ModelFileError(f"{path}: damaged generator state ({exc})") from exc
+    if record.get("epoch") != saved.history.epochs_run:
+        raise ModelFileError(f"{path}: the epoch count does not match the history")
+    extra = {k: v for k, v in record.items() if k not in ("epoch", "rng_state")}
+    return Checkpoint(saved, np.random.Generator(generator), extra)

@@ -1,0 +1,146 @@
+"""Checkpoints and resumed training: a resumed run ends exactly as an uninterrupted one."""
+
+from __future__ import annotations
+
+import os
+import signal
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+from digitnet import compiled
+from digitnet.checkpoint import checkpoint_path, load_checkpoint, save_checkpoint
+from digitnet.errors import ModelFileError
+from digitnet.modelfile import load, save
+from digitnet.network import Network
+from digitnet.training import TrainingSettings, train
+
+ENGINES = [
+    pytest.param("compiled", marks=pytest.mark.skipif(not compiled.available(), reason="no Numba")),
+    "numpy",
+]
+
+
+def blobs(n=300, n_features=12, n_classes=4, seed=0):
+    rng = np.random.default_rng(seed)
+    centres = rng.random((n_classes, n_features))
+    labels = rng.integers(0, n_classes, size=n)
+    return centres[labels] + 0.2 * rng.standard_normal((n, n_features)), labels
+
+
+def assert_identical(a: Network, b: Network) -> None:
+    for p, q in zip(a.weights + a.biases, b.weights + b.biases, strict=True):
+        np.testing.assert_array_equal(p, q)
+
+
+@pytest.mark.parametrize("engine", ENGINES)
+def test_resumed_run_ends_bit_identical_to_an_uninterrupted_one(engine, tmp_path):
+    data = blobs()
+    settings = TrainingSettings(epochs=6, mini_batch_size=10, seed=5, engine=engine)
+    monitor = {"validation": blobs(100, seed=1)}
+    whole = Network([12, 9, 4], seed=5)
+    expected = train(whole, data, settings, monitor=monitor)
+
+    first = Network([12, 9, 4], seed=5)
+    rng = np.random.default_rng(settings.seed)
+    batches_seen = []
+
+    def stop_in_epoch_four() -> bool:  # stops mid-epoch: that epoch's updates are lost
+        batches_seen.append(1)
+        return len(batches_seen) > 3 * 30 + 7
+
+    interrupted = train(
+        first, data, settings, monitor=monitor, rng=rng, should_stop=stop_in_epoch_four,
+        on_epoch=lambda h: save_checkpoint(tmp_path, first, h, rng),
+    )  # fmt: skip
+    assert interrupted.interrupted and interrupted.epochs_run == 3
+
+    checkpoint = load_checkpoint(tmp_path)
+    assert checkpoint.history.epochs_run == 3
+    resumed = train(
+        checkpoint.network, data, checkpoint.history.settings, monitor=monitor,
+        rng=checkpoint.rng, history=checkpoint.history,
+    )  # fmt: skip
+    assert resumed.epochs_run == 6 and not resumed.interrupted
+    assert resumed.correct == expected.correct and resumed.cost == expected.cost
+    assert_identical(checkpoint.network, whole)
+
+
+def test_resuming_with_other_settings_is_refused(tmp_path):
+    data = blobs()
+    settings = TrainingSettings(epochs=2, mini_batch_size=10, seed=1)
+    net, rng = Network([12, 9, 4], seed=1), np.random.default_rng(1)
+    train(net, data, settings, rng=rng, on_epoch=lambda h: save_checkpoint(tmp_path, net, h, rng))
+    checkpoint = load_checkpoint(tmp_path)
+    with pytest.raises(ValueError, match="other settings"):
+        train(
+            checkpoint.network, data, TrainingSettings(epochs=3, seed=1),
+            rng=checkpoint.rng, history=checkpoint.history,
+        )  # fmt: skip
+
+
+def test_a_model_file_is_not_a_checkpoint(tmp_path):
+    save(checkpoint_path(tmp_path), Network([3, 2], seed=0))
+    with pytest.raises(ModelFileError, match="not a training checkpoint"):
+        load_checkpoint(tmp_path)
+
+
+def test_a_missing_or_damaged_checkpoint_is_a_one_line_error(tmp_path):
+    with pytest.raises(ModelFileError, match="no such model file"):
+        load_checkpoint(tmp_path)
+    checkpoint_path(tmp_path).write_bytes(b"PK\x03\x04 not really a zip")
+    with pytest.raises(ModelFileError, match=str(tmp_path)):
+        load_checkpoint(tmp_path)
+
+
+# --- A real training process, killed with SIGKILL at random moments ---------------------------
+
+
+def cli(*args: str) -> list[str]:
+    return [sys.executable, "-m", "digitnet", "train", *args]
+
+
+def wait_for(path: Path, process: subprocess.Popen, timeout: float = 60.0) -> None:
+    deadline = time.monotonic() + timeout
+    while not path.exists():
+        assert process.poll() is None, "training ended before its first checkpoint"
+        assert time.monotonic() < deadline, f"no {path} after {timeout} s"
+        time.sleep(0.02)
+
+
+def test_kill_9_leaves_a_loadable_checkpoint_and_resuming_matches_an_uninterrupted_run(
+    mnist_dir, tmp_path
+):
+    options = [
+        "--epochs", "40", "--training-size", "3000", "--seed", "7", "--dtype", "float64",
+        "--engine", "numpy", "--data-dir", str(mnist_dir),
+    ]  # fmt: skip
+    environment = {**os.environ, "OPENBLAS_NUM_THREADS": "1"}
+    run_dir, path = tmp_path / "run", checkpoint_path(tmp_path / "run")
+    rng = np.random.default_rng(0)
+    epochs_done = 0
+    for kill in range(4):
+        extra = ["--resume"] if kill else []
+        command = cli(*options, "--checkpoint", str(run_dir), "--out", str(tmp_path / "m.npz"))
+        process = subprocess.Popen(command + extra, env=environment, stdout=subprocess.DEVNULL)
+        wait_for(path, process)
+        time.sleep(rng.uniform(0.0, 0.4))  # somewhere in an epoch, or in a save
+        process.send_signal(signal.SIGKILL)
+        process.wait()
+        checkpoint = load_checkpoint(run_dir)  # never broken: the old one or the new one
+        assert checkpoint.history.epochs_run >= epochs_done
+        epochs_done = checkpoint.history.epochs_run
+    finish = cli(
+        *options, "--checkpoint", str(run_dir), "--resume", "--out", str(tmp_path / "r.npz")
+    )
+    subprocess.run(finish, env=environment, check=True, stdout=subprocess.DEVNULL)
+    whole = cli(*options, "--out", str(tmp_path / "whole.npz"))
+    subprocess.run(whole, env=environment, check=True, stdout=subprocess.DEVNULL)
+    resumed, uninterrupted = load(tmp_path / "r.npz"), load(tmp_path / "whole.npz")
+    assert resumed.history is not None and resumed.history.epochs_run == 40
+    assert_identical(resumed.network, uninterrupted.network)
+    assert not list(run_dir.glob("*.tmp"))  # stale temporary files are swept on each save
