@@ -144,3 +144,25 @@ def test_kill_9_leaves_a_loadable_checkpoint_and_resuming_matches_an_uninterrupt
     assert resumed.history is not None and resumed.history.epochs_run == 40
     assert_identical(resumed.network, uninterrupted.network)
     assert not list(run_dir.glob("*.tmp"))  # stale temporary files are swept on each save
+
+
+def test_cli_resume_needs_a_checkpoint_folder_and_keeps_the_runs_options(mnist_dir, tmp_path):
+    from click.testing import CliRunner
+
+    from digitnet.cli import main
+
+    runner = CliRunner()
+    result = runner.invoke(main, ["train", "--resume"])
+    assert result.exit_code == 2 and "--checkpoint" in result.stderr
+    base = ["train", "--epochs", "2", "--training-size", "500", "--seed", "2",
+            "--data-dir", str(mnist_dir), "--checkpoint", str(tmp_path / "run"),
+            "--out", str(tmp_path / "m.npz")]  # fmt: skip
+    assert runner.invoke(main, base).exit_code == 0
+    result = runner.invoke(main, [*base, "--resume", "--learning-rate", "0.5"])
+    assert result.exit_code == 1
+    assert result.stderr.strip() == (
+        "Error: --learning-rate 0.5 differs from the checkpoint's 3.0; "
+        "drop it to resume the run as it was"
+    )
+    result = runner.invoke(main, [*base, "--resume"])  # the same options are fine
+    assert result.exit_code == 0 and "2 of 2 epochs done" in result.stdout
