@@ -119,6 +119,27 @@ def test_uploaded_mnist_digit_is_recognised(page, problems, server_url, mnist, t
     assert problems.messages == []
 
 
+def test_dropped_image_is_classified(page, problems, server_url):
+    open_page(page, server_url)
+    page.evaluate(
+        """async () => {
+          const c = new OffscreenCanvas(200, 200), g = c.getContext("2d");
+          g.fillStyle = "#fff"; g.fillRect(0, 0, 200, 200);
+          g.strokeStyle = "#000"; g.lineWidth = 16; g.lineCap = "round";
+          g.beginPath(); g.moveTo(105, 25); g.lineTo(95, 175); g.stroke();
+          const blob = await c.convertToBlob({ type: "image/png" });
+          const files = new DataTransfer();
+          files.items.add(new File([blob], "one.png", { type: "image/png" }));
+          const zone = document.querySelector("#drop-zone");
+          zone.dispatchEvent(new DragEvent("drop", { dataTransfer: files, bubbles: true }));
+        }"""
+    )
+    page.wait_for_function(SETTLED)
+
+    assert shown_digit(page) == 1
+    assert problems.messages == []
+
+
 def test_preprocessing_steps_are_shown(page, problems, server_url):
     open_page(page, server_url)
     draw(page, SEVEN)
