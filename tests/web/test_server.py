@@ -309,6 +309,12 @@ def test_a_body_that_is_not_json_is_422(fresh_client: TestClient) -> None:
     assert_error(response, 422, "not valid JSON")
 
 
+def test_json_nested_too_deeply_is_422_not_a_crash(client: TestClient) -> None:
+    headers = {"Content-Type": "application/json"}
+    body = b"[" * 30_000 + b"]" * 30_000
+    assert_error(client.post("/api/gates", content=body, headers=headers), 422, "nested")
+
+
 def test_json_endpoints_refuse_other_content_types(fresh_client: TestClient) -> None:
     """A form on another site can post text/plain without asking; it must not train here."""
     body = json.dumps({"epochs": 1})

@@ -232,6 +232,8 @@ async def read_json(request: Request) -> Any:
         return json.loads(body)
     except (UnicodeDecodeError, json.JSONDecodeError) as exc:
         raise ConfigError(f"request body is not valid JSON ({exc})") from None
+    except RecursionError:
+        raise ConfigError("request body is JSON nested too deeply") from None
 
 
 def prediction(network: Network, image: bytes) -> dict[str, Any]:
