@@ -11,11 +11,13 @@ from __future__ import annotations
 
 import json
 import os
+import tokenize
+import warnings
 import zipfile
 import zlib
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import IO, Any
 
 import numpy as np
 from numpy.typing import NDArray
@@ -32,6 +34,7 @@ METADATA_KEY = "metadata"
 #: Refuse metadata records and networks larger than these before reading them.
 MAX_METADATA_BYTES = 16 * 2**20
 MAX_PARAMETERS = 200_000_000
+READ_CHUNK_BYTES = 1 << 20  # arrays are read piecewise (see _read_at_most)
 
 
 @dataclass
@@ -114,7 +117,12 @@ def load(path: str | os.PathLike[str]) -> SavedModel:
         NotImplementedError,  # an unknown compression method
         RuntimeError,  # an encrypted member
     ) as exc:
-        raise ModelFileError(f"{path}: not a digitnet model file ({exc})") from exc
+        raise ModelFileError(f"{path}: not a digitnet model file ({_detail(exc)})") from exc
+
+
+def _detail(exc: Exception) -> str:
+    """``exc``'s message on one line (it may quote the file's own text), or its class name."""
+    return " ".join(str(exc).split()) or type(exc).__name__
 
 
 def _read(archive: zipfile.ZipFile, path: Path) -> SavedModel:
@@ -129,7 +137,7 @@ def _read(archive: zipfile.ZipFile, path: Path) -> SavedModel:
         settings = TrainingSettings(**metadata["training"]) if metadata["training"] else None
         history = History.from_dict(metadata["history"]) if metadata["history"] else None
     except (DigitnetError, TypeError, KeyError, ValueError) as exc:
-        raise ModelFileError(f"{path}: damaged metadata ({exc})") from exc
+        raise ModelFileError(f"{path}: damaged metadata ({_detail(exc)})") from exc
     return SavedModel(network, settings, history, metadata)
 
 
@@ -137,7 +145,8 @@ def _read_metadata(archive: zipfile.ZipFile, path: Path) -> dict[str, Any]:
     raw = _read_array(archive, path, METADATA_KEY, None, np.uint8, MAX_METADATA_BYTES)
     try:
         metadata = json.loads(raw.tobytes().decode("utf-8"))
-    except (UnicodeDecodeError, json.JSONDecodeError) as exc:
+    # ValueError also covers integers too long to convert; RecursionError, deep nesting.
+    except (ValueError, RecursionError) as exc:
         raise ModelFileError(f"{path}: metadata is not valid JSON") from exc
     if not isinstance(metadata, dict) or metadata.get("format") != FORMAT_NAME:
         raise ModelFileError(f"{path}: not a digitnet model file (no digitnet metadata)")
@@ -158,10 +167,12 @@ def _read_metadata(archive: zipfile.ZipFile, path: Path) -> dict[str, Any]:
         raise ModelFileError(f"{path}: bad layer sizes {sizes!r}")
     if sum(a * b + a for a, b in zip(sizes[1:], sizes[:-1])) > MAX_PARAMETERS:
         raise ModelFileError(f"{path}: network {sizes} is over {MAX_PARAMETERS} parameters")
-    if metadata.get("dtype") not in DTYPES:
+    # isinstance first: a list or dict from the JSON cannot be looked up in a dict.
+    if not isinstance(metadata.get("dtype"), str) or metadata["dtype"] not in DTYPES:
         raise ModelFileError(f"{path}: unsupported dtype {metadata.get('dtype')!r}")
-    if metadata.get("activation") not in ACTIVATIONS:
-        raise ModelFileError(f"{path}: unknown activation {metadata.get('activation')!r}")
+    activation = metadata.get("activation")
+    if not isinstance(activation, str) or activation not in ACTIVATIONS:
+        raise ModelFileError(f"{path}: unknown activation {activation!r}")
     for key in ("training", "history"):
         if not isinstance(metadata.get(key), (dict, type(None))):
             raise ModelFileError(f"{path}: damaged metadata field {key!r}")
@@ -179,14 +190,9 @@ def _read_array(
     """Read member ``key``.npy after checking its header: shape, dtype, no object arrays."""
     try:
         with archive.open(f"{key}.npy") as member:
-            version = np.lib.format.read_magic(member)
-            if version == (1, 0):
-                header = np.lib.format.read_array_header_1_0(member)
-            elif version == (2, 0):
-                header = np.lib.format.read_array_header_2_0(member)
-            else:
-                raise ValueError(f"unsupported .npy version {version}")
-            found_shape, fortran, found_dtype = header
+            found_shape, fortran, found_dtype = _read_npy_header(member)
+            if any(n < 0 for n in found_shape):  # numpy accepts them; read(-1) reads all
+                raise ModelFileError(f"{path}: array {key!r} has shape {list(found_shape)}")
             expected_shape = shape if shape is not None else found_shape[:1]
             if found_dtype != np.dtype(dtype) or fortran or found_shape != expected_shape:
                 raise ModelFileError(
@@ -196,14 +202,57 @@ def _read_array(
             n_bytes = int(np.prod(found_shape)) * np.dtype(dtype).itemsize
             if max_bytes is not None and n_bytes > max_bytes:
                 raise ModelFileError(f"{path}: array {key!r} is over {max_bytes} bytes")
-            data = member.read(n_bytes)
+            data = _read_at_most(member, n_bytes)
+            # Reading to the end is also what makes zipfile check the member's CRC-32.
+            beyond = member.read(1) if len(data) == n_bytes else b""
     except KeyError as exc:
         raise ModelFileError(f"{path}: not a digitnet model file (no {key!r} array)") from exc
+    except ModelFileError:  # a ValueError too, but already says what is wrong
+        raise
     except ValueError as exc:  # a malformed .npy header
-        raise ModelFileError(f"{path}: array {key!r} is damaged ({exc})") from exc
+        raise ModelFileError(f"{path}: array {key!r} is damaged ({_detail(exc)})") from exc
     if len(data) != n_bytes:
         raise ModelFileError(f"{path}: array {key!r} is truncated")
+    if beyond:
+        raise ModelFileError(
+            f"{path}: array {key!r} holds more bytes than its shape {list(found_shape)} declares"
+        )
     array = np.frombuffer(data, dtype=dtype).reshape(found_shape)
     if array.dtype.kind == "f" and not np.isfinite(array).all():
         raise ModelFileError(f"{path}: array {key!r} holds non-finite values")
     return array
+
+
+def _read_npy_header(member: IO[bytes]) -> tuple[tuple[int, ...], bool, np.dtype[Any]]:
+    """Shape, Fortran order and dtype from a .npy header; ValueError if it is malformed.
+
+    numpy's parser also raises TypeError (an unhashable key), SyntaxError or TokenError
+    (from its fallback for Python 2 headers), and warns for Python 2 headers and deprecated
+    dtypes: all mean a file digitnet did not write, and none may escape as such.
+    """
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        try:
+            version = np.lib.format.read_magic(member)
+            if version == (1, 0):
+                return np.lib.format.read_array_header_1_0(member)  # type: ignore[no-any-return]
+            if version == (2, 0):
+                return np.lib.format.read_array_header_2_0(member)  # type: ignore[no-any-return]
+        except (TypeError, SyntaxError, tokenize.TokenError, Warning) as exc:
+            raise ValueError(f"malformed .npy header ({type(exc).__name__})") from exc
+    raise ValueError(f"unsupported .npy version {version}")
+
+
+def _read_at_most(member: IO[bytes], n_bytes: int) -> bytearray:
+    """Up to ``n_bytes`` from ``member``, in chunks, so memory grows with the bytes there are.
+
+    ``read(n)`` allocates ``n`` bytes before reading when the zip entry claims to be that
+    long: one call with what a header declares would allocate it all for a tiny file.
+    """
+    data = bytearray()
+    while len(data) < n_bytes:
+        chunk = member.read(min(n_bytes - len(data), READ_CHUNK_BYTES))
+        if not chunk:
+            break
+        data += chunk
+    return data

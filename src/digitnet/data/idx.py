@@ -45,6 +45,7 @@ SIZE_BYTES = 4  # each dimension is a big-endian uint32
 MAX_IDX_DIMS = 4  # MNIST uses 1 (labels) and 3 (images); more means a corrupt header
 MAX_HEADER_BYTES = PREFIX_BYTES + SIZE_BYTES * MAX_IDX_DIMS
 MAX_IDX_BYTES = 1 << 30  # 1 GiB: 20 times the largest MNIST file; refuse to allocate more
+READ_CHUNK_BYTES = 1 << 20  # gzip payloads are read piecewise (see _read_at_most)
 
 
 class IdxHeader(NamedTuple):
@@ -120,12 +121,27 @@ def _decode_raw(data: bytes, name: str, max_bytes: int) -> tuple[IdxHeader, memo
     return header, memoryview(data)[len(header.raw) :]
 
 
-def _decode_gzip(data: bytes, name: str, max_bytes: int) -> tuple[IdxHeader, bytes]:
+def _read_at_most(read: Callable[[int], bytes], n_bytes: int) -> bytearray:
+    """Up to ``n_bytes`` from ``read``, in chunks, so memory grows with the bytes there are.
+
+    ``read(n)`` on a buffered stream allocates ``n`` bytes before it reads: one call with
+    what a header declares would allocate it all even for a file of a few bytes.
+    """
+    data = bytearray()
+    while len(data) < n_bytes:
+        chunk = read(min(n_bytes - len(data), READ_CHUNK_BYTES))
+        if not chunk:
+            break
+        data += chunk
+    return data
+
+
+def _decode_gzip(data: bytes, name: str, max_bytes: int) -> tuple[IdxHeader, bytearray]:
     """Decompress only as much as the (checked) header declares, plus one byte to see more."""
     try:
         with gzip.GzipFile(fileobj=io.BytesIO(data)) as stream:
             header = _read_header(stream.read, name, max_bytes)
-            payload = stream.read(header.payload_bytes)
+            payload = _read_at_most(stream.read, header.payload_bytes)
             # Reading on to the end also makes gzip check the stream's CRC and length.
             trailing = stream.read(1)
     except (gzip.BadGzipFile, EOFError, zlib.error) as exc:
@@ -196,7 +212,7 @@ def parse_idx(data: bytes, name: str, *, max_bytes: int = MAX_IDX_BYTES) -> NDAr
         If the header is malformed, the payload is shorter or longer than it declares, or
         the gzip stream is corrupt. The message names the file and the fault.
     """
-    payload: bytes | memoryview
+    payload: bytearray | memoryview
     if data.startswith(GZIP_MAGIC):
         header, payload = _decode_gzip(data, name, max_bytes)
     else:
