@@ -584,14 +584,16 @@ def serve_command(model: Path | None, host: str, port: int, data_dir: Path | Non
         import uvicorn
 
         from digitnet.web import create_app
+        from digitnet.web.server import LOOPBACK_HOSTS
     except ModuleNotFoundError as exc:
         raise DigitnetError(
             f"`digitnet serve` needs {exc.name}: pip install 'digitnet[web]'"
         ) from None
     path = (model or DEFAULT_MODEL).expanduser()
-    app = create_app(path, data_dir=data_dir)
+    loopback = is_loopback(host)
+    app = create_app(path, data_dir=data_dir, allowed_hosts=LOOPBACK_HOSTS if loopback else None)
     listener = listen_socket(host, port)
-    if not is_loopback(host):
+    if not loopback:
         stderr.print(
             f"Warning: {host} is not a loopback address: anyone who can reach this machine "
             f"can use the page, and train and save models."

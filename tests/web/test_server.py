@@ -49,6 +49,9 @@ N_DIGITS_SENT = 20
 # --- fixtures ---------------------------------------------------------------------------
 
 
+LOCAL = "http://127.0.0.1"  # the app answers loopback Host headers only
+
+
 @pytest.fixture(scope="module")
 def mnist(mnist_dir: Path) -> Any:
     return load_mnist(mnist_dir, dtype=np.uint8, download=False)
@@ -65,14 +68,16 @@ def model_file(mnist: Any, tmp_path_factory: pytest.TempPathFactory) -> Path:
 
 @pytest.fixture(scope="module")
 def client(model_file: Path, mnist_dir: Path) -> Iterator[TestClient]:
-    with TestClient(create_app(model_file, data_dir=mnist_dir)) as test_client:
+    with TestClient(create_app(model_file, data_dir=mnist_dir), base_url=LOCAL) as test_client:
         yield test_client
 
 
 @pytest.fixture
 def fresh_client(tmp_path: Path, mnist_dir: Path) -> Iterator[TestClient]:
     """An app with no model yet, which saves what it trains to tmp_path/trained.npz."""
-    with TestClient(create_app(tmp_path / "trained.npz", data_dir=mnist_dir)) as test_client:
+    with TestClient(
+        create_app(tmp_path / "trained.npz", data_dir=mnist_dir), base_url=LOCAL
+    ) as test_client:
         yield test_client
 
 
@@ -265,7 +270,7 @@ def test_weights_are_one_28x28_picture_per_hidden_neuron(
 
 def test_weights_of_a_network_without_hidden_layer_are_the_outputs(tmp_path: Path) -> None:
     path = save(tmp_path / "flat.npz", Network([784, 10], seed=0))
-    with TestClient(create_app(path)) as flat:
+    with TestClient(create_app(path), base_url=LOCAL) as flat:
         assert len(flat.get("/api/weights").json()["neurons"]) == 10
         assert (
             flat.post("/api/predict", content=canvas_png(np.eye(28) * 255)).json()["hidden"] == []
@@ -324,7 +329,7 @@ def test_json_endpoints_refuse_other_content_types(fresh_client: TestClient) -> 
 
 def test_training_without_mnist_is_503(tmp_path: Path) -> None:
     app = create_app(tmp_path / "m.npz", data_dir=tmp_path / "no-mnist-here")
-    with TestClient(app) as no_data:
+    with TestClient(app, base_url=LOCAL) as no_data:
         response = no_data.post("/api/train", json={"epochs": 1})
         assert_error(response, 503, "no-mnist-here", "train-images-idx3-ubyte.gz")
 
@@ -613,7 +618,7 @@ def test_predictions_keep_coming_while_a_run_trains(
     """The compiled kernel releases the GIL: the old model answers while a new one learns."""
     app = create_app(Path(shutil.copy(model_file, tmp_path / "m.npz")), data_dir=mnist_dir)
     png = canvas_png(mnist.test.images[0])
-    with TestClient(app) as busy:
+    with TestClient(app, base_url=LOCAL) as busy:
         busy.post("/api/train", json={"epochs": 1000, "training_size": 50_000, "seed": 3})
         answers = [busy.post("/api/predict", content=png) for _ in range(5)]
         assert busy.get("/api/model").json()["training"] is True
@@ -625,10 +630,16 @@ def test_predictions_keep_coming_while_a_run_trains(
 
 def test_shutting_down_stops_a_run_and_keeps_its_epochs(tmp_path: Path, mnist_dir: Path) -> None:
     app = create_app(tmp_path / "kept.npz", data_dir=mnist_dir)
-    with TestClient(app) as running:
+    with TestClient(app, base_url=LOCAL) as running:
         running.post("/api/train", json={"epochs": 1000, "training_size": 2000, "seed": 4})
         session = app.state.session
         wait_for(lambda: any(e.name == "epoch" for e in session.run.events.since(0)[0]))
     assert not session.run.running
     saved = load(tmp_path / "kept.npz")
     assert saved.history is not None and saved.history.interrupted
+
+
+def test_a_foreign_host_header_is_refused_against_dns_rebinding(client: TestClient) -> None:
+    response = client.get("/api/model", headers={"Host": "attacker.example"})
+    assert response.status_code == 400
+    assert client.get("/api/model", headers={"Host": "localhost:8000"}).status_code == 200

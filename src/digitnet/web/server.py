@@ -25,7 +25,7 @@ runs the CLI's pipeline (:func:`digitnet.imaging.preprocess_steps`, the network,
 from __future__ import annotations
 
 import json
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Sequence
 from contextlib import asynccontextmanager
 from pathlib import Path
 from typing import Any
@@ -35,6 +35,7 @@ from fastapi import FastAPI, Request
 from fastapi.concurrency import run_in_threadpool
 from fastapi.responses import FileResponse, JSONResponse, Response, StreamingResponse
 from fastapi.staticfiles import StaticFiles
+from starlette.middleware.trustedhost import TrustedHostMiddleware
 
 from digitnet import __version__
 from digitnet.decision import decide
@@ -52,6 +53,8 @@ from digitnet.web.training_run import MONITORED, finite_or_none, percent
 STATIC_DIR = Path(__file__).parent / "static"
 INDEX_HTML = STATIC_DIR / "index.html"
 #: The largest image a page may send; a canvas PNG is a few kilobytes.
+#: Host headers a server on loopback answers (see create_app's allowed_hosts).
+LOOPBACK_HOSTS = ("127.0.0.1", "localhost", "::1", "[::1]")
 MAX_UPLOAD_BYTES = 10 * 2**20
 MAX_JSON_BYTES = 64 * 2**10
 UPLOAD_NAME = "uploaded image"  # what error messages call the image
@@ -85,7 +88,12 @@ def default_model_path() -> Path:
     return cli.DEFAULT_MODEL
 
 
-def create_app(model_path: Path | None, *, data_dir: Path | None = None) -> FastAPI:
+def create_app(
+    model_path: Path | None,
+    *,
+    data_dir: Path | None = None,
+    allowed_hosts: Sequence[str] | None = LOOPBACK_HOSTS,
+) -> FastAPI:
     """Build the web app around one model file.
 
     Parameters
@@ -95,6 +103,10 @@ def create_app(model_path: Path | None, *, data_dir: Path | None = None) -> Fast
         saved (atomically). None: the default model of ``digitnet train``.
     data_dir : Path or None
         The MNIST folder for training; None: ``$DIGITNET_DATA``, else the per-user cache.
+    allowed_hosts : sequence of str or None
+        Host headers the app answers (others get 400), so that a web page on another site
+        cannot reach a server on loopback through DNS rebinding. None: any host, for a
+        server bound to a public address on purpose.
 
     Raises
     ------
@@ -115,6 +127,8 @@ def create_app(model_path: Path | None, *, data_dir: Path | None = None) -> Fast
         title="digitnet", version=__version__, docs_url=None, redoc_url=None, lifespan=lifespan
     )
     app.state.session = session
+    if allowed_hosts is not None:
+        app.add_middleware(TrustedHostMiddleware, allowed_hosts=list(allowed_hosts))
     app.add_exception_handler(DigitnetError, error_response)  # type: ignore[arg-type]
     app.mount("/static", StaticFiles(directory=STATIC_DIR, check_dir=False), name="static")
     add_page_routes(app)
