@@ -792,3 +792,23 @@ def test_messages_quoting_the_file_stay_on_one_line(
 ) -> None:
     """Regression: an error message quoting text from the file could span several lines."""
     assert load_or_refuse(model_path, zip_of({**MEMBERS, member: content})) is None
+
+
+def with_name_flagged_utf8(data: bytes, member: str, name: bytes) -> bytes:
+    """Rename ``member`` in the central directory to ``name`` and flag names as UTF-8."""
+    assert len(name) == len(member)
+    raw = bytearray(data)
+    entry = raw.index(b"PK\x01\x02")  # the first central directory entry
+    while raw[entry + 46 : entry + 46 + len(member)] != member.encode():
+        entry = raw.index(b"PK\x01\x02", entry + 1)
+    struct.pack_into("<H", raw, entry + 8, 0x0800)  # general purpose flags: UTF-8 names
+    raw[entry + 46 : entry + 46 + len(member)] = name
+    return bytes(raw)
+
+
+def test_member_name_flagged_utf8_that_is_not_is_refused(model_path: Path) -> None:
+    """Regression (fuzz_modelfile): zipfile raised UnicodeDecodeError from the loader."""
+    data = with_name_flagged_utf8(MODEL, "metadata.npy", b"\xf3etadata.npy")
+    model_path.write_bytes(data)
+    with pytest.raises(ModelFileError, match="not a digitnet model file"):
+        load(model_path)

@@ -116,6 +116,7 @@ def load(path: str | os.PathLike[str]) -> SavedModel:
         zlib.error,  # a damaged deflate stream
         NotImplementedError,  # an unknown compression method
         RuntimeError,  # an encrypted member
+        UnicodeDecodeError,  # a member name flagged as UTF-8 that is not
     ) as exc:
         raise ModelFileError(f"{path}: not a digitnet model file ({_detail(exc)})") from exc
 
