@@ -624,3 +624,8 @@ def test_learning_rate_100_learns_poorly_on_an_mnist_slice(mnist_slice):
     )
     assert history.diverged_epoch is None
     assert history.accuracy["validation"][-1] < 0.5
+
+
+def test_a_learning_rate_too_large_for_a_float_is_a_config_error():
+    with pytest.raises(ConfigError, match="finite number"):
+        TrainingSettings(learning_rate=10**400)

@@ -15,6 +15,7 @@ gradients for a whole mini-batch at once, with matrix products:
 
 from __future__ import annotations
 
+import math
 import time
 from collections.abc import Callable, Mapping
 from dataclasses import asdict, dataclass, field
@@ -79,8 +80,12 @@ class TrainingSettings:
         rate = self.learning_rate
         if isinstance(rate, bool) or not isinstance(rate, (int, float)) or not rate > 0:
             raise ConfigError(f"learning_rate must be a positive number, got {rate!r}")
-        if not np.isfinite(rate):
-            raise ConfigError(f"learning_rate must be finite, got {rate!r}")
+        try:
+            finite = math.isfinite(rate)
+        except OverflowError:  # an int too large for a float
+            finite = False
+        if not finite:
+            raise ConfigError(f"learning_rate must be a finite number, got {rate!r}")
         seed = self.seed
         if seed is not None and (isinstance(seed, bool) or not isinstance(seed, int) or seed < 0):
             raise ConfigError(f"seed must be a non-negative integer or None, got {seed!r}")
