@@ -18,69 +18,25 @@ from __future__ import annotations
 
 import argparse
 import http.client
-import io
 import json
-import os
-import re
 import statistics
-import subprocess
-import sys
 import tempfile
 import time
 from pathlib import Path
 
 import numpy as np
-from PIL import Image
+from web_harness import (
+    TRAINING_RUN,
+    canvas_png,
+    post,
+    start_server,
+    stop_server,
+    train_model,
+)
 
-CANVAS_SIDE = 280
 N_DIGITS = 20  # distinct test digits, sent in turn
 WARMUP_REQUESTS = 10
-TRAINING_RUN = {"epochs": 1000, "training_size": 50_000, "seed": 1}  # stopped when measured
 BUDGET_MS = 100.0
-
-
-def canvas_png(pixels: np.ndarray) -> bytes:
-    """An MNIST digit as the page's canvas sends it: black ink on white, RGBA, 280x280."""
-    grey = (255 - pixels.reshape(28, 28).astype(np.float64)).astype(np.uint8)
-    image = Image.fromarray(grey).resize((CANVAS_SIDE, CANVAS_SIDE), Image.Resampling.BICUBIC)
-    buffer = io.BytesIO()
-    image.convert("RGBA").save(buffer, format="PNG")
-    return buffer.getvalue()
-
-
-def train_model(data_dir: str | None, out: Path) -> Path:
-    """[784, 30, 10], 5 epochs on the 50,000 training digits (seed 1)."""
-    from digitnet import Network, save, sgd
-    from digitnet.data import load_mnist
-
-    data = load_mnist(data_dir, dtype=np.uint8, download=False)
-    network = Network([784, 30, 10], seed=1, dtype="float32")
-    history = sgd(network, data.training, epochs=5, seed=1, monitor={"validation": data.validation})
-    return save(out, network, settings=history.settings, history=history)
-
-
-def start_server(model: Path, data_dir: str | None) -> tuple[subprocess.Popen[str], str, int]:
-    """``digitnet serve`` on a free port of 127.0.0.1: the process, its host and port."""
-    command = [sys.executable, "-c", "from digitnet.cli import main; main()"]
-    command += ["serve", str(model), "--port", "0"]
-    if data_dir is not None:
-        command += ["--data-dir", data_dir]
-    process = subprocess.Popen(command, stdout=subprocess.PIPE, text=True, env=dict(os.environ))
-    assert process.stdout is not None
-    for line in process.stdout:
-        match = re.search(r"http://([\d.]+):(\d+)/", line)
-        if match:
-            return process, match.group(1), int(match.group(2))
-    raise SystemExit("the server did not start")
-
-
-def post(connection: http.client.HTTPConnection, path: str, body: bytes, kind: str) -> dict:
-    connection.request("POST", path, body=body, headers={"Content-Type": kind})
-    response = connection.getresponse()
-    payload = json.loads(response.read())
-    if response.status >= 300:
-        raise SystemExit(f"{path}: {response.status} {payload}")
-    return payload
 
 
 def measure(connection: http.client.HTTPConnection, pngs: list[bytes], n: int) -> list[float]:
@@ -142,8 +98,7 @@ def main() -> None:
             post(connection, "/api/train/stop", b"{}", "application/json")
             connection.close()
         finally:
-            process.terminate()
-            process.wait(30)
+            stop_server(process)
         alone = in_process(model, pngs, args.requests)
     sizes = [len(p) for p in pngs]
     print(f"POST /api/predict, 280x280 RGBA canvas PNGs of {min(sizes):,}-{max(sizes):,} bytes")
