@@ -222,7 +222,9 @@ def _compile() -> None:
         return
     import numba
 
-    jit = numba.njit(cache=True, nogil=True, fastmath={"reassoc", "contract"})
+    jit = numba.njit(
+        cache=True, nogil=True, fastmath={"reassoc", "contract"}, error_model="numpy"
+    )
     for name in _JITTED:  # callees first: each is a compiled global when its caller compiles
         globals()[name] = jit(globals()[name])
     _jitted = True
