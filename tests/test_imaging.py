@@ -464,3 +464,13 @@ def test_scanned_mnist_digits_come_back_as_they_were() -> None:
         assert np.corrcoef(result.ravel(), original.ravel())[0, 1] > 0.8
         assert np.allclose(centre_of_mass(result), centre_of_mass(original), atol=1.0)
     assert np.mean(errors) < 0.04
+
+
+@pytest.mark.parametrize("shape", [(98, 98), (98, 76), (64, 90), (45, 45)])
+@pytest.mark.parametrize(("size", "pillow_filter", "reduce"), [
+    (17, ImageFilter.MinFilter, np.min), (21, ImageFilter.MaxFilter, np.max),
+])  # fmt: skip
+def test_rank_filter_equals_pillows(shape, size, pillow_filter, reduce):
+    image = np.random.default_rng(size).random(shape, dtype=np.float32)
+    expected = np.asarray(Image.fromarray(image).filter(pillow_filter(size)))
+    np.testing.assert_array_equal(imaging._rank_filter(image, size, reduce), expected)

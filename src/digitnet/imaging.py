@@ -21,12 +21,14 @@ import os
 import struct
 import warnings
 import zlib
+from collections.abc import Callable
 from dataclasses import dataclass
 from typing import BinaryIO, TypeAlias
 
 import numpy as np
+from numpy.lib.stride_tricks import sliding_window_view
 from numpy.typing import NDArray
-from PIL import Image, ImageFilter, ImageOps, UnidentifiedImageError
+from PIL import Image, ImageOps, UnidentifiedImageError
 
 from digitnet.errors import ImageError
 
@@ -295,6 +297,18 @@ def _fill_transparent(la: Image.Image) -> Image.Image:
     return filled
 
 
+def _rank_filter(image: Grey, size: int, reduce: Callable[..., Grey]) -> Grey:
+    """The min or max over a ``size`` x ``size`` window around each pixel, edges replicated.
+
+    The same values as Pillow's MinFilter/MaxFilter (a test holds them equal), computed as a
+    row pass then a column pass: about 20 times faster, most of a prediction's time before.
+    """
+    half = size // 2
+    padded = np.pad(image, half, mode="edge")
+    rows = reduce(sliding_window_view(padded, size, axis=1), axis=-1)
+    return reduce(sliding_window_view(rows, size, axis=0), axis=-1)
+
+
 def _background(up: Grey) -> Grey:
     """The paper's level under light ink: an opening (min then max filter) wider than the
     strokes, on a BACKGROUND_SIDE copy, resized back up (which smooths it).
@@ -310,10 +324,10 @@ def _background(up: Grey) -> Grey:
     size = (max(1, round(w * scale)), max(1, round(h * scale)))
     small = np.asarray(Image.fromarray(up).resize(size, Image.Resampling.BOX))
     pad = BACKGROUND_KERNEL + EDGE_MARGIN
-    padded = Image.fromarray(np.pad(small, pad, mode="reflect", reflect_type="odd"))
-    padded = padded.filter(ImageFilter.MinFilter(BACKGROUND_KERNEL))
-    padded = padded.filter(ImageFilter.MaxFilter(BACKGROUND_KERNEL + 2 * EDGE_MARGIN))
-    opened = np.asarray(padded)[pad:-pad, pad:-pad]
+    padded = np.pad(small, pad, mode="reflect", reflect_type="odd")
+    padded = _rank_filter(padded, BACKGROUND_KERNEL, np.min)
+    padded = _rank_filter(padded, BACKGROUND_KERNEL + 2 * EDGE_MARGIN, np.max)
+    opened = padded[pad:-pad, pad:-pad]
     # Shading (vignettes, gradients) peaks at the edges; a plateau higher than any edge is a
     # blob of ink wider than the filters, so it is not taken for paper.
     ring = np.concatenate([opened[0], opened[-1], opened[:, 0], opened[:, -1]])
