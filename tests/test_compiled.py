@@ -126,3 +126,16 @@ def test_without_numba_auto_falls_back_and_compiled_is_refused(monkeypatch):
     assert resolve_engine("auto", net, QUADRATIC, 10) == "numpy"
     with pytest.raises(ConfigError, match="Numba"):
         resolve_engine("compiled", net, QUADRATIC, 10)
+
+
+@pytest.mark.parametrize(("dtype", "atol"), [("float64", 1e-12), ("float32", 1e-6)])
+@pytest.mark.parametrize("sizes", [[784, 30, 10], [20, 13, 11, 10], [8, 3]], ids=str)
+def test_kernel_feedforward_equals_the_networks(sizes, dtype, atol):
+    rng = np.random.default_rng(12)
+    pixels = rng.integers(0, 256, size=(23, sizes[0]), dtype=np.uint8)  # 23: a short last block
+    net = Network(sizes, seed=13, dtype=dtype)
+    kernel = compiled.CompiledSGD(net, 10)
+    expected = net.feedforward(pixels)
+    np.testing.assert_allclose(kernel.feedforward(pixels), expected, rtol=0, atol=atol)
+    floats = as_unit_interval(pixels, np.dtype(dtype).type)
+    np.testing.assert_allclose(kernel.feedforward(floats), expected, rtol=0, atol=atol)

@@ -48,20 +48,13 @@ def _sgd_batches(images, pixel_max, labels, order, weights, biases, x, acts, del
     pixels (``pixel_max`` 255), or ``images[r]`` itself (``pixel_max`` 0).
     """
     n_layers = len(weights)
-    m, n_in = x.shape
+    m = x.shape[0]
     one = x.dtype.type(1)
     zero = one - one  # typed like the data: a literal 0 would make float32 sums float64
     n = order.shape[0]
     for start in range(0, n, m):
         mb = min(m, n - start)
-        for i in range(mb):
-            row = order[start + i]
-            if pixel_max:
-                for k in range(n_in):
-                    x[i, k] = x.dtype.type(images[row, k]) / pixel_max
-            else:
-                for k in range(n_in):
-                    x[i, k] = images[row, k]
+        _load_batch(images, pixel_max, order, start, mb, x)
         for l in range(n_layers):
             _forward(weights[l], biases[l], x if l == 0 else acts[l - 1], acts[l], mb, one)
         out, d = acts[n_layers - 1], deltas[n_layers - 1]
@@ -76,6 +69,35 @@ def _sgd_batches(images, pixel_max, labels, order, weights, biases, x, acts, del
             if l > 0:
                 _propagate(weights[l], deltas[l], acts[l - 1], deltas[l - 1], mb, one)
             _update(weights[l], biases[l], deltas[l], x if l == 0 else acts[l - 1], mb)
+
+
+def _load_batch(images, pixel_max, order, start, mb, x):  # type: ignore[no-untyped-def]
+    """``x[i] <- images[order[start + i]]``, divided by ``pixel_max`` unless it is 0."""
+    for i in range(mb):
+        row = order[start + i]
+        if pixel_max:
+            for k in range(x.shape[1]):
+                x[i, k] = x.dtype.type(images[row, k]) / pixel_max
+        else:
+            for k in range(x.shape[1]):
+                x[i, k] = images[row, k]
+
+
+def _feedforward_batches(images, pixel_max, weights, biases, x, acts, out):  # type: ignore[no-untyped-def]
+    """``out[r]`` <- the output activations for ``images[r]``, through :func:`_forward`."""
+    n_layers = len(weights)
+    m = x.shape[0]
+    one = x.dtype.type(1)
+    rows = np.arange(images.shape[0])
+    for start in range(0, images.shape[0], m):
+        mb = min(m, images.shape[0] - start)
+        _load_batch(images, pixel_max, rows, start, mb, x)
+        for l in range(n_layers):
+            _forward(weights[l], biases[l], x if l == 0 else acts[l - 1], acts[l], mb, one)
+        last = acts[n_layers - 1]
+        for i in range(mb):
+            for j in range(last.shape[1]):
+                out[start + i, j] = last[i, j]
 
 
 def _forward(w, b, a_in, z, mb, one):  # type: ignore[no-untyped-def]
@@ -211,7 +233,17 @@ def _update_3x5(w0, w1, w2, c, a):  # type: ignore[no-untyped-def]
 
 #: The kernel's functions, compiled on first use: importing Numba costs about 0.3 s and 65 MB,
 #: which the NumPy engines need not pay.
-_JITTED = ("_dot", "_dots_3x5", "_update_3x5", "_forward", "_propagate", "_update", "_sgd_batches")
+_JITTED = (
+    "_dot",
+    "_dots_3x5",
+    "_update_3x5",
+    "_load_batch",
+    "_forward",
+    "_feedforward_batches",
+    "_propagate",
+    "_update",
+    "_sgd_batches",
+)
 _jitted = False
 
 
@@ -222,9 +254,7 @@ def _compile() -> None:
         return
     import numba
 
-    jit = numba.njit(
-        cache=True, nogil=True, fastmath={"reassoc", "contract"}, error_model="numpy"
-    )
+    jit = numba.njit(cache=True, nogil=True, fastmath={"reassoc", "contract"}, error_model="numpy")
     for name in _JITTED:  # callees first: each is a compiled global when its caller compiles
         globals()[name] = jit(globals()[name])
     _jitted = True
@@ -247,6 +277,23 @@ class CompiledSGD:
         self.acts = tuple(np.empty((m, n), dtype) for n in network.sizes[1:])
         self.deltas = tuple(np.empty((m, n), dtype) for n in network.sizes[1:])
 
+    def feedforward(self, images: NDArray[Any]) -> NDArray[np.floating[Any]]:
+        """The output activations for ``images`` (uint8 pixels or floats), one row each."""
+        out = np.empty((images.shape[0], self.network.sizes[-1]), self.network.dtype)
+        _feedforward_batches(
+            images,
+            self._pixel_max(images),
+            tuple(self.network.weights),
+            tuple(self.network.biases),
+            self.x,
+            self.acts,
+            out,
+        )
+        return out
+
+    def _pixel_max(self, images: NDArray[Any]) -> np.floating[Any]:
+        return self.network.dtype(PIXEL_MAX if images.dtype == np.uint8 else 0)
+
     def run(
         self,
         images: NDArray[Any],
@@ -257,7 +304,7 @@ class CompiledSGD:
         """SGD over the examples ``order``, one mini-batch after another."""
         _sgd_batches(
             images,
-            self.network.dtype(PIXEL_MAX if images.dtype == np.uint8 else 0),
+            self._pixel_max(images),
             labels,
             order,
             tuple(self.network.weights),

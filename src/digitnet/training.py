@@ -257,13 +257,23 @@ def _as_arrays(data: Data, name: str, network: Network) -> tuple[FloatArray, NDA
 
 
 def evaluate_cost_and_correct(
-    network: Network, images: FloatArray, labels: NDArray[Any], cost: Cost = QUADRATIC
+    network: Network,
+    images: FloatArray,
+    labels: NDArray[Any],
+    cost: Cost = QUADRATIC,
+    *,
+    feedforward: Callable[[NDArray[Any]], FloatArray] | None = None,
 ) -> tuple[float, int]:
-    """The mean cost and the number classified correctly, in chunks to bound memory."""
+    """The mean cost and the number classified correctly, in chunks to bound memory.
+
+    ``feedforward`` (default ``network.feedforward``) computes the outputs of a chunk; the
+    compiled engine passes its own, about twice as fast on uint8 pixels.
+    """
+    forward = network.feedforward if feedforward is None else feedforward
     total_cost, correct, n = 0.0, 0, images.shape[0]
     with np.errstate(over="ignore", invalid="ignore"):
         for i in range(0, n, EVALUATION_CHUNK):
-            outputs = network.feedforward(images[i : i + EVALUATION_CHUNK])
+            outputs = forward(images[i : i + EVALUATION_CHUNK])
             chunk_labels = labels[i : i + EVALUATION_CHUNK]
             targets = one_hot(chunk_labels, network.sizes[-1], network.dtype)
             total_cost += cost.value(outputs, targets) * outputs.shape[0]
@@ -350,6 +360,9 @@ class CompiledEpoch:
     def run(self, order: NDArray[np.intp], learning_rate: float) -> None:
         self.kernel.run(self.images, self.labels, order, learning_rate)
 
+    def feedforward(self, images: NDArray[Any]) -> FloatArray:
+        return self.kernel.feedforward(images)
+
 
 class _StopRequested(Exception):
     """Raised inside :func:`train` when its ``should_stop`` callback returns True."""
@@ -392,6 +405,7 @@ def train(
     else:
         targets = one_hot(labels, network.sizes[-1], network.dtype)
         runner = NumpyEpoch(network, images, targets, m, cost, fast=engine == "numpy")
+    forward = runner.feedforward if isinstance(runner, CompiledEpoch) else None
     n_batches = -(-n // m)
     chunk = max(1, n_batches // PROGRESS_UPDATES_PER_EPOCH)  # batches between reports
     rng = np.random.default_rng(settings.seed) if rng is None else rng
@@ -408,7 +422,9 @@ def train(
                         raise _StopRequested
             history.seconds.append(time.perf_counter() - start)
             for name, (x_eval, y_eval) in monitored.items():
-                value, correct = evaluate_cost_and_correct(network, x_eval, y_eval, cost)
+                value, correct = evaluate_cost_and_correct(
+                    network, x_eval, y_eval, cost, feedforward=forward
+                )
                 history.cost[name].append(value)
                 history.correct[name].append(correct)
             if not all(np.isfinite(w).all() for w in network.weights + network.biases):
