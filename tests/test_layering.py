@@ -59,3 +59,8 @@ def test_pickle_is_never_used() -> None:
     for path in PACKAGE.rglob("*.py"):
         assert "pickle" not in imported_modules(path), path
         assert "allow_pickle=True" not in path.read_text(), path
+
+
+@pytest.mark.parametrize("path", sorted((PACKAGE / "web").glob("*.py")), ids=lambda p: p.name)
+def test_web_app_shares_the_core_not_the_command_line(path: Path) -> None:
+    assert "digitnet.cli" not in imported_modules(path), f"web/{path.name} imports digitnet.cli"

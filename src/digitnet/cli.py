@@ -8,7 +8,6 @@ from __future__ import annotations
 
 import ipaddress
 import json
-import secrets
 import socket
 import sys
 import time
@@ -19,7 +18,6 @@ from typing import Any
 
 import click
 import numpy as np
-from platformdirs import user_data_dir
 from rich.console import Console
 from rich.progress import BarColumn, DownloadColumn, Progress, TextColumn, TimeRemainingColumn
 from rich.table import Table
@@ -29,15 +27,20 @@ from digitnet.checkpoint import Checkpoint, checkpoint_path, load_checkpoint, sa
 from digitnet.data import Dataset, MnistSplit, load_mnist
 from digitnet.errors import ConfigError, DigitnetError, ImageError
 from digitnet.metrics import confusion_matrix
-from digitnet.modelfile import SavedModel, load, save
+from digitnet.modelfile import DEFAULT_MODEL, SavedModel, load, save
 from digitnet.network import DTYPES, Network
-from digitnet.training import ENGINES, History, TrainingSettings, train
+from digitnet.training import (
+    ENGINES,
+    MAX_SEED,
+    History,
+    TrainingSettings,
+    fresh_seed,
+    train,
+)
 
 #: Where ``train`` saves and ``predict``/``evaluate`` look when no model is named.
-DEFAULT_MODEL = Path(user_data_dir("digitnet")) / "model.npz"
 #: Below this best validation accuracy a run is called stalled (chance is 10%).
 STALLED_ACCURACY = 0.2
-MAX_SEED = 2**32 - 1
 #: The sum `digitnet gates` works out with its NAND-only adder.
 GATES_DEMO_BITS = 4
 GATES_DEMO_SUM = (5, 9)
@@ -219,7 +222,7 @@ def train_command(
         )
     else:
         if seed is None:
-            seed = secrets.randbelow(MAX_SEED + 1)
+            seed = fresh_seed()
         settings = TrainingSettings(
             epochs=epochs,
             mini_batch_size=mini_batch_size,

@@ -21,12 +21,17 @@ from typing import IO, Any
 
 import numpy as np
 from numpy.typing import NDArray
+from platformdirs import user_data_dir
 
 from digitnet.activations import ACTIVATIONS
 from digitnet.atomic import atomic_open
 from digitnet.errors import DigitnetError, ModelFileError
 from digitnet.network import DTYPES, Network
 from digitnet.training import History, TrainingSettings
+
+#: Where ``digitnet train`` saves and ``predict``, ``evaluate``, ``plot`` and ``serve`` look
+#: when no model is named.
+DEFAULT_MODEL = Path(user_data_dir("digitnet")) / "model.npz"
 
 FORMAT_NAME = "digitnet-model"
 FORMAT_VERSION = 1

@@ -16,6 +16,7 @@ gradients for a whole mini-batch at once, with matrix products:
 from __future__ import annotations
 
 import math
+import secrets
 import time
 from collections.abc import Callable, Mapping
 from dataclasses import asdict, dataclass, field
@@ -34,6 +35,9 @@ FloatArray = NDArray[np.floating]
 
 #: Number of classes (digits 0-9); the output layer must have this many neurons for labels.
 N_DIGITS = 10
+
+#: Seeds the command line and the web app accept, and draw from when none is given.
+MAX_SEED = 2**32 - 1
 
 #: How many times per epoch the ``on_batch`` callback is called (for a progress bar).
 PROGRESS_UPDATES_PER_EPOCH = 100
@@ -138,6 +142,11 @@ class History:
         fields = dict(record)
         fields["settings"] = TrainingSettings(**fields["settings"])
         return cls(**fields)
+
+
+def fresh_seed() -> int:
+    """A random seed in 0..MAX_SEED for a run given none, to be recorded so it can repeat."""
+    return secrets.randbelow(MAX_SEED + 1)
 
 
 def one_hot(labels: ArrayLike, n_classes: int = N_DIGITS, dtype: Any = np.float64) -> FloatArray:

@@ -6,15 +6,13 @@ field and the value; the server answers it with 422.
 
 from __future__ import annotations
 
-import secrets
 from collections.abc import Mapping
 from typing import Any
 
-from digitnet.cli import MAX_SEED
 from digitnet.data.mnist import MNIST_PIXELS, N_DIGITS, N_TRAINING
 from digitnet.errors import ConfigError
 from digitnet.network import validate_sizes
-from digitnet.training import TrainingSettings
+from digitnet.training import MAX_SEED, TrainingSettings, fresh_seed
 from digitnet.web.training_run import TrainRequest
 
 #: The fields of POST /api/train and their defaults (those of `digitnet train`).
@@ -67,7 +65,7 @@ def parse_train_request(body: Any) -> TrainRequest:
         raise ConfigError(f"learning_rate must be at most {MAX_LEARNING_RATE:g}, got {rate!r}")
     seed = fields["seed"]
     if seed is None:
-        seed = secrets.randbelow(MAX_SEED + 1)
+        seed = fresh_seed()
     elif not is_int(seed) or not 0 <= seed <= MAX_SEED:
         raise ConfigError(f"seed must be an integer from 0 to {MAX_SEED}, got {seed!r}")
     settings = TrainingSettings(

@@ -41,6 +41,7 @@ from digitnet import __version__
 from digitnet.decision import decide
 from digitnet.errors import ConfigError, DataError, DigitnetError
 from digitnet.imaging import MNIST_SIDE, preprocess_steps
+from digitnet.modelfile import DEFAULT_MODEL
 from digitnet.network import Network
 from digitnet.training import History
 from digitnet.web import sse
@@ -81,13 +82,6 @@ STATUS_OF_ERROR: tuple[tuple[type[DigitnetError], int], ...] = (
 )
 
 
-def default_model_path() -> Path:
-    """Where ``digitnet train`` saves and ``predict`` looks: the one default model file."""
-    from digitnet import cli  # cli imports the web app only inside `serve`: no cycle
-
-    return cli.DEFAULT_MODEL
-
-
 def create_app(
     model_path: Path | None,
     *,
@@ -113,7 +107,7 @@ def create_app(
     ModelFileError, DigitnetError
         If `model_path` exists but is not a digitnet model of MNIST's 784 -> 10 shape.
     """
-    session = Session(model_path or default_model_path(), data_dir)
+    session = Session(model_path or DEFAULT_MODEL, data_dir)
 
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
