@@ -20,11 +20,12 @@ from digitnet.data.mnist import (
     TRAIN_LABELS,
     Dataset,
     MnistSplit,
+    check_classifier_sizes,
     default_data_dir,
     load_mnist,
     resolve_data_dir,
 )
-from digitnet.errors import ConfigError, DataError
+from digitnet.errors import ConfigError, DataError, DigitnetError
 
 TRAIN_LABEL_COUNTS = [5923, 6742, 5958, 6131, 5842, 5421, 5918, 6265, 5851, 5949]
 TEST_LABEL_COUNTS = [980, 1135, 1032, 1010, 982, 892, 958, 1028, 974, 1009]
@@ -246,3 +247,10 @@ def test_uint8_split_holds_the_raw_pixels_of_the_float_split(mnist_dir: Path) ->
     assert int(raw.training.images.max()) == 255
     np.testing.assert_array_equal(raw.test.images / np.float32(255), scaled.test.images)
     np.testing.assert_array_equal(raw.validation.labels, scaled.validation.labels)
+
+
+@pytest.mark.parametrize("sizes", [(100, 30, 10), (784, 30, 9), (784, 2)])
+def test_a_network_that_cannot_classify_mnist_is_refused_by_name(sizes: tuple[int, ...]) -> None:
+    with pytest.raises(DigitnetError, match=r"^model\.npz: network .* is not an MNIST classifier$"):
+        check_classifier_sizes(sizes, "model.npz")
+    check_classifier_sizes((784, 30, 10), "model.npz")  # the book's network passes

@@ -25,6 +25,7 @@ from rich.table import Table
 from digitnet import __version__
 from digitnet.checkpoint import Checkpoint, checkpoint_path, load_checkpoint, save_checkpoint
 from digitnet.data import Dataset, MnistSplit, load_mnist
+from digitnet.data.mnist import check_classifier_sizes
 from digitnet.errors import ConfigError, DigitnetError, ImageError
 from digitnet.metrics import confusion_matrix
 from digitnet.modelfile import DEFAULT_MODEL, SavedModel, load, save
@@ -385,8 +386,7 @@ def evaluate_command(model: Path | None, data_dir: Path | None) -> None:
     """
     path, saved = load_model(model)
     network = saved.network
-    if network.sizes[0] != 784 or network.sizes[-1] != 10:
-        raise DigitnetError(f"{path}: network {list(network.sizes)} is not an MNIST classifier")
+    check_classifier_sizes(network.sizes, str(path))
     test = load_data(data_dir).test
     predicted = network.predict(test.images)
     confusion = confusion_matrix(test.labels, predicted)
@@ -442,8 +442,7 @@ def plot_command(
         ) from exc
     path, saved = load_model(model)
     network = saved.network
-    if network.sizes[0] != 784 or network.sizes[-1] != 10:
-        raise DigitnetError(f"{path}: network {list(network.sizes)} is not an MNIST classifier")
+    check_classifier_sizes(network.sizes, str(path))
     out_dir = out_dir.expanduser()
     try:
         out_dir.mkdir(parents=True, exist_ok=True)

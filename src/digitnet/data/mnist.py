@@ -9,6 +9,7 @@ its last 10,000, test = MNIST's 10,000 test images.
 from __future__ import annotations
 
 import os
+from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -19,7 +20,7 @@ from numpy.typing import DTypeLike, NDArray
 
 from digitnet.data.download import MIRRORS, ProgressCallback, ensure_mnist
 from digitnet.data.idx import read_idx
-from digitnet.errors import ConfigError, DataError
+from digitnet.errors import ConfigError, DataError, DigitnetError
 from digitnet.pixels import as_unit_interval
 
 TRAIN_IMAGES = "train-images-idx3-ubyte.gz"
@@ -80,6 +81,15 @@ class MnistSplit:
     training: Dataset
     validation: Dataset
     test: Dataset
+
+
+def check_classifier_sizes(sizes: Sequence[int], name: str) -> None:
+    """Refuse layer sizes that do not take MNIST's 784 pixels and answer one of ten digits.
+
+    ``name`` (the model file, say) begins the one-line message.
+    """
+    if sizes[0] != MNIST_PIXELS or sizes[-1] != N_DIGITS:
+        raise DigitnetError(f"{name}: network {list(sizes)} is not an MNIST classifier")
 
 
 def default_data_dir() -> Path:

@@ -14,7 +14,7 @@ from pathlib import Path
 import numpy as np
 
 from digitnet.data import MnistSplit, load_mnist
-from digitnet.data.mnist import MNIST_PIXELS, N_DIGITS
+from digitnet.data.mnist import check_classifier_sizes
 from digitnet.errors import DigitnetError, ModelFileError
 from digitnet.modelfile import load, save
 from digitnet.network import Network
@@ -38,13 +38,6 @@ class CurrentModel:
     history: History | None
 
 
-def check_classifier(network: Network, name: str) -> None:
-    """Refuse a network that does not take 28x28 images and answer one of ten digits."""
-    sizes = network.sizes
-    if sizes[0] != MNIST_PIXELS or sizes[-1] != N_DIGITS:
-        raise DigitnetError(f"{name}: network {list(sizes)} is not an MNIST classifier")
-
-
 class Session:
     """The server's state. Thread-safe: requests run in a thread pool, training in its own.
 
@@ -65,7 +58,7 @@ class Session:
         self._start_lock = threading.Lock()
         if model_path.exists():
             saved = load(model_path)
-            check_classifier(saved.network, str(model_path))
+            check_classifier_sizes(saved.network.sizes, str(model_path))
             self.model = CurrentModel(saved.network, str(model_path), saved.history)
 
     @property
