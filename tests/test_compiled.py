@@ -9,14 +9,13 @@ from digitnet import compiled
 from digitnet.errors import ConfigError
 from digitnet.network import Network
 from digitnet.pixels import as_unit_interval
+from digitnet.backprop import update_mini_batch
 from digitnet.training import (
     COMPILED_MAX_BATCH,
-    QUADRATIC,
     TrainingSettings,
     one_hot,
     resolve_engine,
     train,
-    update_mini_batch,
 )
 
 pytestmark = pytest.mark.skipif(not compiled.available(), reason="Numba is not installed")
@@ -116,16 +115,16 @@ def test_saturated_neurons_give_exact_limits_and_no_warnings():
 
 def test_auto_picks_the_kernel_for_small_batches_and_numpy_for_large():
     net = Network([4, 3, 2])
-    assert resolve_engine("auto", net, QUADRATIC, 10) == "compiled"
-    assert resolve_engine("auto", net, QUADRATIC, COMPILED_MAX_BATCH + 1) == "numpy"
+    assert resolve_engine(TrainingSettings(), net, 10) == "compiled"
+    assert resolve_engine(TrainingSettings(), net, COMPILED_MAX_BATCH + 1) == "numpy"
 
 
 def test_without_numba_auto_falls_back_and_compiled_is_refused(monkeypatch):
     monkeypatch.setattr(compiled, "available", lambda: False)
     net = Network([4, 3, 2])
-    assert resolve_engine("auto", net, QUADRATIC, 10) == "numpy"
+    assert resolve_engine(TrainingSettings(), net, 10) == "numpy"
     with pytest.raises(ConfigError, match="Numba"):
-        resolve_engine("compiled", net, QUADRATIC, 10)
+        resolve_engine(TrainingSettings(engine="compiled"), net, 10)
 
 
 @pytest.mark.parametrize(("dtype", "atol"), [("float64", 1e-12), ("float32", 1e-6)])

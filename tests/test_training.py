@@ -10,16 +10,15 @@ from digitnet import compiled
 from digitnet.costs import quadratic_cost
 from digitnet.errors import ConfigError
 from digitnet.network import Network
+from digitnet.backprop import backprop, update_mini_batch
+from digitnet.numpy_engine import FastSigmoidQuadraticStep
 from digitnet.training import (
     PROGRESS_UPDATES_PER_EPOCH,
-    FastSigmoidQuadraticStep,
     History,
     TrainingSettings,
-    backprop,
     one_hot,
     sgd,
     train,
-    update_mini_batch,
 )
 
 FINITE_DIFFERENCE_STEP = 1e-5

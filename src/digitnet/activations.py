@@ -1,9 +1,14 @@
-"""Sigmoid neurons: the activation function and its derivative.
+"""Activation functions: what a neuron outputs for its weighted input ``z = w . x + b``.
 
-A sigmoid neuron outputs ``sigma(z) = 1 / (1 + e^-z)`` for ``z = w . x + b``. Unlike a
-perceptron's step, sigma is smooth, so a small change in a weight makes a small change in
-the output: ``delta_output ~= sum_j d(output)/d(w_j) delta_w_j``. That is what lets gradient
-descent learn.
+A sigmoid neuron outputs ``sigma(z) = 1 / (1 + e^-z)``. Unlike a perceptron's step, sigma is
+smooth, so a small change in a weight makes a small change in the output:
+``delta_output ~= sum_j d(output)/d(w_j) delta_w_j``. That is what lets gradient descent
+learn. The book's later chapters add ``tanh`` (a sigmoid rescaled to -1..1), the rectified
+linear unit ``max(0, z)``, and the softmax output layer, whose outputs are positive and sum
+to 1, a probability distribution over the digits.
+
+Backpropagation needs ``sigma'(z)``; each activation gives it through its own output ``a``,
+so no ``z`` need be stored: ``sigma' = a (1 - a)``, ``tanh' = 1 - a^2``, ``relu' = [a > 0]``.
 """
 
 from __future__ import annotations
@@ -40,16 +45,60 @@ def sigmoid_prime_from_output(a: FloatArray) -> FloatArray:
     return a * (1.0 - a)
 
 
+def tanh(z: FloatArray | float) -> FloatArray:
+    """``tanh(z) = (e^z - e^-z) / (e^z + e^-z) = 2 sigma(2z) - 1``, in -1..1."""
+    return np.tanh(np.asarray(z))
+
+
+def tanh_prime_from_output(a: FloatArray) -> FloatArray:
+    """``tanh'(z) = 1 - tanh(z)^2`` from the output ``a = tanh(z)``."""
+    return 1.0 - a * a
+
+
+def relu(z: FloatArray | float) -> FloatArray:
+    """The rectified linear unit ``max(0, z)``: no saturation for positive ``z``."""
+    return np.maximum(np.asarray(z), 0.0)
+
+
+def relu_prime_from_output(a: FloatArray) -> FloatArray:
+    """``relu'(z)``: 1 where the unit is active (``a > 0``), else 0."""
+    return (a > 0).astype(a.dtype)
+
+
+def softmax(z: FloatArray) -> FloatArray:
+    """``a_j = e^(z_j) / sum_k e^(z_k)`` along the last axis: positive outputs that sum to 1.
+
+    Stable: ``z - max(z)`` is subtracted first (it leaves the ratio unchanged), so no
+    exponential overflows.
+    """
+    z = np.asarray(z)
+    e = np.exp(z - z.max(axis=-1, keepdims=True))
+    return e / e.sum(axis=-1, keepdims=True)
+
+
 @dataclass(frozen=True)
 class Activation:
-    """An activation function with its derivative expressed through its output."""
+    """An activation function with its derivative expressed through its output.
+
+    ``peak_derivative`` is the largest value the derivative takes (sigma' peaks at 1/4),
+    against which a unit counts as saturated when its derivative is nearly 0. An activation
+    with ``derivative_from_output`` None (softmax) couples a layer's neurons and can only be
+    the output layer, where its cost gives the output error directly.
+    """
 
     name: str
     function: Callable[[FloatArray], FloatArray]
-    derivative_from_output: Callable[[FloatArray], FloatArray]
+    derivative_from_output: Callable[[FloatArray], FloatArray] | None
+    peak_derivative: float = 1.0
 
 
-SIGMOID = Activation("sigmoid", sigmoid, sigmoid_prime_from_output)
+SIGMOID = Activation("sigmoid", sigmoid, sigmoid_prime_from_output, 0.25)
+TANH = Activation("tanh", tanh, tanh_prime_from_output, 1.0)
+RELU = Activation("relu", relu, relu_prime_from_output, 1.0)
+SOFTMAX = Activation("softmax", softmax, None)
 
-#: Name -> activation; the CLI's choices and the model file both read this.
-ACTIVATIONS: dict[str, Activation] = {SIGMOID.name: SIGMOID}
+#: Name -> activation of the hidden layers; the CLI's choices and the model file read this.
+ACTIVATIONS: dict[str, Activation] = {a.name: a for a in (SIGMOID, TANH, RELU)}
+
+#: Name -> activation of the output layer.
+OUTPUT_ACTIVATIONS: dict[str, Activation] = {a.name: a for a in (SIGMOID, SOFTMAX)}

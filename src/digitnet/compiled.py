@@ -1,7 +1,8 @@
 """The compiled training path: mini-batch SGD fused into one Numba kernel.
 
-The same update as :func:`digitnet.training.update_mini_batch` (sigmoid neurons, quadratic
-cost), for speed; the readable NumPy code stays the reference, and the tests hold the two
+The same update as :func:`digitnet.backprop.update_mini_batch` (sigmoid neurons, quadratic
+or cross-entropy cost, optionally with L2 or weight decay as a factor on the weights), for
+speed; the readable NumPy code stays the reference, and the tests hold the two
 equal. One call runs many mini-batches, so there is no per-batch Python or NumPy overhead,
 and the loops are shaped for the vector units at the book's sizes (mini-batches of 10):
 
@@ -40,12 +41,27 @@ def available() -> bool:
     return importlib.util.find_spec("numba") is not None
 
 
-def _sgd_batches(images, pixel_max, labels, order, weights, biases, x, acts, deltas, learning_rate):  # type: ignore[no-untyped-def]
+def _sgd_batches(
+    images,
+    pixel_max,
+    labels,
+    order,
+    weights,
+    biases,
+    x,
+    acts,
+    deltas,
+    learning_rate,
+    cross_entropy,
+    weight_scale,
+):  # type: ignore[no-untyped-def]
     """SGD over the examples ``order`` in mini-batches of ``x.shape[0]``, in place.
 
     ``weights[l]`` is ``(n_out, n_in)``; ``x`` (m, n_in), ``acts[l]`` and ``deltas[l]``
     (m, n_out) are work buffers. Example ``r`` is ``images[r] / pixel_max`` for uint8
-    pixels (``pixel_max`` 255), or ``images[r]`` itself (``pixel_max`` 0).
+    pixels (``pixel_max`` 255), or ``images[r]`` itself (``pixel_max`` 0). The output error
+    is ``a - y`` for the cross-entropy cost, else ``(a - y) a (1 - a)``; each update first
+    multiplies the weights by ``weight_scale`` (``1 - eta lambda / n`` for L2, else 1).
     """
     n_layers = len(weights)
     m = x.shape[0]
@@ -64,11 +80,23 @@ def _sgd_batches(images, pixel_max, labels, order, weights, biases, x, acts, del
             for j in range(out.shape[1]):
                 a = out[i, j]
                 y = one if j == label else zero
-                d[i, j] = (a - y) * a * (one - a) * step
+                if cross_entropy:
+                    d[i, j] = (a - y) * step
+                else:
+                    d[i, j] = (a - y) * a * (one - a) * step
         for l in range(n_layers - 1, -1, -1):
             if l > 0:
                 _propagate(weights[l], deltas[l], acts[l - 1], deltas[l - 1], mb, one)
+            if weight_scale != one:  # after propagating: the error goes back through the old w
+                _scale(weights[l], weight_scale)
             _update(weights[l], biases[l], deltas[l], x if l == 0 else acts[l - 1], mb)
+
+
+def _scale(w, factor):  # type: ignore[no-untyped-def]
+    """``w <- factor w``, in place."""
+    for j in range(w.shape[0]):
+        for k in range(w.shape[1]):
+            w[j, k] *= factor
 
 
 def _load_batch(images, pixel_max, order, start, mb, x):  # type: ignore[no-untyped-def]
@@ -237,6 +265,7 @@ _JITTED = (
     "_dot",
     "_dots_3x5",
     "_update_3x5",
+    "_scale",
     "_load_batch",
     "_forward",
     "_feedforward_batches",
@@ -267,11 +296,13 @@ class CompiledSGD:
     (e.g. once per slice of an epoch, to report progress in between).
     """
 
-    def __init__(self, network: Network, mini_batch_size: int) -> None:
+    def __init__(
+        self, network: Network, mini_batch_size: int, *, cross_entropy: bool = False
+    ) -> None:
         if not available():
             raise RuntimeError("the compiled path needs Numba: pip install 'digitnet[fast]'")
         _compile()
-        self.network = network
+        self.network, self.cross_entropy = network, cross_entropy
         dtype, m = network.dtype, mini_batch_size
         self.x = np.empty((m, network.sizes[0]), dtype)
         self.acts = tuple(np.empty((m, n), dtype) for n in network.sizes[1:])
@@ -300,8 +331,10 @@ class CompiledSGD:
         labels: NDArray[Any],
         order: NDArray[np.intp],
         learning_rate: float,
+        weight_scale: float = 1.0,
     ) -> None:
-        """SGD over the examples ``order``, one mini-batch after another."""
+        """SGD over the examples ``order``, one mini-batch after another; ``weight_scale``
+        multiplies the weights at each update (L2 or weight decay)."""
         _sgd_batches(
             images,
             self._pixel_max(images),
@@ -313,4 +346,6 @@ class CompiledSGD:
             self.acts,
             self.deltas,
             float(learning_rate),
+            self.cross_entropy,
+            self.network.dtype(weight_scale),
         )

@@ -23,7 +23,7 @@ import numpy as np
 from numpy.typing import NDArray
 from platformdirs import user_data_dir
 
-from digitnet.activations import ACTIVATIONS
+from digitnet.activations import ACTIVATIONS, OUTPUT_ACTIVATIONS
 from digitnet.atomic import atomic_open
 from digitnet.errors import DigitnetError, ModelFileError
 from digitnet.network import DTYPES, Network
@@ -78,6 +78,7 @@ def save(
         "sizes": list(network.sizes),
         "dtype": np.dtype(network.dtype).name,
         "activation": network.activation.name,
+        "output": network.output.name,
         "cost": settings.cost if settings else None,
         "training": settings.to_dict() if settings else None,
         "history": history.to_dict() if history else None,
@@ -139,7 +140,9 @@ def _read(archive: zipfile.ZipFile, path: Path) -> SavedModel:
         weights.append(_read_array(archive, path, f"weights_{l}", (n_out, n_in), dtype))
         biases.append(_read_array(archive, path, f"biases_{l}", (n_out,), dtype))
     try:
-        network = Network.from_parameters(weights, biases, activation=metadata["activation"])
+        network = Network.from_parameters(
+            weights, biases, activation=metadata["activation"], output=metadata["output"]
+        )
         settings = TrainingSettings(**metadata["training"]) if metadata["training"] else None
         history = History.from_dict(metadata["history"]) if metadata["history"] else None
     except (DigitnetError, TypeError, KeyError, ValueError) as exc:
@@ -179,6 +182,9 @@ def _read_metadata(archive: zipfile.ZipFile, path: Path) -> dict[str, Any]:
     activation = metadata.get("activation")
     if not isinstance(activation, str) or activation not in ACTIVATIONS:
         raise ModelFileError(f"{path}: unknown activation {activation!r}")
+    output = metadata.setdefault("output", "sigmoid")  # files before softmax have no "output"
+    if not isinstance(output, str) or output not in OUTPUT_ACTIVATIONS:
+        raise ModelFileError(f"{path}: unknown output activation {output!r}")
     for key in ("training", "history"):
         if not isinstance(metadata.get(key), (dict, type(None))):
             raise ModelFileError(f"{path}: damaged metadata field {key!r}")

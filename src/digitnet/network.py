@@ -1,21 +1,24 @@
-"""A feedforward network of sigmoid neurons, as in chapter 1 of the book.
+"""A feedforward network: sigmoid neurons as in chapter 1 of the book, and its later variants.
 
 Layer ``l`` has ``weights[l]`` of shape ``(n_out, n_in)`` - entry ``[j, k]`` is the weight
 from neuron ``k`` in one layer to neuron ``j`` in the next, the book's convention - and
 ``biases[l]`` of shape ``(n_out,)``. The input layer has no biases. Batches are rows: an
 input batch has shape ``(n_examples, n_features)``, so a layer computes
 ``a' = sigma(a @ w.T + b)``, the book's ``sigma(w a + b)`` applied to every row at once.
+Hidden layers use one activation (sigmoid, tanh or ReLU); the output layer its own (sigmoid,
+or softmax for the log-likelihood cost).
 """
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+import math
+from collections.abc import Callable, Sequence
 from typing import Any
 
 import numpy as np
 from numpy.typing import ArrayLike, DTypeLike, NDArray
 
-from digitnet.activations import ACTIVATIONS, Activation
+from digitnet.activations import ACTIVATIONS, OUTPUT_ACTIVATIONS, Activation
 from digitnet.errors import ConfigError
 from digitnet.pixels import as_unit_interval
 
@@ -25,6 +28,18 @@ DTYPES: dict[str, type[np.floating[Any]]] = {"float32": np.float32, "float64": n
 #: Rows fed through the network at once by ``predict`` and ``evaluate``: big enough for
 #: fast matrix products, small enough to bound memory.
 EVALUATION_CHUNK = 10_000
+
+#: How initial weights are drawn, name -> (weight standard deviation for ``n_in`` inputs,
+#: whether biases are drawn from N(0, 1) or start at 0). "normal" is chapter 1's N(0, 1):
+#: with 784 inputs ``z`` then has a standard deviation of about 10, so most sigmoid neurons
+#: start saturated. "scaled" (chapter 3) keeps ``z`` near N(0, 1) with N(0, 1/n_in);
+#: "he" is N(0, 2/n_in) with zero biases, the match for ReLU units, which are zero half the
+#: time.
+INITIALISATIONS: dict[str, tuple[Callable[[int], float], bool]] = {
+    "normal": (lambda n_in: 1.0, True),
+    "scaled": (lambda n_in: 1.0 / math.sqrt(n_in), True),
+    "he": (lambda n_in: math.sqrt(2.0 / n_in), False),
+}
 
 
 def validate_sizes(sizes: Sequence[int]) -> tuple[int, ...]:
@@ -53,13 +68,18 @@ class Network:
     sizes : sequence of int
         Neurons per layer, input layer first.
     seed : int or numpy.random.Generator, optional
-        Source of the initial weights and biases, drawn from the standard normal
-        distribution N(0, 1) as in the book. The same seed gives the same values in float32
-        and float64.
+        Source of the initial weights and biases. The same seed gives the same values in
+        float32 and float64.
     dtype : {"float32", "float64"}
         Type of the weights, the biases and every computation.
     activation : str
-        Name of the activation function, a key of ``ACTIVATIONS``.
+        Activation of the hidden layers, a key of ``ACTIVATIONS``.
+    output : str
+        Activation of the output layer, a key of ``OUTPUT_ACTIVATIONS``: "sigmoid", or
+        "softmax" for the log-likelihood cost.
+    init : str
+        How the initial weights are drawn, a key of ``INITIALISATIONS``; the default is
+        the book's chapter 1, N(0, 1) for every weight and bias.
     """
 
     def __init__(
@@ -69,17 +89,23 @@ class Network:
         seed: int | np.random.Generator | None = None,
         dtype: DTypeLike = "float64",
         activation: str = "sigmoid",
+        output: str = "sigmoid",
+        init: str = "normal",
     ) -> None:
         self.sizes = validate_sizes(sizes)
         self.dtype = resolve_dtype(dtype)
-        self.activation = _lookup_activation(activation)
+        self.activation = _lookup(activation, ACTIVATIONS, "activation")
+        self.output = _lookup(output, OUTPUT_ACTIVATIONS, "output")
+        weight_scale, random_biases = _lookup(init, INITIALISATIONS, "init")
         rng = np.random.default_rng(seed)
         layer_shapes = list(zip(self.sizes[1:], self.sizes[:-1]))
         self.biases: list[NDArray[np.floating]] = [
-            rng.standard_normal(n_out).astype(self.dtype) for n_out, _ in layer_shapes
+            (rng.standard_normal(n_out) if random_biases else np.zeros(n_out)).astype(self.dtype)
+            for n_out, _ in layer_shapes
         ]
         self.weights: list[NDArray[np.floating]] = [
-            rng.standard_normal(shape).astype(self.dtype) for shape in layer_shapes
+            (rng.standard_normal(shape) * weight_scale(shape[1])).astype(self.dtype)
+            for shape in layer_shapes
         ]
 
     @classmethod
@@ -89,6 +115,7 @@ class Network:
         biases: Sequence[ArrayLike],
         *,
         activation: str = "sigmoid",
+        output: str = "sigmoid",
     ) -> Network:
         """Build a network around given weights ``(n_out, n_in)`` and biases ``(n_out,)``."""
         arrays = [np.asarray(w) for w in weights]
@@ -98,7 +125,8 @@ class Network:
         net = cls.__new__(cls)
         net.sizes = validate_sizes(sizes)
         net.dtype = resolve_dtype(arrays[0].dtype)
-        net.activation = _lookup_activation(activation)
+        net.activation = _lookup(activation, ACTIVATIONS, "activation")
+        net.output = _lookup(output, OUTPUT_ACTIVATIONS, "output")
         net.weights = [np.array(w, dtype=net.dtype) for w in arrays]
         net.biases = [np.array(b, dtype=net.dtype).reshape(-1) for b in biases]
         for l, (w, b) in enumerate(zip(net.weights, net.biases)):
@@ -116,7 +144,9 @@ class Network:
 
     def astype(self, dtype: DTypeLike) -> Network:
         """A copy of this network computing in ``dtype``."""
-        net = Network.from_parameters(self.weights, self.biases, activation=self.activation.name)
+        net = Network.from_parameters(
+            self.weights, self.biases, activation=self.activation.name, output=self.output.name
+        )
         target = resolve_dtype(dtype)
         net.dtype = target
         net.weights = [w.astype(target) for w in net.weights]
@@ -132,22 +162,23 @@ class Network:
             )
         return batch
 
+    def layer_activation(self, l: int) -> Activation:
+        """The activation of weight layer ``l`` (0-based): hidden, or the output's for the last."""
+        return self.output if l == len(self.weights) - 1 else self.activation
+
     def feedforward(self, x: ArrayLike) -> NDArray[np.floating]:
         """The output activations for inputs ``x`` of shape ``(n_examples, n_in)`` or ``(n_in,)``.
 
         Layer by layer, ``a <- sigma(a w^T + b)``; the result has shape
         ``(n_examples, n_out)`` (or ``(n_out,)`` for one example).
         """
-        a = self._as_batch(x)
-        for w, b in zip(self.weights, self.biases):
-            a = self.activation.function(a @ w.T + b)
-        return a
+        return self.layer_activations(x)[-1]
 
     def layer_activations(self, x: ArrayLike) -> list[NDArray[np.floating]]:
         """Every layer's activations for ``x``, the input first and the output last."""
         activations = [self._as_batch(x)]
-        for w, b in zip(self.weights, self.biases):
-            activations.append(self.activation.function(activations[-1] @ w.T + b))
+        for l, (w, b) in enumerate(zip(self.weights, self.biases)):
+            activations.append(self.layer_activation(l).function(activations[-1] @ w.T + b))
         return activations
 
     def predict(self, x: ArrayLike) -> NDArray[np.intp]:
@@ -171,13 +202,14 @@ class Network:
         return int(np.count_nonzero(predictions == labels))
 
     def __repr__(self) -> str:
+        output = "" if self.output.name == "sigmoid" else f", output={self.output.name!r}"
         return (
             f"Network({list(self.sizes)}, dtype={np.dtype(self.dtype).name}, "
-            f"activation={self.activation.name!r})"
+            f"activation={self.activation.name!r}{output})"
         )
 
 
-def _lookup_activation(name: str) -> Activation:
-    if name not in ACTIVATIONS:
-        raise ConfigError(f"activation must be one of {', '.join(ACTIVATIONS)}, got {name!r}")
-    return ACTIVATIONS[name]
+def _lookup(name: str, registry: dict[str, Any], what: str) -> Any:
+    if not isinstance(name, str) or name not in registry:
+        raise ConfigError(f"{what} must be one of {', '.join(registry)}, got {name!r}")
+    return registry[name]

@@ -1,16 +1,16 @@
-"""Learning: backpropagation and stochastic gradient descent over shuffled mini-batches.
+"""Learning: stochastic gradient descent over shuffled mini-batches, and what goes with it.
 
 Gradient descent moves every weight against the gradient of the cost,
 ``w <- w - eta * dC/dw`` (``eta`` is the learning rate: too large overshoots, too small
 crawls). Stochastic gradient descent estimates the gradient on a small random mini-batch of
-``m`` examples, ``dC/dw ~= 1/m sum_x dC_x/dw``, and sweeps the shuffled training set one
-mini-batch at a time; one sweep is an epoch. Backpropagation computes the per-example
-gradients for a whole mini-batch at once, with matrix products:
+``m`` examples, ``dC/dw ~= 1/m sum_x dC_x/dw`` (computed by :mod:`digitnet.backprop`), and
+sweeps the shuffled training set one mini-batch at a time; one sweep is an epoch.
 
-    delta^L = (a^L - y) * sigma'(z^L)                  (output error, quadratic cost)
-    delta^l = (delta^(l+1) w^(l+1)) * sigma'(z^l)      (rows are examples)
-    dC/db^l = mean over the batch of delta^l
-    dC/dw^l = delta^l^T a^(l-1) / m
+:func:`train` runs the epochs: it picks the engine (the compiled kernel, NumPy, or the
+readable reference), applies the learning-rate schedule, the update rule
+(:mod:`digitnet.optimizer`), dropout and fresh distortions of the images
+(:mod:`digitnet.augment`), measures the monitored data sets after every epoch, and stops
+early when asked, on divergence, on a time budget or by early stopping.
 """
 
 from __future__ import annotations
@@ -26,10 +26,19 @@ import numpy as np
 from numpy.typing import ArrayLike, NDArray
 
 from digitnet.activations import SIGMOID
-from digitnet.costs import COSTS, QUADRATIC, Cost
+from digitnet.costs import COSTS, CROSS_ENTROPY, QUADRATIC, Cost
 from digitnet.errors import ConfigError
 from digitnet.network import EVALUATION_CHUNK, Network
-from digitnet.pixels import as_unit_interval
+from digitnet.numpy_engine import (
+    FastSigmoidQuadraticStep,
+    GeneralStep,
+    NumpyEpoch,
+    Step,
+    reference_step,
+)
+from digitnet.optimizer import GradientDescent
+from digitnet.saturation import saturated_fraction
+from digitnet.schedules import SCHEDULES, PlateauSchedule, cosine_rate
 
 FloatArray = NDArray[np.floating]
 
@@ -43,13 +52,16 @@ MAX_SEED = 2**32 - 1
 PROGRESS_UPDATES_PER_EPOCH = 100
 
 #: Ways to run an epoch. "compiled": the fused Numba kernel (:mod:`digitnet.compiled`);
-#: "numpy": :class:`FastSigmoidQuadraticStep`; "reference": :func:`update_mini_batch`;
+#: "numpy": :mod:`digitnet.numpy_engine`; "reference": :mod:`digitnet.backprop`;
 #: "auto": the fastest of these that applies.
 ENGINES = ("auto", "compiled", "numpy", "reference")
 
 #: Largest mini-batch for which "auto" picks the compiled kernel; above it NumPy's
 #: BLAS-backed matrix products are faster.
 COMPILED_MAX_BATCH = 32
+
+#: The monitored data set that schedules and early stopping watch.
+VALIDATION = "validation"
 
 
 class LabelledData(Protocol):
@@ -67,7 +79,43 @@ Data = LabelledData | tuple[ArrayLike, ArrayLike]
 
 @dataclass(frozen=True)
 class TrainingSettings:
-    """Everything that defines a training run; stored verbatim in the model file."""
+    """Everything that defines a training run; stored verbatim in the model file.
+
+    Chapter 1 needs only the first five; the rest are the book's later improvements, all
+    off by default.
+
+    Attributes
+    ----------
+    epochs, mini_batch_size, learning_rate
+        Sweeps over the training set, examples per gradient estimate, and ``eta``.
+    cost : {"quadratic", "cross-entropy", "log-likelihood"}
+        The cost (see :mod:`digitnet.costs`); log-likelihood needs a softmax output layer.
+    seed : int or None
+        Drives the shuffling (and dropout and distortions).
+    engine : {"auto", "compiled", "numpy", "reference"}
+        How to run the epochs; all compute the same update, to rounding.
+    l2 : float
+        L2 regularisation ``lambda``: adds ``(lambda / 2n) sum w^2`` to the cost, ``n`` the
+        training-set size, as in the book.
+    momentum, nesterov
+        The friction ``mu`` of momentum (0: none), and whether it is Nesterov's.
+    weight_decay : float
+        Decoupled weight decay ``d``: ``w <- w - eta d w`` each step.
+    dropout : float
+        Probability that a hidden neuron is dropped from a mini-batch.
+    schedule : {"constant", "plateau", "cosine"}
+        How ``eta`` changes (see :mod:`digitnet.schedules`).
+    patience : int
+        Epochs without a better validation accuracy before the plateau schedule halves the
+        rate (the book used 10).
+    early_stopping : int or None
+        Stop after this many epochs without a better validation accuracy, and keep the
+        weights of the best epoch.
+    time_budget : float or None
+        Seconds the run may take, evaluation included; the cosine schedule spans it.
+    augment : bool
+        Train each epoch on fresh random distortions of the training images.
+    """
 
     epochs: int = 30
     mini_batch_size: int = 10
@@ -75,31 +123,66 @@ class TrainingSettings:
     cost: str = "quadratic"
     seed: int | None = None
     engine: str = "auto"
+    l2: float = 0.0
+    momentum: float = 0.0
+    nesterov: bool = False
+    weight_decay: float = 0.0
+    dropout: float = 0.0
+    schedule: str = "constant"
+    patience: int = 10
+    early_stopping: int | None = None
+    time_budget: float | None = None
+    augment: bool = False
 
     def __post_init__(self) -> None:
-        for name in ("epochs", "mini_batch_size"):
-            value = getattr(self, name)
-            if isinstance(value, bool) or not isinstance(value, int) or value < 1:
-                raise ConfigError(f"{name} must be a positive integer, got {value!r}")
-        rate = self.learning_rate
-        if isinstance(rate, bool) or not isinstance(rate, (int, float)) or not rate > 0:
-            raise ConfigError(f"learning_rate must be a positive number, got {rate!r}")
-        try:
-            finite = math.isfinite(rate)
-        except OverflowError:  # an int too large for a float
-            finite = False
-        if not finite:
-            raise ConfigError(f"learning_rate must be a finite number, got {rate!r}")
+        for name in ("epochs", "mini_batch_size", "patience"):
+            _check_positive_int(name, getattr(self, name))
+        if self.early_stopping is not None:
+            _check_positive_int("early_stopping", self.early_stopping)
+        _check_number("learning_rate", self.learning_rate, low=0, low_open=True)
+        for name in ("l2", "weight_decay"):
+            _check_number(name, getattr(self, name), low=0)
+        for name in ("momentum", "dropout"):
+            _check_number(name, getattr(self, name), low=0, high=1)
+        if self.time_budget is not None:
+            _check_number("time_budget", self.time_budget, low=0, low_open=True)
         seed = self.seed
         if seed is not None and (isinstance(seed, bool) or not isinstance(seed, int) or seed < 0):
             raise ConfigError(f"seed must be a non-negative integer or None, got {seed!r}")
-        if self.cost not in COSTS:
-            raise ConfigError(f"cost must be one of {', '.join(COSTS)}, got {self.cost!r}")
-        if self.engine not in ENGINES:
-            raise ConfigError(f"engine must be one of {', '.join(ENGINES)}, got {self.engine!r}")
+        for name, choices in (("cost", COSTS), ("engine", ENGINES), ("schedule", SCHEDULES)):
+            value = getattr(self, name)
+            if not isinstance(value, str) or value not in choices:
+                raise ConfigError(f"{name} must be one of {', '.join(choices)}, got {value!r}")
+        for name in ("nesterov", "augment"):
+            if not isinstance(getattr(self, name), bool):
+                raise ConfigError(f"{name} must be True or False, got {getattr(self, name)!r}")
+        if self.nesterov and not self.momentum:
+            raise ConfigError("nesterov needs a momentum above 0")
 
     def to_dict(self) -> dict[str, Any]:
         return asdict(self)
+
+
+def _check_positive_int(name: str, value: Any) -> None:
+    if isinstance(value, bool) or not isinstance(value, int) or value < 1:
+        raise ConfigError(f"{name} must be a positive integer, got {value!r}")
+
+
+def _check_number(
+    name: str, value: Any, *, low: float, low_open: bool = False, high: float | None = None
+) -> None:
+    """A finite real number ``>= low`` (``> low`` if ``low_open``) and ``< high`` if given."""
+    if isinstance(value, bool) or not isinstance(value, (int, float)):
+        raise ConfigError(f"{name} must be a number, got {value!r}")
+    try:
+        finite = math.isfinite(value)
+    except OverflowError:  # an int too large for a float
+        finite = False
+    too_low = value <= low if low_open else value < low
+    if not finite or too_low or (high is not None and value >= high):
+        bounds = f"{'above' if low_open else 'at least'} {low:g}"
+        bounds += f" and below {high:g}" if high is not None else ""
+        raise ConfigError(f"{name} must be a finite number {bounds}, got {value!r}")
 
 
 @dataclass
@@ -108,7 +191,11 @@ class History:
 
     ``correct[name][i]``, ``accuracy[name][i]`` and ``cost[name][i]`` are measured on the
     monitored data set ``name`` (e.g. ``"validation"``) after epoch ``i + 1``;
-    ``seconds[i]`` is the time spent training in that epoch (evaluation not included).
+    ``seconds[i]`` is the time spent training in that epoch (evaluation not included),
+    ``learning_rates[i]`` the rate at its end, ``saturation[i]`` the fraction of saturated
+    hidden neurons on the validation set (see :mod:`digitnet.saturation`). ``stopped``
+    says why a run ended before its last epoch, ``kept_epoch`` whose weights early stopping
+    kept, ``elapsed`` the wall time of the whole run so far.
     """
 
     settings: TrainingSettings
@@ -119,6 +206,11 @@ class History:
     diverged_epoch: int | None = None
     interrupted: bool = False
     engine: str | None = None
+    learning_rates: list[float] = field(default_factory=list)
+    saturation: list[float | None] = field(default_factory=list)
+    stopped: str | None = None
+    kept_epoch: int | None = None
+    elapsed: float = 0.0
 
     @property
     def epochs_run(self) -> int:
@@ -155,94 +247,6 @@ def one_hot(labels: ArrayLike, n_classes: int = N_DIGITS, dtype: Any = np.float6
     targets = np.zeros((labels.shape[0], n_classes), dtype=dtype)
     targets[np.arange(labels.shape[0]), labels] = 1
     return targets
-
-
-def backprop(
-    network: Network, x: FloatArray, y: FloatArray, cost: Cost = QUADRATIC
-) -> tuple[list[FloatArray], list[FloatArray]]:
-    """Gradients ``(dC/db, dC/dw)`` of the mean cost over one mini-batch.
-
-    The readable reference implementation: the whole batch ``x`` (m, n_in) with desired
-    outputs ``y`` (m, n_out) goes through the network as one matrix, then the error
-    travels back layer by layer. Returns lists shaped like ``network.biases`` and
-    ``network.weights``.
-    """
-    m = x.shape[0]
-    activations = network.layer_activations(x)
-    derivative = network.activation.derivative_from_output
-    delta = cost.output_error(activations[-1], y, derivative(activations[-1]))
-    nabla_b: list[FloatArray] = [np.empty(0)] * len(network.weights)
-    nabla_w: list[FloatArray] = [np.empty(0)] * len(network.weights)
-    for l in range(len(network.weights) - 1, -1, -1):
-        nabla_b[l] = delta.sum(axis=0) / m
-        nabla_w[l] = delta.T @ activations[l] / m
-        if l > 0:
-            delta = (delta @ network.weights[l]) * derivative(activations[l])
-    return nabla_b, nabla_w
-
-
-def update_mini_batch(
-    network: Network, x: FloatArray, y: FloatArray, learning_rate: float, cost: Cost = QUADRATIC
-) -> None:
-    """One step of gradient descent on one mini-batch: ``w <- w - eta dC/dw`` (reference)."""
-    nabla_b, nabla_w = backprop(network, x, y, cost)
-    for b, w, nb, nw in zip(network.biases, network.weights, nabla_b, nabla_w):
-        b -= learning_rate * nb
-        w -= learning_rate * nw
-
-
-class FastSigmoidQuadraticStep:
-    """The same update as :func:`update_mini_batch`, for speed: no allocation per batch.
-
-    Hot loop: every array is preallocated for one batch size and every NumPy call writes
-    with ``out=`` (``np.dot`` has the least per-call overhead at these tiny sizes; the bias
-    gradient is ``ones @ delta``, cheaper than a reduction). The learning rate is folded into
-    the output error, a tiny (m, n_out) array, so each big weight update is one product and
-    one subtraction; ``sigma'`` comes from the stored activations. Specific to sigmoid
-    neurons and the quadratic cost.
-    """
-
-    def __init__(self, network: Network, mini_batch_size: int) -> None:
-        self.network = network
-        dtype, m, sizes = network.dtype, mini_batch_size, network.sizes
-        self.batch_size = m
-        self.activations = [np.empty((m, n), dtype) for n in sizes]
-        self.deltas = [np.empty((m, n), dtype) for n in sizes]
-        self.scratch = [np.empty((m, n), dtype) for n in sizes]
-        self.nabla_w = [np.empty_like(w) for w in network.weights]
-        self.nabla_b = [np.empty_like(b) for b in network.biases]
-        self.ones = np.ones(m, dtype)
-
-    def __call__(self, x: FloatArray, y: FloatArray, learning_rate: float) -> None:
-        """Update the network on the batch ``x`` (m, n_in), ``y`` (m, n_out)."""
-        weights, biases = self.network.weights, self.network.biases
-        acts, deltas, scratch = self.activations, self.deltas, self.scratch
-        acts[0] = x
-        for l in range(len(weights)):
-            z = acts[l + 1]
-            np.dot(acts[l], weights[l].T, out=z)
-            z += biases[l]
-            np.negative(z, out=z)
-            np.exp(z, out=z)  # overflow to inf is exact: sigma = 1 / (1 + inf) = 0
-            z += 1
-            np.reciprocal(z, out=z)
-        delta, output = deltas[-1], acts[-1]
-        np.subtract(output, y, out=delta)
-        delta *= output
-        np.subtract(1, output, out=scratch[-1])
-        delta *= scratch[-1]
-        delta *= learning_rate / self.batch_size
-        for l in range(len(weights) - 1, -1, -1):
-            np.dot(self.ones, delta, out=self.nabla_b[l])
-            np.dot(delta.T, acts[l], out=self.nabla_w[l])
-            if l > 0:  # propagate through w^l before it changes
-                np.dot(delta, weights[l], out=deltas[l])
-                deltas[l] *= acts[l]
-                np.subtract(1, acts[l], out=scratch[l])
-                deltas[l] *= scratch[l]
-            biases[l] -= self.nabla_b[l]
-            weights[l] -= self.nabla_w[l]
-            delta = deltas[l]
 
 
 def _as_arrays(data: Data, name: str, network: Network) -> tuple[FloatArray, NDArray[Any]]:
@@ -290,91 +294,138 @@ def evaluate_cost_and_correct(
     return total_cost / max(n, 1), correct
 
 
-def resolve_engine(engine: str, network: Network, cost: Cost, mini_batch_size: int) -> str:
-    """The engine that will run: ``engine`` itself, or what ``"auto"`` stands for."""
+def compiled_limitation(settings: TrainingSettings, network: Network) -> str | None:
+    """Why the compiled kernel cannot run this configuration, or None if it can.
+
+    It computes sigmoid networks with the quadratic or cross-entropy cost, plain gradient
+    descent with optional L2 or weight decay (a factor on the weights), no dropout.
+    """
+    if network.activation is not SIGMOID or network.output is not SIGMOID:
+        return "sigmoid neurons only"
+    if settings.cost not in (QUADRATIC.name, CROSS_ENTROPY.name):
+        return "the quadratic and cross-entropy costs only"
+    if settings.momentum or settings.dropout:
+        return "no momentum and no dropout"
+    return None
+
+
+def resolve_engine(settings: TrainingSettings, network: Network, mini_batch_size: int) -> str:
+    """The engine that will run: ``settings.engine`` itself, or what ``"auto"`` stands for."""
     from digitnet import compiled  # cheap: Numba itself is imported only when the kernel runs
 
-    fast_maths = cost is QUADRATIC and network.activation is SIGMOID
-    if engine == "compiled":
+    limitation = compiled_limitation(settings, network)
+    if settings.engine == "compiled":
         if not compiled.available():
             raise ConfigError("engine 'compiled' needs Numba: pip install 'digitnet[fast]'")
-        if not fast_maths:
-            raise ConfigError("engine 'compiled' supports sigmoid neurons and quadratic cost")
-        return engine
-    if engine == "auto":
+        if limitation is not None:
+            raise ConfigError(f"engine 'compiled' supports {limitation}; use engine 'numpy'")
+        return "compiled"
+    if settings.engine == "auto":
         small = mini_batch_size <= COMPILED_MAX_BATCH
-        if fast_maths and small and compiled.available():
-            return "compiled"
-        return "numpy" if fast_maths else "reference"
-    if engine == "numpy" and not fast_maths:
-        return "reference"
-    return engine
+        return "compiled" if small and limitation is None and compiled.available() else "numpy"
+    return settings.engine
 
 
-class NumpyEpoch:
-    """Runs mini-batches through a NumPy update: the fast step, or the reference one.
-
-    Each batch is gathered by index into a contiguous buffer (uint8 pixels are scaled into
-    it), so the training data is never copied whole.
-    """
-
-    def __init__(
-        self,
-        network: Network,
-        images: NDArray[Any],
-        targets: FloatArray,
-        mini_batch_size: int,
-        cost: Cost,
-        *,
-        fast: bool,
-    ) -> None:
-        self.network, self.images, self.targets, self.cost = network, images, targets, cost
-        self.mini_batch_size = mini_batch_size
-        self.pixels = np.empty((mini_batch_size, images.shape[1]), images.dtype)
-        self.x = np.empty((mini_batch_size, images.shape[1]), network.dtype)
-        self.steps: dict[int, FastSigmoidQuadraticStep] = {}
-        self.fast = fast
-
-    def run(self, order: NDArray[np.intp], learning_rate: float) -> None:
-        """SGD over the examples ``order``, ``mini_batch_size`` at a time."""
-        m = self.mini_batch_size
-        for start in range(0, len(order), m):
-            index = order[start : start + m]
-            size = len(index)
-            x, y = self.x[:size], self.targets[index]
-            if self.images.dtype == np.uint8:
-                pixels = self.pixels[:size]
-                np.take(self.images, index, axis=0, out=pixels)
-                as_unit_interval(pixels, self.network.dtype, out=x)
-            else:
-                np.take(self.images, index, axis=0, out=x)
-            if self.fast:
-                if size not in self.steps:  # one for the batch size, one for a short last batch
-                    self.steps[size] = FastSigmoidQuadraticStep(self.network, size)
-                self.steps[size](x, y, learning_rate)
-            else:
-                update_mini_batch(self.network, x, y, learning_rate, self.cost)
+def _check_network_fits(network: Network, settings: TrainingSettings, monitored: Any) -> None:
+    cost = COSTS[settings.cost]
+    if network.output.name != cost.output_activation:
+        raise ConfigError(
+            f"the {cost.name} cost needs a {cost.output_activation} output layer, "
+            f"the network has {network.output.name}"
+        )
+    watches_validation = settings.schedule == "plateau" or settings.early_stopping is not None
+    if watches_validation and VALIDATION not in monitored:
+        raise ConfigError("the plateau schedule and early stopping need a 'validation' monitor")
+    if settings.dropout and network.num_layers < 3:
+        raise ConfigError("dropout needs a hidden layer")
 
 
 class CompiledEpoch:
     """Runs mini-batches through the fused Numba kernel of :mod:`digitnet.compiled`."""
 
-    def __init__(self, network: Network, images: NDArray[Any], labels: NDArray[Any], m: int):
+    def __init__(
+        self,
+        network: Network,
+        images: NDArray[Any],
+        labels: NDArray[Any],
+        m: int,
+        *,
+        cross_entropy: bool,
+        weight_decay: float,
+    ) -> None:
         from digitnet.compiled import CompiledSGD
 
-        self.kernel = CompiledSGD(network, m)
-        self.images, self.labels = images, labels
+        self.kernel = CompiledSGD(network, m, cross_entropy=cross_entropy)
+        self.images, self.labels, self.weight_decay = images, labels, weight_decay
         self.run(np.empty(0, np.intp), 1.0)  # compile, or load from Numba's cache, now
 
     def run(self, order: NDArray[np.intp], learning_rate: float) -> None:
-        self.kernel.run(self.images, self.labels, order, learning_rate)
+        # L2 and weight decay without momentum: w <- (1 - eta d) w - eta dC/dw each batch.
+        weight_scale = 1 - learning_rate * self.weight_decay
+        self.kernel.run(self.images, self.labels, order, learning_rate, weight_scale)
 
     def feedforward(self, images: NDArray[Any]) -> FloatArray:
         return self.kernel.feedforward(images)
 
 
+def _make_runner(
+    engine: str,
+    network: Network,
+    images: NDArray[Any],
+    labels: NDArray[Any],
+    settings: TrainingSettings,
+    rng: np.random.Generator,
+) -> NumpyEpoch | CompiledEpoch:
+    n, m = images.shape[0], min(settings.mini_batch_size, images.shape[0])
+    cost = COSTS[settings.cost]
+    l2_per_example = settings.l2 / n
+    if engine == "compiled":
+        return CompiledEpoch(
+            network,
+            images,
+            labels,
+            m,
+            cross_entropy=cost is CROSS_ENTROPY,
+            weight_decay=l2_per_example + settings.weight_decay,
+        )
+    targets = one_hot(labels, network.sizes[-1], network.dtype)
+    optimizer = GradientDescent(
+        network,
+        momentum=settings.momentum,
+        nesterov=settings.nesterov,
+        l2_per_example=l2_per_example,
+        weight_decay=settings.weight_decay,
+    )
+    book_maths = (
+        cost is QUADRATIC
+        and compiled_limitation(settings, network) is None
+        and not (l2_per_example or settings.weight_decay)
+    )
+    make_step: Callable[[int], Step]
+    if engine == "reference":
+        step = reference_step(network, cost, optimizer, dropout=settings.dropout, rng=rng)
+        make_step = lambda size: step  # noqa: E731
+    elif book_maths:
+        make_step = lambda size: FastSigmoidQuadraticStep(network, size)  # noqa: E731
+    else:
+        make_step = lambda size: GeneralStep(  # noqa: E731
+            network, size, cost, optimizer, dropout=settings.dropout, rng=rng
+        )
+    return NumpyEpoch(network, images, targets, m, make_step)
+
+
 class _StopRequested(Exception):
     """Raised inside :func:`train` when its ``should_stop`` callback returns True."""
+
+
+class _Clock:
+    """Wall time of a run, carried over from the epochs before a resume."""
+
+    def __init__(self, already: float) -> None:
+        self.start = time.perf_counter() - already
+
+    def elapsed(self) -> float:
+        return time.perf_counter() - self.start
 
 
 def train(
@@ -391,76 +442,143 @@ def train(
 ) -> History:
     """Train ``network`` in place by mini-batch SGD; see :func:`sgd` for the parameters.
 
-    ``rng`` (default: a new generator from ``settings.seed``) shuffles each epoch. To resume
-    a run, pass the network, generator and ``history`` saved after its last finished epoch
-    (see :mod:`digitnet.checkpoint`): training goes on from the next epoch and ends exactly
-    as the uninterrupted run would have.
+    ``rng`` (default: a new generator from ``settings.seed``) shuffles each epoch, and
+    draws the dropout masks and distortions. To resume a run, pass the network, generator
+    and ``history`` saved after its last finished epoch (see :mod:`digitnet.checkpoint`):
+    training goes on from the next epoch and ends exactly as the uninterrupted run would
+    have. Runs with momentum or early stopping carry state a checkpoint does not hold, and
+    cannot be resumed.
     """
     images, labels = _as_arrays(training_data, "training", network)
     monitored = {name: _as_arrays(d, name, network) for name, d in (monitor or {}).items()}
+    _check_network_fits(network, settings, monitored)
     cost = COSTS[settings.cost]
     n, m = images.shape[0], min(settings.mini_batch_size, images.shape[0])
-    engine = resolve_engine(settings.engine, network, cost, m)
+    engine = resolve_engine(settings, network, m)
     if history is None:
         history = History(settings, engine=engine)
         for name, (x, _) in monitored.items():
             history.correct[name], history.cost[name], history.total[name] = [], [], x.shape[0]
     elif set(history.correct) != set(monitored) or history.settings != settings:
         raise ConfigError("the history to resume has other settings or monitored data sets")
+    elif history.epochs_run and (settings.momentum or settings.early_stopping):
+        raise ConfigError("a run with momentum or early stopping cannot be resumed")
     history.interrupted = False
-    runner: NumpyEpoch | CompiledEpoch
-    if engine == "compiled":
-        runner = CompiledEpoch(network, images, labels, m)
-    else:
-        targets = one_hot(labels, network.sizes[-1], network.dtype)
-        runner = NumpyEpoch(network, images, targets, m, cost, fast=engine == "numpy")
+    clock = _Clock(history.elapsed)
+    rng = np.random.default_rng(settings.seed) if rng is None else rng
+    augmenter = _make_augmenter(settings, images)
+    runner = _make_runner(engine, network, images, labels, settings, rng)
     forward = runner.feedforward if isinstance(runner, CompiledEpoch) else None
+    plateau = PlateauSchedule(settings.learning_rate, settings.patience)
+    for correct in history.correct.get(VALIDATION, []):  # replayed when resuming
+        plateau.end_epoch(correct)
+    best_weights: list[FloatArray] | None = None
     n_batches = -(-n // m)
     chunk = max(1, n_batches // PROGRESS_UPDATES_PER_EPOCH)  # batches between reports
-    rng = np.random.default_rng(settings.seed) if rng is None else rng
     try:
         for epoch in range(history.epochs_run + 1, settings.epochs + 1):
             order = rng.permutation(n)
             start = time.perf_counter()
+            if augmenter is not None:
+                runner.images = augmenter.distort(images, rng, out=runner.images)
             with np.errstate(over="ignore", invalid="ignore"):
                 for first in range(0, n_batches, chunk):
-                    runner.run(order[first * m : (first + chunk) * m], settings.learning_rate)
+                    rate = _learning_rate(settings, plateau, clock, epoch, first / n_batches)
+                    runner.run(order[first * m : (first + chunk) * m], rate)
                     if on_batch is not None:
                         on_batch(min(first + chunk, n_batches), n_batches)
                     if should_stop is not None and should_stop():
                         raise _StopRequested
+                    if settings.time_budget is not None and clock.elapsed() >= settings.time_budget:
+                        history.stopped = "time budget"
+                        break
             history.seconds.append(time.perf_counter() - start)
-            for name, (x_eval, y_eval) in monitored.items():
-                value, correct = evaluate_cost_and_correct(
-                    network, x_eval, y_eval, cost, feedforward=forward
-                )
-                history.cost[name].append(value)
-                history.correct[name].append(correct)
+            history.learning_rates.append(rate)
+            _measure(history, network, monitored, cost, forward)
             if not all(np.isfinite(w).all() for w in network.weights + network.biases):
                 history.diverged_epoch = epoch
+            elif VALIDATION in monitored:
+                correct = history.correct[VALIDATION][-1]
+                if settings.early_stopping is not None:
+                    if history.best_epoch(VALIDATION) == epoch:
+                        best_weights = [p.copy() for p in network.weights + network.biases]
+                    elif epoch - history.best_epoch(VALIDATION) >= settings.early_stopping:
+                        history.stopped = "early stopping"
+                if settings.schedule == "plateau":
+                    plateau.end_epoch(correct)
+                    if plateau.exhausted:
+                        history.stopped = "learning rate down to 1/128"
+            history.elapsed = clock.elapsed()
             if on_epoch is not None:
                 on_epoch(history)
-            if history.diverged_epoch is not None:
+            if history.diverged_epoch is not None or history.stopped is not None:
                 break
     except (KeyboardInterrupt, _StopRequested):
         history.interrupted = True
+    history.elapsed = clock.elapsed()
+    if best_weights is not None:
+        for p, best in zip(network.weights + network.biases, best_weights):
+            p[...] = best
+        history.kept_epoch = history.best_epoch(VALIDATION)
     return history
+
+
+def _learning_rate(
+    settings: TrainingSettings, plateau: PlateauSchedule, clock: _Clock, epoch: int, within: float
+) -> float:
+    """The rate for the next mini-batches, ``within`` (0..1) of the way through ``epoch``."""
+    if settings.schedule == "plateau":
+        return plateau.rate
+    if settings.schedule == "cosine":
+        if settings.time_budget is not None:
+            progress = clock.elapsed() / settings.time_budget
+        else:
+            progress = (epoch - 1 + within) / settings.epochs
+        return cosine_rate(settings.learning_rate, progress)
+    return settings.learning_rate
+
+
+def _measure(
+    history: History,
+    network: Network,
+    monitored: Mapping[str, tuple[FloatArray, NDArray[Any]]],
+    cost: Cost,
+    forward: Callable[[NDArray[Any]], FloatArray] | None,
+) -> None:
+    """Accuracy and cost on every monitored set, and saturation on the validation set."""
+    for name, (x_eval, y_eval) in monitored.items():
+        value, correct = evaluate_cost_and_correct(
+            network, x_eval, y_eval, cost, feedforward=forward
+        )
+        history.cost[name].append(value)
+        history.correct[name].append(correct)
+    sample = monitored.get(VALIDATION, next(iter(monitored.values()), None))
+    if sample is not None:
+        with np.errstate(over="ignore", invalid="ignore"):
+            history.saturation.append(saturated_fraction(network, sample[0]))
+
+
+def _make_augmenter(settings: TrainingSettings, images: NDArray[Any]) -> Any:
+    """Fresh distortions of the images each epoch (see :mod:`digitnet.augment`), or None."""
+    if not settings.augment:
+        return None
+    from digitnet.augment import Augmenter
+
+    if images.dtype != np.uint8:
+        raise ConfigError("augment needs the training images as uint8 pixels (0-255)")
+    # The bank of elastic fields comes from the seed alone, so a resumed run rebuilds it.
+    return Augmenter(rng=np.random.default_rng([settings.seed or 0, 1]))
 
 
 def sgd(
     network: Network,
     training_data: Data,
     *,
-    epochs: int = 30,
-    mini_batch_size: int = 10,
-    learning_rate: float = 3.0,
-    cost: str = "quadratic",
-    seed: int | None = None,
-    engine: str = "auto",
     monitor: Mapping[str, Data] | None = None,
     on_batch: Callable[[int, int], None] | None = None,
     on_epoch: Callable[[History], None] | None = None,
     should_stop: Callable[[], bool] | None = None,
+    **hyperparameters: Any,
 ) -> History:
     """Train ``network`` in place by stochastic gradient descent over shuffled mini-batches.
 
@@ -470,19 +588,21 @@ def sgd(
         Updated in place.
     training_data : Dataset or (images, labels)
         ``images`` of shape (n_examples, n_in) and integer ``labels`` of shape (n_examples,).
-    epochs, mini_batch_size, learning_rate, cost, seed
-        The hyperparameters (see :class:`TrainingSettings`); ``seed`` drives the shuffling.
-    engine : {"auto", "compiled", "numpy", "reference"}
-        How to run the epochs (see ``ENGINES``); all compute the same update, to rounding.
     monitor : mapping of name -> Dataset or (images, labels), optional
         Held-out data measured (accuracy and cost) after every epoch, e.g.
-        ``{"validation": split.validation}``.
+        ``{"validation": split.validation}``; the plateau schedule and early stopping
+        watch ``"validation"``.
     on_batch : callable(batches_done, batches_total), optional
         Called about 100 times per epoch, for a progress bar.
     on_epoch : callable(History), optional
         Called after each epoch with the history so far.
     should_stop : callable() -> bool, optional
         Asked as often as ``on_batch`` is called; True stops training as Ctrl-C does.
+    **hyperparameters
+        The fields of :class:`TrainingSettings`: ``epochs=30, mini_batch_size=10,
+        learning_rate=3.0, cost="quadratic", seed=None, engine="auto"``, and the later
+        chapters' ``l2, momentum, nesterov, weight_decay, dropout, schedule, patience,
+        early_stopping, time_budget, augment``.
 
     Returns
     -------
@@ -491,18 +611,13 @@ def sgd(
         early, and ``history.diverged_epoch`` says when, if a weight becomes non-finite;
         Ctrl-C stops it between mini-batches with ``history.interrupted`` set.
     """
-    settings = TrainingSettings(
-        epochs=epochs,
-        mini_batch_size=mini_batch_size,
-        learning_rate=learning_rate,
-        cost=cost,
-        seed=seed,
-        engine=engine,
-    )
+    unknown = set(hyperparameters) - set(TrainingSettings.__dataclass_fields__)
+    if unknown:
+        raise ConfigError(f"unknown hyperparameter {sorted(unknown)[0]!r}")
     return train(
         network,
         training_data,
-        settings,
+        TrainingSettings(**hyperparameters),
         monitor=monitor,
         on_batch=on_batch,
         on_epoch=on_epoch,

@@ -1,0 +1,43 @@
+"""Saturated neurons: why a network can stall.
+
+A hidden neuron learns through ``sigma'(z)``: its weights move in proportion to it. With
+the book's N(0, 1) initial weights and 784 inputs, ``z = w . x + b`` has a standard deviation
+of about 10, so most sigmoid neurons start far out on the flat tails, ``sigma'(z)`` is nearly
+0 for almost every image, and those neurons hardly learn; with a learning rate large enough
+for the rest, a few examples can also push neurons there for good. The network then trains
+on the few neurons left and stalls well below what it could reach. Initial weights drawn
+from N(0, 1/n_in) keep ``z`` near N(0, 1), where sigma is steep, and the stall disappears.
+
+A neuron counts as saturated when its derivative, averaged over a sample of images, is below
+``SATURATION_LEVEL`` of the largest value it can take (1/4 for the sigmoid); for a ReLU that
+means a unit that is almost never active.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import numpy as np
+from numpy.typing import NDArray
+
+from digitnet.network import Network
+
+#: A neuron whose mean derivative is below this share of its peak counts as saturated
+#: (for the sigmoid: mean sigma' under 0.01, against 0.25 at z = 0).
+SATURATION_LEVEL = 0.04
+
+#: Images the fraction is measured on: enough for a steady figure, cheap every epoch.
+SATURATION_SAMPLE = 2_000
+
+
+def saturated_fraction(network: Network, images: NDArray[Any]) -> float | None:
+    """The fraction of hidden neurons saturated over ``images`` (the first
+    ``SATURATION_SAMPLE`` of them); None for a network without hidden layers."""
+    if network.num_layers < 3:
+        return None
+    derivative = network.activation.derivative_from_output
+    assert derivative is not None  # hidden activations are elementwise
+    activations = network.layer_activations(images[:SATURATION_SAMPLE])[1:-1]
+    level = SATURATION_LEVEL * network.activation.peak_derivative
+    saturated = sum(int(np.count_nonzero(derivative(a).mean(axis=0) < level)) for a in activations)
+    return saturated / sum(network.sizes[1:-1])
