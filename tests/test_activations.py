@@ -88,3 +88,24 @@ def test_small_weight_change_flips_a_perceptron_but_barely_moves_a_sigmoid_neuro
     # allows for rounding in the difference of two outputs near 0.5).
     assert abs(change) <= 0.25 * x[0] * dw * (1 + 1e-6)
     assert change == pytest.approx(sigmoid_prime(z) * x[0] * dw, rel=1e-6)
+
+
+def test_tanh_relu_and_their_derivatives_from_outputs():
+    from digitnet.activations import ACTIVATIONS
+
+    z = np.linspace(-3, 3, 13)
+    h = 1e-6
+    for name in ("sigmoid", "tanh", "relu"):
+        act = ACTIVATIONS[name]
+        numeric = (act.function(z + h) - act.function(z - h)) / (2 * h)
+        got = act.derivative_from_output(act.function(z))
+        mask = np.abs(z) > 1e-3  # relu has a kink at 0
+        np.testing.assert_allclose(got[mask], numeric[mask], atol=1e-7)
+
+
+def test_softmax_is_a_stable_distribution():
+    from digitnet.activations import softmax
+
+    out = softmax(np.array([[1000.0, 1000.0, -1000.0], [0.0, np.log(3.0), -np.inf]]))
+    np.testing.assert_allclose(out, [[0.5, 0.5, 0.0], [0.25, 0.75, 0.0]], atol=1e-15)
+    assert np.isfinite(out).all()

@@ -6,10 +6,10 @@ import numpy as np
 import pytest
 
 from digitnet import compiled
+from digitnet.backprop import update_mini_batch
 from digitnet.errors import ConfigError
 from digitnet.network import Network
 from digitnet.pixels import as_unit_interval
-from digitnet.backprop import update_mini_batch
 from digitnet.training import (
     COMPILED_MAX_BATCH,
     TrainingSettings,
@@ -138,3 +138,39 @@ def test_kernel_feedforward_equals_the_networks(sizes, dtype, atol):
     np.testing.assert_allclose(kernel.feedforward(pixels), expected, rtol=0, atol=atol)
     floats = as_unit_interval(pixels, np.dtype(dtype).type)
     np.testing.assert_allclose(kernel.feedforward(floats), expected, rtol=0, atol=atol)
+
+
+@pytest.mark.parametrize(
+    "options",
+    [
+        dict(cost="cross-entropy"),
+        dict(cost="quadratic", l2=5.0),
+        dict(cost="cross-entropy", l2=5.0, weight_decay=1e-3),
+    ],
+    ids=["cross-entropy", "L2", "cross-entropy, L2 and decay"],
+)
+def test_kernel_with_the_later_costs_and_regularisation_equals_the_reference(options):
+    images, labels = random_data(60, 20, 10, seed=21)
+    nets = {e: Network([20, 13, 10], seed=22, init="scaled") for e in ("compiled", "reference")}
+    for engine, net in nets.items():
+        settings = TrainingSettings(
+            epochs=2, mini_batch_size=10, learning_rate=0.5, seed=23, engine=engine, **options
+        )
+        history = train(net, (images, labels), settings)
+        assert history.engine == engine
+    reference = nets["reference"]
+    assert not np.allclose(
+        reference.weights[0], Network([20, 13, 10], seed=22, init="scaled").weights[0]
+    )
+    for p, q in zip(
+        nets["compiled"].weights + nets["compiled"].biases, reference.weights + reference.biases
+    ):
+        np.testing.assert_allclose(p, q, rtol=0, atol=1e-10)
+
+
+def test_auto_leaves_what_the_kernel_cannot_do_to_numpy():
+    net = Network([4, 3, 2], activation="relu")
+    assert resolve_engine(TrainingSettings(), net, 10) == "numpy"
+    assert resolve_engine(TrainingSettings(momentum=0.9), Network([4, 3, 2]), 10) == "numpy"
+    with pytest.raises(ConfigError, match="sigmoid"):
+        resolve_engine(TrainingSettings(engine="compiled"), net, 10)

@@ -7,10 +7,10 @@ import numpy as np
 import pytest
 
 from digitnet import compiled
+from digitnet.backprop import backprop, update_mini_batch
 from digitnet.costs import quadratic_cost
 from digitnet.errors import ConfigError
 from digitnet.network import Network
-from digitnet.backprop import backprop, update_mini_batch
 from digitnet.numpy_engine import FastSigmoidQuadraticStep
 from digitnet.training import (
     PROGRESS_UPDATES_PER_EPOCH,

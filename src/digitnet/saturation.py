@@ -8,9 +8,11 @@ for the rest, a few examples can also push neurons there for good. The network t
 on the few neurons left and stalls well below what it could reach. Initial weights drawn
 from N(0, 1/n_in) keep ``z`` near N(0, 1), where sigma is steep, and the stall disappears.
 
-A neuron counts as saturated when its derivative, averaged over a sample of images, is below
-``SATURATION_LEVEL`` of the largest value it can take (1/4 for the sigmoid); for a ReLU that
-means a unit that is almost never active.
+A neuron is saturated on an image when its derivative there is below ``SATURATION_LEVEL`` of
+the largest value it can take (for the sigmoid: ``sigma'(z) < 0.01`` against 1/4 at
+``z = 0``, that is ``|z| > 4.6``). The measure is the share of hidden neurons saturated,
+averaged over a sample of images. For ReLU units it counts the inactive ones, about half
+in a healthy network.
 """
 
 from __future__ import annotations
@@ -22,8 +24,7 @@ from numpy.typing import NDArray
 
 from digitnet.network import Network
 
-#: A neuron whose mean derivative is below this share of its peak counts as saturated
-#: (for the sigmoid: mean sigma' under 0.01, against 0.25 at z = 0).
+#: A neuron whose derivative is below this share of its peak counts as saturated.
 SATURATION_LEVEL = 0.04
 
 #: Images the fraction is measured on: enough for a steady figure, cheap every epoch.
@@ -31,7 +32,7 @@ SATURATION_SAMPLE = 2_000
 
 
 def saturated_fraction(network: Network, images: NDArray[Any]) -> float | None:
-    """The fraction of hidden neurons saturated over ``images`` (the first
+    """The share of hidden neurons saturated, averaged over ``images`` (the first
     ``SATURATION_SAMPLE`` of them); None for a network without hidden layers."""
     if network.num_layers < 3:
         return None
@@ -39,5 +40,5 @@ def saturated_fraction(network: Network, images: NDArray[Any]) -> float | None:
     assert derivative is not None  # hidden activations are elementwise
     activations = network.layer_activations(images[:SATURATION_SAMPLE])[1:-1]
     level = SATURATION_LEVEL * network.activation.peak_derivative
-    saturated = sum(int(np.count_nonzero(derivative(a).mean(axis=0) < level)) for a in activations)
-    return saturated / sum(network.sizes[1:-1])
+    saturated = sum(int(np.count_nonzero(derivative(a) < level)) for a in activations)
+    return saturated / (activations[0].shape[0] * sum(network.sizes[1:-1]))
