@@ -473,6 +473,7 @@ def train(
     for correct in history.correct.get(VALIDATION, []):  # replayed when resuming
         plateau.end_epoch(correct)
     best_weights: list[FloatArray] | None = None
+    distorted = np.empty_like(images) if augmenter is not None else images  # never in place
     n_batches = -(-n // m)
     chunk = max(1, n_batches // PROGRESS_UPDATES_PER_EPOCH)  # batches between reports
     try:
@@ -480,7 +481,7 @@ def train(
             order = rng.permutation(n)
             start = time.perf_counter()
             if augmenter is not None:
-                runner.images = augmenter.distort(images, rng, out=runner.images)
+                runner.images = augmenter.distort(images, rng, out=distorted)
             with np.errstate(over="ignore", invalid="ignore"):
                 for first in range(0, n_batches, chunk):
                     rate = _learning_rate(settings, plateau, clock, epoch, first / n_batches)
