@@ -168,9 +168,35 @@ def test_kernel_with_the_later_costs_and_regularisation_equals_the_reference(opt
         np.testing.assert_allclose(p, q, rtol=0, atol=1e-10)
 
 
-def test_auto_leaves_what_the_kernel_cannot_do_to_numpy():
-    net = Network([4, 3, 2], activation="relu")
-    assert resolve_engine(TrainingSettings(), net, 10) == "numpy"
-    assert resolve_engine(TrainingSettings(momentum=0.9), Network([4, 3, 2]), 10) == "numpy"
-    with pytest.raises(ConfigError, match="sigmoid"):
-        resolve_engine(TrainingSettings(engine="compiled"), net, 10)
+def test_auto_compiles_the_updates_of_what_the_kernel_cannot_run():
+    relu = Network([4, 3, 2], activation="relu")
+    assert resolve_engine(TrainingSettings(), relu, 10) == "compiled"
+    assert resolve_engine(TrainingSettings(momentum=0.9), Network([4, 3, 2]), 100) == "compiled"
+    assert resolve_engine(TrainingSettings(), Network([4, 3, 2]), 100) == "numpy"
+
+
+@pytest.mark.parametrize(
+    "options",
+    [
+        dict(momentum=0.9, nesterov=True, weight_decay=1e-3, l2=2.0),
+        dict(momentum=0.5, l2=1.0),
+        dict(weight_decay=1e-2),
+        dict(momentum=0.9, dropout=0.2),
+    ],
+    ids=["nesterov, decay, L2", "momentum, L2", "decay", "momentum, dropout"],
+)
+def test_compiled_updates_equal_numpys(options):
+    images, labels = random_data(70, 20, 10, seed=31)
+    nets = {}
+    for engine in ("compiled", "numpy"):
+        nets[engine] = Network(
+            [20, 16, 12, 10], seed=32, activation="relu", output="softmax", init="he"
+        )
+        settings = TrainingSettings(
+            epochs=2, mini_batch_size=16, learning_rate=0.05, cost="log-likelihood", seed=33,
+            engine=engine, **options,
+        )  # fmt: skip
+        assert train(nets[engine], (images, labels), settings).engine == engine
+    fast, slow = nets["compiled"], nets["numpy"]
+    for p, q in zip(fast.weights + fast.biases, slow.weights + slow.biases):
+        np.testing.assert_allclose(p, q, rtol=0, atol=1e-10)

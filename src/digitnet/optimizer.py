@@ -44,6 +44,9 @@ class GradientDescent:
         ``lambda / n``, the L2 term's weight per training example.
     weight_decay : float
         ``d`` of the decoupled weight decay.
+    compiled : bool
+        Make each update one pass of a Numba kernel (:func:`digitnet.compiled.descend`)
+        instead of the NumPy code below, its reference.
     """
 
     def __init__(
@@ -54,8 +57,9 @@ class GradientDescent:
         nesterov: bool = False,
         l2_per_example: float = 0.0,
         weight_decay: float = 0.0,
+        compiled: bool = False,
     ) -> None:
-        self.network = network
+        self.network, self.compiled = network, compiled
         self.momentum, self.nesterov = momentum, nesterov
         self.l2, self.weight_decay = l2_per_example, weight_decay
         parameters = network.weights + network.biases
@@ -71,6 +75,9 @@ class GradientDescent:
         n_weights = len(network.weights)
         parameters = network.weights + network.biases
         gradients = list(nabla_w) + list(nabla_b)
+        if self.compiled:
+            self._compiled_step(parameters, gradients, learning_rate)
+            return
         for i, (p, g) in enumerate(zip(parameters, gradients)):
             is_weight = i < n_weights
             if is_weight and self.l2:
@@ -90,6 +97,20 @@ class GradientDescent:
                 p += np.multiply(v, self.momentum, out=self.steps[i])
             else:
                 p += v
+
+    def _compiled_step(
+        self, parameters: list[FloatArray], gradients: list[FloatArray], learning_rate: float
+    ) -> None:
+        from digitnet.compiled import descend
+
+        n_weights = len(self.network.weights)
+        for i, (p, g) in enumerate(zip(parameters, gradients)):
+            is_weight = i < n_weights
+            v = self.velocities[i] if self.momentum else p
+            descend(
+                p, g, v, learning_rate, self.momentum, self.nesterov,
+                self.l2 if is_weight else 0.0, self.weight_decay if is_weight else 0.0,
+            )  # fmt: skip
 
     def state(self) -> list[FloatArray]:
         """The velocities (weights first, then biases), for a checkpoint."""

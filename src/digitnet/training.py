@@ -51,9 +51,9 @@ MAX_SEED = 2**32 - 1
 #: How many times per epoch the ``on_batch`` callback is called (for a progress bar).
 PROGRESS_UPDATES_PER_EPOCH = 100
 
-#: Ways to run an epoch. "compiled": the fused Numba kernel (:mod:`digitnet.compiled`);
-#: "numpy": :mod:`digitnet.numpy_engine`; "reference": :mod:`digitnet.backprop`;
-#: "auto": the fastest of these that applies.
+#: Ways to run an epoch. "compiled": Numba (:mod:`digitnet.compiled`), the fused epoch
+#: kernel or compiled updates; "numpy": :mod:`digitnet.numpy_engine` alone; "reference":
+#: :mod:`digitnet.backprop`; "auto": the fastest of these that applies.
 ENGINES = ("auto", "compiled", "numpy", "reference")
 
 #: Largest mini-batch for which "auto" picks the compiled kernel; above it NumPy's
@@ -310,20 +310,23 @@ def compiled_limitation(settings: TrainingSettings, network: Network) -> str | N
 
 
 def resolve_engine(settings: TrainingSettings, network: Network, mini_batch_size: int) -> str:
-    """The engine that will run: ``settings.engine`` itself, or what ``"auto"`` stands for."""
+    """The engine that will run: ``settings.engine`` itself, or what ``"auto"`` stands for.
+
+    "compiled" is the fused epoch kernel where its maths applies (see
+    :func:`compiled_limitation`), and elsewhere NumPy's matrix products with each update
+    fused into one compiled pass. "auto" takes it when Numba is installed, except for the
+    book's maths on large mini-batches, where NumPy's BLAS-backed step is faster.
+    """
     from digitnet import compiled  # cheap: Numba itself is imported only when the kernel runs
 
-    limitation = compiled_limitation(settings, network)
-    if settings.engine == "compiled":
-        if not compiled.available():
-            raise ConfigError("engine 'compiled' needs Numba: pip install 'digitnet[fast]'")
-        if limitation is not None:
-            raise ConfigError(f"engine 'compiled' supports {limitation}; use engine 'numpy'")
-        return "compiled"
-    if settings.engine == "auto":
-        small = mini_batch_size <= COMPILED_MAX_BATCH
-        return "compiled" if small and limitation is None and compiled.available() else "numpy"
-    return settings.engine
+    if settings.engine == "compiled" and not compiled.available():
+        raise ConfigError("engine 'compiled' needs Numba: pip install 'digitnet[fast]'")
+    if settings.engine != "auto":
+        return settings.engine
+    if not compiled.available():
+        return "numpy"
+    kernel_maths = compiled_limitation(settings, network) is None
+    return "numpy" if kernel_maths and mini_batch_size > COMPILED_MAX_BATCH else "compiled"
 
 
 def _check_network_fits(network: Network, settings: TrainingSettings, monitored: Any) -> None:
@@ -379,7 +382,7 @@ def _make_runner(
     n, m = images.shape[0], min(settings.mini_batch_size, images.shape[0])
     cost = COSTS[settings.cost]
     l2_per_example = settings.l2 / n
-    if engine == "compiled":
+    if engine == "compiled" and compiled_limitation(settings, network) is None:
         return CompiledEpoch(
             network,
             images,
@@ -395,6 +398,7 @@ def _make_runner(
         nesterov=settings.nesterov,
         l2_per_example=l2_per_example,
         weight_decay=settings.weight_decay,
+        compiled=engine == "compiled",
     )
     book_maths = (
         cost is QUADRATIC
