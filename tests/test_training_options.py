@@ -178,3 +178,35 @@ def test_he_and_scaled_initialisations_have_their_spread():
         net = Network([400, 300, 10], seed=4, init=init)
         assert net.weights[0].std() == pytest.approx(std, rel=0.02)
     assert not Network([400, 300, 10], init="he").biases[0].any()
+
+
+def test_a_resumed_run_with_distortions_dropout_and_a_schedule_ends_as_an_uninterrupted_one():
+    images, labels = blobs(120, 9, n_in=784)
+    data = (pixels(images), labels)
+    settings = TrainingSettings(
+        epochs=4, mini_batch_size=10, learning_rate=0.5, seed=5, augment=True, dropout=0.2,
+        schedule="cosine", l2=1.0, engine="numpy",
+    )  # fmt: skip
+    whole = Network([784, 12, 10], seed=6, dtype="float64")
+    train(whole, data, settings)
+
+    snapshot = {}
+
+    def keep_epoch_two(history):
+        if history.epochs_run == 2:
+            snapshot["weights"] = [p.copy() for p in part.weights + part.biases]
+            snapshot["history"] = History.from_dict(history.to_dict())
+            snapshot["rng"] = rng.bit_generator.state
+
+    part = Network([784, 12, 10], seed=6, dtype="float64")
+    rng = np.random.default_rng(settings.seed)
+    train(part, data, settings, rng=rng, on_epoch=keep_epoch_two)
+    resumed = Network([784, 12, 10], seed=0, dtype="float64")
+    for p, saved in zip(resumed.weights + resumed.biases, snapshot["weights"]):
+        p[...] = saved
+    rng = np.random.default_rng()
+    rng.bit_generator.state = snapshot["rng"]
+    history = train(resumed, data, settings, rng=rng, history=snapshot["history"])
+    assert history.epochs_run == 4
+    for p, q in zip(resumed.weights + resumed.biases, whole.weights + whole.biases):
+        np.testing.assert_array_equal(p, q)
