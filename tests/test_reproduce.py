@@ -27,7 +27,7 @@ from digitnet.reproduce import (
     experiments,
 )
 
-NETWORK_KEYS = ("a", "b", "c", "d", "e", "f")
+NETWORK_KEYS = ("a", "b", "c", "d", "e", "f", "g")
 
 
 def rows_by_key(mode: str = "full", **options: object) -> dict[str, Experiment]:
@@ -92,7 +92,7 @@ def test_quick_mode_is_2_seeds_4_epochs_and_svms_on_3000_images_said_in_the_labe
     for key in ("svm-auto", "svm-scale"):
         assert rows[key].training_size == 3_000
         assert "3,000" in rows[key].label and "3,000" in rows[key].title
-    assert len(reproduce.jobs(list(rows.values()))) == 6 * 2 + 2 + 1 + 2
+    assert len(reproduce.jobs(list(rows.values()))) == 7 * 2 + 2 + 1 + 2
 
 
 def test_no_svm_drops_the_svm_rows_and_test_options_shrink_every_row() -> None:
@@ -356,3 +356,11 @@ def test_a_missing_scikit_learn_makes_the_svm_rows_say_how_to_install_it(
     for result in results:
         assert result.accuracy is None
         assert result.missing == "needs scikit-learn: pip install 'digitnet[baselines]'"
+
+
+def test_row_g_is_chapter_3s_network() -> None:
+    row = rows_by_key("full")["g"]
+    assert (row.sizes, row.cost, row.l2, row.learning_rate, row.init) == (
+        (784, 100, 10), "cross-entropy", 5.0, 0.1, "scaled",
+    )  # fmt: skip
+    assert row.book == "98.04%" and "60 epochs" in row.title

@@ -56,7 +56,7 @@ def test_reproduce_writes_the_report_csv_files_and_curves(tiny_run: tuple[str, P
         assert f"Wrote {out / name}" in stdout
     with (out / "summary.csv").open(newline="") as stream:
         summary = list(csv.DictReader(stream))
-    assert [row["key"] for row in summary][:6] == ["a", "b", "c", "d", "e", "f"]
+    assert [row["key"] for row in summary][:7] == ["a", "b", "c", "d", "e", "f", "g"]
     assert all(row["runs"] == "2" for row in summary[:6])
     assert summary[0]["epochs"] == "1" and summary[0]["training_size"] == "1000"
     darkness = next(row for row in summary if row["key"] == "darkness")
