@@ -38,8 +38,8 @@ def tiny_run(mnist_dir: Path, tmp_path_factory: pytest.TempPathFactory) -> tuple
 
 def test_reproduce_prints_the_table_with_the_books_figures(tiny_run: tuple[str, Path]) -> None:
     stdout, _ = tiny_run
-    assert "Reproducing chapter 1 (quick look): 10 rows, 17 runs, 2 at a time" in stdout
-    assert "[17/17] " in stdout and "All 17 runs took" in stdout
+    assert "Reproducing chapter 1 (quick look): 11 rows, 19 runs, 2 at a time" in stdout
+    assert "[19/19] " in stdout and "All 19 runs took" in stdout
     for text in ("[784, 30, 10], rate 3", "95.42%", "96.59%", "far worse", "22.25%", "94.35%"):
         assert text in stdout
     assert 'SVM, gamma="scale" (1,000 images)' in stdout
@@ -57,12 +57,12 @@ def test_reproduce_writes_the_report_csv_files_and_curves(tiny_run: tuple[str, P
     with (out / "summary.csv").open(newline="") as stream:
         summary = list(csv.DictReader(stream))
     assert [row["key"] for row in summary][:7] == ["a", "b", "c", "d", "e", "f", "g"]
-    assert all(row["runs"] == "2" for row in summary[:6])
+    assert all(row["runs"] == "2" for row in summary[:7])
     assert summary[0]["epochs"] == "1" and summary[0]["training_size"] == "1000"
     darkness = next(row for row in summary if row["key"] == "darkness")
     assert 0.1 < float(darkness["mean"]) < 0.3
     with (out / "runs.csv").open(newline="") as stream:
-        assert len(list(csv.DictReader(stream))) == 17
+        assert len(list(csv.DictReader(stream))) == 19
     report = (out / "results.md").read_text(encoding="utf-8")
     assert "| b. [784, 100, 10], rate 3 | 96.59% |" in report
     with Image.open(out / "curves.png") as image:
