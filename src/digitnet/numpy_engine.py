@@ -27,6 +27,35 @@ FloatArray = NDArray[np.floating]
 Step = Callable[[FloatArray, FloatArray, float], None]
 
 
+def _activate_in_place(name: str, z: FloatArray) -> None:
+    """``z <- f(z)`` for the activation ``name``, without allocating (but softmax's row sums)."""
+    if name == "sigmoid":
+        np.negative(z, out=z)
+        np.exp(z, out=z)  # overflow to inf is exact: sigma = 1 / (1 + inf) = 0
+        z += 1
+        np.reciprocal(z, out=z)
+    elif name == "tanh":
+        np.tanh(z, out=z)
+    elif name == "relu":
+        np.maximum(z, 0, out=z)
+    else:  # softmax, stable: e^(z - max z) / sum
+        z -= z.max(axis=1, keepdims=True)
+        np.exp(z, out=z)
+        z /= z.sum(axis=1, keepdims=True)
+
+
+def _derivative_in_place(name: str, a: FloatArray, out: FloatArray) -> None:
+    """``out <- f'(z)`` from the activation's output ``a``."""
+    if name == "sigmoid":
+        np.subtract(1, a, out=out)
+        out *= a
+    elif name == "tanh":
+        np.multiply(a, a, out=out)
+        np.subtract(1, out, out=out)
+    else:  # relu
+        np.greater(a, 0, out=out)
+
+
 class FastSigmoidQuadraticStep:
     """The same update as :func:`update_mini_batch`, for speed: no allocation per batch.
 
@@ -58,14 +87,10 @@ class FastSigmoidQuadraticStep:
             z = acts[l + 1]
             np.dot(acts[l], weights[l].T, out=z)
             z += biases[l]
-            np.negative(z, out=z)
-            np.exp(z, out=z)  # overflow to inf is exact: sigma = 1 / (1 + inf) = 0
-            z += 1
-            np.reciprocal(z, out=z)
+            _activate_in_place("sigmoid", z)
         delta, output = deltas[-1], acts[-1]
         np.subtract(output, y, out=delta)
-        delta *= output
-        np.subtract(1, output, out=scratch[-1])
+        _derivative_in_place("sigmoid", output, scratch[-1])
         delta *= scratch[-1]
         delta *= learning_rate / self.batch_size
         for l in range(len(weights) - 1, -1, -1):
@@ -73,41 +98,11 @@ class FastSigmoidQuadraticStep:
             np.dot(delta.T, acts[l], out=self.nabla_w[l])
             if l > 0:  # propagate through w^l before it changes
                 np.dot(delta, weights[l], out=deltas[l])
-                deltas[l] *= acts[l]
-                np.subtract(1, acts[l], out=scratch[l])
+                _derivative_in_place("sigmoid", acts[l], scratch[l])
                 deltas[l] *= scratch[l]
             biases[l] -= self.nabla_b[l]
             weights[l] -= self.nabla_w[l]
             delta = deltas[l]
-
-
-def _activate_in_place(name: str, z: FloatArray) -> None:
-    """``z <- f(z)`` for the activation ``name``, without allocating (but softmax's row sums)."""
-    if name == "sigmoid":
-        np.negative(z, out=z)
-        np.exp(z, out=z)  # overflow to inf is exact: sigma = 1 / (1 + inf) = 0
-        z += 1
-        np.reciprocal(z, out=z)
-    elif name == "tanh":
-        np.tanh(z, out=z)
-    elif name == "relu":
-        np.maximum(z, 0, out=z)
-    else:  # softmax, stable: e^(z - max z) / sum
-        z -= z.max(axis=1, keepdims=True)
-        np.exp(z, out=z)
-        z /= z.sum(axis=1, keepdims=True)
-
-
-def _derivative_in_place(name: str, a: FloatArray, out: FloatArray) -> None:
-    """``out <- f'(z)`` from the activation's output ``a``."""
-    if name == "sigmoid":
-        np.subtract(1, a, out=out)
-        out *= a
-    elif name == "tanh":
-        np.multiply(a, a, out=out)
-        np.subtract(1, out, out=out)
-    else:  # relu
-        np.greater(a, 0, out=out)
 
 
 class GeneralStep:

@@ -24,6 +24,7 @@ from collections.abc import Sequence
 import numpy as np
 from numpy.typing import NDArray
 
+from digitnet.compiled import descend
 from digitnet.network import Network
 
 FloatArray = NDArray[np.floating]
@@ -64,54 +65,46 @@ class GradientDescent:
         self.l2, self.weight_decay = l2_per_example, weight_decay
         parameters = network.weights + network.biases
         self.velocities = [np.zeros_like(p) for p in parameters] if momentum else []
-        self.regularised = [np.empty_like(w) for w in network.weights] if l2_per_example else []
-        self.steps = [np.empty_like(p) for p in parameters]  # work buffers: no allocation
+        # Work buffers of the NumPy rule, so that an update allocates nothing.
+        numpy_rule = not compiled
+        self.regularised = (
+            [np.empty_like(w) for w in network.weights] if l2_per_example and numpy_rule else []
+        )
+        self.steps = [np.empty_like(p) for p in parameters] if numpy_rule else []
 
     def step(
         self, nabla_b: Sequence[FloatArray], nabla_w: Sequence[FloatArray], learning_rate: float
     ) -> None:
         """One update of every weight and bias from the gradients (shaped like them)."""
-        network = self.network
-        n_weights = len(network.weights)
-        parameters = network.weights + network.biases
-        gradients = list(nabla_w) + list(nabla_b)
-        if self.compiled:
-            self._compiled_step(parameters, gradients, learning_rate)
-            return
-        for i, (p, g) in enumerate(zip(parameters, gradients)):
-            is_weight = i < n_weights
-            if is_weight and self.l2:
-                g = np.multiply(p, self.l2, out=self.regularised[i])
-                g += gradients[i]
-            if is_weight and self.weight_decay:
-                p *= 1 - learning_rate * self.weight_decay
-            step = np.multiply(g, learning_rate, out=self.steps[i])  # eta g
-            if not self.momentum:
-                p -= step
-                continue
-            v = self.velocities[i]
-            v *= self.momentum
-            v -= step
-            if self.nesterov:
-                p -= step
-                p += np.multiply(v, self.momentum, out=self.steps[i])
-            else:
-                p += v
-
-    def _compiled_step(
-        self, parameters: list[FloatArray], gradients: list[FloatArray], learning_rate: float
-    ) -> None:
-        from digitnet.compiled import descend
-
         n_weights = len(self.network.weights)
-        for i, (p, g) in enumerate(zip(parameters, gradients)):
-            is_weight = i < n_weights
-            v = self.velocities[i] if self.momentum else p
-            descend(
-                p, g, v, learning_rate, self.momentum, self.nesterov,
-                self.l2 if is_weight else 0.0, self.weight_decay if is_weight else 0.0,
-            )  # fmt: skip
+        parameters = self.network.weights + self.network.biases
+        for i, (p, g) in enumerate(zip(parameters, [*nabla_w, *nabla_b])):
+            l2, decay = (self.l2, self.weight_decay) if i < n_weights else (0.0, 0.0)
+            if self.compiled:
+                v = self.velocities[i] if self.momentum else p  # unused without momentum
+                descend(p, g, v, learning_rate, self.momentum, self.nesterov, l2, decay)
+            else:
+                self._numpy_update(i, p, g, learning_rate, l2, decay)
 
-    def state(self) -> list[FloatArray]:
-        """The velocities (weights first, then biases), for a checkpoint."""
-        return self.velocities
+    def _numpy_update(
+        self, i: int, p: FloatArray, g: FloatArray, learning_rate: float, l2: float, decay: float
+    ) -> None:
+        """The rule for parameter ``i`` in NumPy: the reference of the compiled pass."""
+        if l2:
+            g_regularised = np.multiply(p, l2, out=self.regularised[i])
+            g_regularised += g
+            g = g_regularised
+        if decay:
+            p *= 1 - learning_rate * decay
+        step = np.multiply(g, learning_rate, out=self.steps[i])  # eta g
+        if not self.momentum:
+            p -= step
+            return
+        v = self.velocities[i]
+        v *= self.momentum
+        v -= step
+        if self.nesterov:
+            p -= step
+            p += np.multiply(v, self.momentum, out=self.steps[i])
+        else:
+            p += v
