@@ -38,6 +38,7 @@ import numpy as np
 from numpy.typing import NDArray
 
 from digitnet.compiled import available as numba_available
+from digitnet.compiled import jit_in_place
 from digitnet.data.mnist import MNIST_PIXELS, MNIST_SIDE
 from digitnet.errors import ConfigError, DataError
 from digitnet.imaging import MNIST_CENTRE
@@ -412,12 +413,8 @@ def _compile() -> None:
     global _jitted
     if _jitted:
         return
-    import numba
-
     # No fastmath: fused multiply-adds would round differently from the NumPy reference.
-    jit = numba.njit(cache=True, nogil=True)
-    for name in _JITTED:
-        globals()[name] = jit(globals()[name])
+    jit_in_place(globals(), _JITTED)
     _jitted = True
 
 

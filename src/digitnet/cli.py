@@ -641,8 +641,6 @@ def plot_command(
 
 #: The seed of `digitnet baselines`' random guess, so that its row is the same every run.
 RANDOM_GUESS_SEED = 0
-#: The book's figures, correct of its 10,000 test images.
-BOOK_CORRECT = {"darkness": 2225, "auto": 9435}
 
 
 @main.command("baselines")
@@ -670,6 +668,7 @@ def baselines_command(svm: bool, svm_training_size: int | None, data_dir: Path |
     images (use --svm-training-size or --no-svm for a quick run).
     """
     from digitnet.baselines import (
+        BOOK_CORRECT,
         INSTALL_HINT,
         average_darkness,
         classify_by_darkness,

@@ -327,12 +327,22 @@ def _compile() -> None:
     global _jitted
     if _jitted:
         return
+    jit_in_place(globals(), _JITTED, fastmath={"reassoc", "contract"}, error_model="numpy")
+    _jitted = True
+
+
+def jit_in_place(namespace: dict[str, Any], names: tuple[str, ...], **options: Any) -> None:
+    """Replace ``namespace[name]`` by its Numba compilation for each of ``names``, in order.
+
+    Callees come first, so each is a compiled global when its caller compiles. Serial
+    kernels cached on disk, so only the first run compiles; ``options`` add to
+    ``numba.njit(cache=True, nogil=True)``.
+    """
     import numba
 
-    jit = numba.njit(cache=True, nogil=True, fastmath={"reassoc", "contract"}, error_model="numpy")
-    for name in _JITTED:  # callees first: each is a compiled global when its caller compiles
-        globals()[name] = jit(globals()[name])
-    _jitted = True
+    jit = numba.njit(cache=True, nogil=True, **options)
+    for name in names:
+        namespace[name] = jit(namespace[name])
 
 
 class CompiledSGD:
