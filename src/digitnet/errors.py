@@ -25,3 +25,14 @@ class ModelFileError(DigitnetError):
 
 class ImageError(DigitnetError):
     """An image cannot be read or does not hold a usable digit."""
+
+
+class MissingExtra(DigitnetError):
+    """A feature needs an optional dependency that is not installed (see :mod:`digitnet.extras`).
+
+    ``feature`` says what needs it (``"digitnet plot"``), ``extra`` which extra brings it.
+    """
+
+    def __init__(self, feature: str, extra: str) -> None:
+        self.feature, self.extra = feature, extra
+        super().__init__(f"{feature} needs the '{extra}' extra: pip install 'digitnet[{extra}]'")
