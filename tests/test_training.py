@@ -10,6 +10,8 @@ from digitnet import compiled
 from digitnet.backprop import backprop, update_mini_batch
 from digitnet.costs import quadratic_cost
 from digitnet.errors import ConfigError
+from digitnet.history import RunEnd
+from digitnet.settings import LIMITS
 from digitnet.network import Network
 from digitnet.numpy_engine import FastSigmoidQuadraticStep
 from digitnet.training import (
@@ -382,10 +384,11 @@ def test_tiny_learning_rate_barely_moves_the_weights():
 
 
 def diverging_setup():
-    """A network with a zero first layer fed inputs of ~1e12: the first step, with a learning
-    rate of 1e300, moves those weights by ~1e300 * 1e12 * 0.01, which overflows to inf."""
+    """A network with a zero first layer fed inputs of ~1e308: the first step, with the largest
+    learning rate the settings accept (1e6), moves those weights by ~1e6 * 1e308 * 0.005,
+    which overflows to inf."""
     rng = np.random.default_rng(22)
-    images = 1e12 * rng.random((20, 4))
+    images = 1e308 * rng.random((20, 4))
     labels = rng.integers(0, 2, size=20)
     net = Network([4, 3, 2], seed=23)
     net.weights[0][:] = 0.0
@@ -397,7 +400,8 @@ def test_divergence_is_recorded_and_stops_training_without_warnings(engine):
     net, data = diverging_setup()
     epochs_seen = []
     settings = TrainingSettings(
-        epochs=5, mini_batch_size=5, learning_rate=1e300, seed=24, engine=engine
+        epochs=5, mini_batch_size=5, learning_rate=LIMITS["learning_rate"].high, seed=24,
+        engine=engine,
     )
     history = train(
         net,
@@ -500,7 +504,7 @@ def test_history_round_trips_through_a_json_dict():
         seed=31,
         monitor={"validation": (images, labels)},
     )
-    history.interrupted = True
+    history.end = RunEnd.INTERRUPTED
     record = json.loads(json.dumps(history.to_dict()))
     assert History.from_dict(record) == history
     assert record["settings"]["seed"] == 31

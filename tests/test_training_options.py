@@ -5,6 +5,7 @@ import pytest
 
 from digitnet import compiled
 from digitnet.errors import ConfigError
+from digitnet.history import RunEnd
 from digitnet.modelfile import load, save
 from digitnet.network import Network
 from digitnet.schedules import PlateauSchedule
@@ -36,14 +37,14 @@ def test_early_stopping_keeps_the_best_epochs_weights():
     best = history.best_epoch("validation")
     assert history.kept_epoch == best
     assert net.evaluate(*VALIDATION) == max(history.correct["validation"])
-    if history.stopped == "early stopping":
+    if history.end is RunEnd.EARLY_STOPPING:
         assert history.epochs_run == best + 3
 
 
 def test_a_time_budget_ends_the_run():
     net = Network([20, 15, 10], seed=2)
     history = sgd(net, TRAIN, epochs=100_000, time_budget=0.3, seed=1)
-    assert history.stopped == "time budget"
+    assert history.end is RunEnd.TIME_BUDGET
     assert history.epochs_run < 100_000
     assert history.elapsed >= 0.3
 
@@ -69,8 +70,8 @@ def test_plateau_schedule_follows_the_validation_accuracy():
         replay.end_epoch(correct)
     assert history.learning_rates == expected
     assert min(history.learning_rates) < 20.0
-    if history.stopped is not None:
-        assert "1/128" in history.stopped
+    if history.end is not RunEnd.COMPLETED:
+        assert history.end is RunEnd.RATE_EXHAUSTED
 
 
 @pytest.mark.parametrize(

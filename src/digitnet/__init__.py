@@ -11,17 +11,13 @@ stochastic gradient descent, trained on MNIST.
 ...               monitor={"test": data.test})           # doctest: +SKIP
 """
 
-from importlib.metadata import PackageNotFoundError, version
-
-try:
-    __version__ = version("digitnet")
-except PackageNotFoundError:  # running from a source tree that is not installed
-    __version__ = "0+unknown"
-
 from digitnet.errors import ConfigError, DataError, DigitnetError, ImageError, ModelFileError
+from digitnet.history import History, RunEnd
 from digitnet.modelfile import SavedModel, load, save
 from digitnet.network import Network
-from digitnet.training import History, TrainingSettings, sgd, train
+from digitnet.settings import TrainingSettings
+from digitnet.training import sgd, train
+from digitnet.version import __version__
 
 __all__ = [
     "ConfigError",
@@ -31,6 +27,7 @@ __all__ = [
     "ImageError",
     "ModelFileError",
     "Network",
+    "RunEnd",
     "SavedModel",
     "TrainingSettings",
     "__version__",

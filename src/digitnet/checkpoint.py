@@ -17,9 +17,9 @@ from typing import Any
 import numpy as np
 
 from digitnet.errors import ModelFileError
+from digitnet.history import History
 from digitnet.modelfile import SavedModel, load, save
 from digitnet.network import Network
-from digitnet.training import History
 
 CHECKPOINT_NAME = "checkpoint.npz"
 #: The only bit generator a checkpoint may name: a file never chooses code to run.

@@ -30,6 +30,7 @@ from digitnet.costs import COSTS
 from digitnet.data import Dataset, MnistSplit, load_mnist
 from digitnet.data.mnist import check_classifier_sizes
 from digitnet.errors import ConfigError, DigitnetError, ImageError
+from digitnet.history import RunEnd
 from digitnet.metrics import confusion_matrix
 from digitnet.modelfile import DEFAULT_MODEL, SavedModel, load, save
 from digitnet.network import DTYPES, INITIALISATIONS, Network
@@ -491,9 +492,11 @@ def epoch_line(history: History) -> str:
 
 #: Why a run ended early, as `report_outcome` says it.
 STOP_REASONS = {
-    "time budget": "Stopped at the time budget after {epochs} epochs.",
-    "early stopping": "Stopped early after {epochs} epochs: validation accuracy stopped improving.",
-    "learning rate down to 1/128": (
+    RunEnd.TIME_BUDGET: "Stopped at the time budget after {epochs} epochs.",
+    RunEnd.EARLY_STOPPING: (
+        "Stopped early after {epochs} epochs: validation accuracy stopped improving."
+    ),
+    RunEnd.RATE_EXHAUSTED: (
         "Stopped after {epochs} epochs: the plateau schedule brought the rate down to 1/128."
     ),
 }
@@ -506,8 +509,8 @@ def report_outcome(history: History) -> None:
         return
     if history.interrupted:
         stdout.print(f"Interrupted after {history.epochs_run} epochs; keeping the model so far.")
-    if history.stopped is not None:
-        stdout.print(STOP_REASONS[history.stopped].format(epochs=history.epochs_run))
+    if history.end in STOP_REASONS:
+        stdout.print(STOP_REASONS[history.end].format(epochs=history.epochs_run))
     if history.diverged_epoch is not None:
         stdout.print(
             f"Training diverged at epoch {history.diverged_epoch}: the weights became "

@@ -26,8 +26,10 @@ from platformdirs import user_data_dir
 from digitnet.activations import ACTIVATIONS, OUTPUT_ACTIVATIONS
 from digitnet.atomic import atomic_open
 from digitnet.errors import DigitnetError, ModelFileError
+from digitnet.history import History
 from digitnet.network import DTYPES, Network
-from digitnet.training import History, TrainingSettings
+from digitnet.settings import TrainingSettings
+from digitnet.version import __version__
 
 #: Where ``digitnet train`` saves and ``predict``, ``evaluate``, ``plot`` and ``serve`` look
 #: when no model is named.
@@ -52,12 +54,6 @@ class SavedModel:
     metadata: dict[str, Any]
 
 
-def _package_version() -> str:
-    from digitnet import __version__
-
-    return __version__
-
-
 def save(
     path: str | os.PathLike[str],
     network: Network,
@@ -74,7 +70,7 @@ def save(
     metadata: dict[str, Any] = {
         "format": FORMAT_NAME,
         "format_version": FORMAT_VERSION,
-        "digitnet_version": _package_version(),
+        "digitnet_version": __version__,
         "sizes": list(network.sizes),
         "dtype": np.dtype(network.dtype).name,
         "activation": network.activation.name,

@@ -15,11 +15,8 @@ early when asked, on divergence, on a time budget or by early stopping.
 
 from __future__ import annotations
 
-import math
-import secrets
 import time
 from collections.abc import Callable, Mapping
-from dataclasses import asdict, dataclass, field
 from typing import Any, Protocol
 
 import numpy as np
@@ -28,6 +25,7 @@ from numpy.typing import ArrayLike, NDArray
 from digitnet.activations import SIGMOID
 from digitnet.costs import COSTS, CROSS_ENTROPY, QUADRATIC, Cost
 from digitnet.errors import ConfigError
+from digitnet.history import History, RunEnd
 from digitnet.network import EVALUATION_CHUNK, Network
 from digitnet.numpy_engine import (
     FastSigmoidQuadraticStep,
@@ -38,23 +36,16 @@ from digitnet.numpy_engine import (
 )
 from digitnet.optimizer import GradientDescent
 from digitnet.saturation import saturated_fraction
-from digitnet.schedules import SCHEDULES, PlateauSchedule, cosine_rate
+from digitnet.schedules import PlateauSchedule, cosine_rate
+from digitnet.settings import ENGINES, MAX_SEED, TrainingSettings, fresh_seed  # noqa: F401 (edges still import these from here)
 
 FloatArray = NDArray[np.floating]
 
 #: Number of classes (digits 0-9); the output layer must have this many neurons for labels.
 N_DIGITS = 10
 
-#: Seeds the command line and the web app accept, and draw from when none is given.
-MAX_SEED = 2**32 - 1
-
 #: How many times per epoch the ``on_batch`` callback is called (for a progress bar).
 PROGRESS_UPDATES_PER_EPOCH = 100
-
-#: Ways to run an epoch. "compiled": Numba (:mod:`digitnet.compiled`), the fused epoch
-#: kernel or compiled updates; "numpy": :mod:`digitnet.numpy_engine` alone; "reference":
-#: :mod:`digitnet.backprop`; "auto": the fastest of these that applies.
-ENGINES = ("auto", "compiled", "numpy", "reference")
 
 #: Largest mini-batch for which "auto" picks the compiled kernel; above it NumPy's
 #: BLAS-backed matrix products are faster.
@@ -75,170 +66,6 @@ class LabelledData(Protocol):
 
 
 Data = LabelledData | tuple[ArrayLike, ArrayLike]
-
-
-@dataclass(frozen=True)
-class TrainingSettings:
-    """Everything that defines a training run; stored verbatim in the model file.
-
-    Chapter 1 needs only the first five; the rest are the book's later improvements, all
-    off by default.
-
-    Attributes
-    ----------
-    epochs, mini_batch_size, learning_rate
-        Sweeps over the training set, examples per gradient estimate, and ``eta``.
-    cost : {"quadratic", "cross-entropy", "log-likelihood"}
-        The cost (see :mod:`digitnet.costs`); log-likelihood needs a softmax output layer.
-    seed : int or None
-        Drives the shuffling (and dropout and distortions).
-    engine : {"auto", "compiled", "numpy", "reference"}
-        How to run the epochs; all compute the same update, to rounding.
-    l2 : float
-        L2 regularisation ``lambda``: adds ``(lambda / 2n) sum w^2`` to the cost, ``n`` the
-        training-set size, as in the book.
-    momentum, nesterov
-        The friction ``mu`` of momentum (0: none), and whether it is Nesterov's.
-    weight_decay : float
-        Decoupled weight decay ``d``: ``w <- w - eta d w`` each step.
-    dropout : float
-        Probability that a hidden neuron is dropped from a mini-batch.
-    schedule : {"constant", "plateau", "cosine"}
-        How ``eta`` changes (see :mod:`digitnet.schedules`).
-    patience : int
-        Epochs without a better validation accuracy before the plateau schedule halves the
-        rate (the book used 10).
-    early_stopping : int or None
-        Stop after this many epochs without a better validation accuracy, and keep the
-        weights of the best epoch.
-    time_budget : float or None
-        Seconds the run may take, evaluation included; the cosine schedule spans it.
-    augment : bool
-        Train each epoch on fresh random distortions of the training images.
-    """
-
-    epochs: int = 30
-    mini_batch_size: int = 10
-    learning_rate: float = 3.0
-    cost: str = "quadratic"
-    seed: int | None = None
-    engine: str = "auto"
-    l2: float = 0.0
-    momentum: float = 0.0
-    nesterov: bool = False
-    weight_decay: float = 0.0
-    dropout: float = 0.0
-    schedule: str = "constant"
-    patience: int = 10
-    early_stopping: int | None = None
-    time_budget: float | None = None
-    augment: bool = False
-
-    def __post_init__(self) -> None:
-        for name in ("epochs", "mini_batch_size", "patience"):
-            _check_positive_int(name, getattr(self, name))
-        if self.early_stopping is not None:
-            _check_positive_int("early_stopping", self.early_stopping)
-        _check_number("learning_rate", self.learning_rate, low=0, low_open=True)
-        for name in ("l2", "weight_decay"):
-            _check_number(name, getattr(self, name), low=0)
-        for name in ("momentum", "dropout"):
-            _check_number(name, getattr(self, name), low=0, high=1)
-        if self.time_budget is not None:
-            _check_number("time_budget", self.time_budget, low=0, low_open=True)
-        seed = self.seed
-        if seed is not None and (isinstance(seed, bool) or not isinstance(seed, int) or seed < 0):
-            raise ConfigError(f"seed must be a non-negative integer or None, got {seed!r}")
-        for name, choices in (("cost", COSTS), ("engine", ENGINES), ("schedule", SCHEDULES)):
-            value = getattr(self, name)
-            if not isinstance(value, str) or value not in choices:
-                raise ConfigError(f"{name} must be one of {', '.join(choices)}, got {value!r}")
-        for name in ("nesterov", "augment"):
-            if not isinstance(getattr(self, name), bool):
-                raise ConfigError(f"{name} must be True or False, got {getattr(self, name)!r}")
-        if self.nesterov and not self.momentum:
-            raise ConfigError("nesterov needs a momentum above 0")
-
-    def to_dict(self) -> dict[str, Any]:
-        return asdict(self)
-
-
-def _check_positive_int(name: str, value: Any) -> None:
-    if isinstance(value, bool) or not isinstance(value, int) or value < 1:
-        raise ConfigError(f"{name} must be a positive integer, got {value!r}")
-
-
-def _check_number(
-    name: str, value: Any, *, low: float, low_open: bool = False, high: float | None = None
-) -> None:
-    """A finite real number ``>= low`` (``> low`` if ``low_open``) and ``< high`` if given."""
-    if isinstance(value, bool) or not isinstance(value, (int, float)):
-        raise ConfigError(f"{name} must be a number, got {value!r}")
-    try:
-        finite = math.isfinite(value)
-    except OverflowError:  # an int too large for a float
-        finite = False
-    too_low = value <= low if low_open else value < low
-    if not finite or too_low or (high is not None and value >= high):
-        bounds = f"{'above' if low_open else 'at least'} {low:g}"
-        bounds += f" and below {high:g}" if high is not None else ""
-        raise ConfigError(f"{name} must be a finite number {bounds}, got {value!r}")
-
-
-@dataclass
-class History:
-    """What happened in each epoch of a training run.
-
-    ``correct[name][i]``, ``accuracy[name][i]`` and ``cost[name][i]`` are measured on the
-    monitored data set ``name`` (e.g. ``"validation"``) after epoch ``i + 1``;
-    ``seconds[i]`` is the time spent training in that epoch (evaluation not included),
-    ``learning_rates[i]`` the rate at its end, ``saturation[i]`` the fraction of saturated
-    hidden neurons on the validation set (see :mod:`digitnet.saturation`). ``stopped``
-    says why a run ended before its last epoch, ``kept_epoch`` whose weights early stopping
-    kept, ``elapsed`` the wall time of the whole run so far.
-    """
-
-    settings: TrainingSettings
-    seconds: list[float] = field(default_factory=list)
-    correct: dict[str, list[int]] = field(default_factory=dict)
-    total: dict[str, int] = field(default_factory=dict)
-    cost: dict[str, list[float]] = field(default_factory=dict)
-    diverged_epoch: int | None = None
-    interrupted: bool = False
-    engine: str | None = None
-    learning_rates: list[float] = field(default_factory=list)
-    saturation: list[float | None] = field(default_factory=list)
-    stopped: str | None = None
-    kept_epoch: int | None = None
-    elapsed: float = 0.0
-
-    @property
-    def epochs_run(self) -> int:
-        return len(self.seconds)
-
-    @property
-    def accuracy(self) -> dict[str, list[float]]:
-        return {k: [c / self.total[k] for c in v] for k, v in self.correct.items()}
-
-    def best_epoch(self, name: str) -> int:
-        """The epoch (1-based) with the most correct answers on data set ``name``."""
-        return int(np.argmax(self.correct[name])) + 1
-
-    def to_dict(self) -> dict[str, Any]:
-        record = asdict(self)
-        record["settings"] = self.settings.to_dict()
-        return record
-
-    @classmethod
-    def from_dict(cls, record: Mapping[str, Any]) -> History:
-        fields = dict(record)
-        fields["settings"] = TrainingSettings(**fields["settings"])
-        return cls(**fields)
-
-
-def fresh_seed() -> int:
-    """A random seed in 0..MAX_SEED for a run given none, to be recorded so it can repeat."""
-    return secrets.randbelow(MAX_SEED + 1)
 
 
 def one_hot(labels: ArrayLike, n_classes: int = N_DIGITS, dtype: Any = np.float64) -> FloatArray:
@@ -467,7 +294,7 @@ def train(
         raise ConfigError("the history to resume has other settings or monitored data sets")
     elif history.epochs_run and (settings.momentum or settings.early_stopping):
         raise ConfigError("a run with momentum or early stopping cannot be resumed")
-    history.interrupted = False
+    history.end = None
     clock = _Clock(history.elapsed)
     rng = np.random.default_rng(settings.seed) if rng is None else rng
     augmenter = _make_augmenter(settings, images)
@@ -495,31 +322,33 @@ def train(
                     if should_stop is not None and should_stop():
                         raise _StopRequested
                     if settings.time_budget is not None and clock.elapsed() >= settings.time_budget:
-                        history.stopped = "time budget"
+                        history.end = RunEnd.TIME_BUDGET
                         break
             history.seconds.append(time.perf_counter() - start)
             history.learning_rates.append(rate)
             _measure(history, network, monitored, cost, forward)
             if not all(np.isfinite(w).all() for w in network.weights + network.biases):
-                history.diverged_epoch = epoch
+                history.end = RunEnd.DIVERGED
             elif VALIDATION in monitored:
                 correct = history.correct[VALIDATION][-1]
                 if settings.early_stopping is not None:
                     if history.best_epoch(VALIDATION) == epoch:
                         best_weights = [p.copy() for p in network.weights + network.biases]
                     elif epoch - history.best_epoch(VALIDATION) >= settings.early_stopping:
-                        history.stopped = "early stopping"
+                        history.end = RunEnd.EARLY_STOPPING
                 if settings.schedule == "plateau":
                     plateau.end_epoch(correct)
                     if plateau.exhausted:
-                        history.stopped = "learning rate down to 1/128"
+                        history.end = RunEnd.RATE_EXHAUSTED
             history.elapsed = clock.elapsed()
             if on_epoch is not None:
                 on_epoch(history)
-            if history.diverged_epoch is not None or history.stopped is not None:
+            if history.end is not None:
                 break
+        else:
+            history.end = RunEnd.COMPLETED
     except (KeyboardInterrupt, _StopRequested):
-        history.interrupted = True
+        history.end = RunEnd.INTERRUPTED
     history.elapsed = clock.elapsed()
     if best_weights is not None:
         for p, best in zip(network.weights + network.biases, best_weights):
