@@ -21,7 +21,7 @@ import numpy as np
 from harness import machine_text, markdown_table
 
 from digitnet.augment import Augmenter, Distortion
-from digitnet.compiled import available as numba_available
+from digitnet.engines.numba_kernels import numba_available
 from digitnet.data.mnist import load_mnist
 
 SEED = 1

@@ -18,8 +18,8 @@ from digitnet.augment import (
     random_warps,
     warp,
 )
-from digitnet.compiled import available as numba_available
 from digitnet.data.mnist import MNIST_PIXELS, MNIST_SIDE, load_mnist
+from digitnet.engines.numba_kernels import numba_available
 from digitnet.errors import ConfigError, DataError
 
 NO_DISTORTION = Distortion(0, 0, 0, 0, 0, 0)

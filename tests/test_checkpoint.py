@@ -12,15 +12,15 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from digitnet import compiled
 from digitnet.checkpoint import checkpoint_path, load_checkpoint, save_checkpoint
+from digitnet.engines.numba_kernels import numba_available
 from digitnet.errors import ModelFileError
 from digitnet.modelfile import load, save
 from digitnet.network import Network
 from digitnet.training import TrainingSettings, train
 
 ENGINES = [
-    pytest.param("compiled", marks=pytest.mark.skipif(not compiled.available(), reason="no Numba")),
+    pytest.param("compiled", marks=pytest.mark.skipif(not numba_available(), reason="no Numba")),
     "numpy",
 ]
 

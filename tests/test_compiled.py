@@ -1,24 +1,22 @@
-"""The compiled (Numba) training path against the readable NumPy reference."""
+"""The compiled (Numba) engine: the fused kernel and the compiled update against NumPy."""
 
 from __future__ import annotations
 
 import numpy as np
 import pytest
 
-from digitnet import compiled
 from digitnet.backprop import update_mini_batch
+from digitnet.costs import one_hot
+from digitnet.engines import fused_sgd, selection
+from digitnet.engines.numba_kernels import numba_available
+from digitnet.engines.selection import COMPILED_MAX_BATCH, choose_engine
 from digitnet.errors import ConfigError
 from digitnet.network import Network
 from digitnet.pixels import as_unit_interval
-from digitnet.training import (
-    COMPILED_MAX_BATCH,
-    TrainingSettings,
-    one_hot,
-    resolve_engine,
-    train,
-)
+from digitnet.settings import TrainingSettings
+from digitnet.training import train
 
-pytestmark = pytest.mark.skipif(not compiled.available(), reason="Numba is not installed")
+pytestmark = pytest.mark.skipif(not numba_available(), reason="Numba is not installed")
 
 
 def random_data(n, n_in, n_out, seed, zero_fraction=0.6):
@@ -53,7 +51,7 @@ def test_kernel_equals_reference_updates_in_float64(sizes, m):
     images, labels = random_data(6 * m + 3, sizes[0], sizes[-1], seed=len(sizes) + m)
     kernel_net, reference = Network(sizes, seed=1), Network(sizes, seed=1)
     order = np.random.default_rng(2).permutation(len(labels))
-    compiled.CompiledSGD(kernel_net, m).run(images, labels, order, 3.0)
+    fused_sgd.FusedSGD(kernel_net, m).run(images, labels, order, 3.0)
     targets = one_hot(labels, sizes[-1])
     for start in range(0, len(order), m):  # including the short last batch
         batch = order[start : start + m]
@@ -66,7 +64,7 @@ def test_kernel_in_float32_stays_close_to_the_float64_reference():
     images, labels = random_data(200, 50, 10, seed=3)
     fast, reference = Network([50, 20, 10], seed=4, dtype="float32"), Network([50, 20, 10], seed=4)
     order = np.arange(200)
-    compiled.CompiledSGD(fast, 10).run(images.astype(np.float32), labels, order, 3.0)
+    fused_sgd.FusedSGD(fast, 10).run(images.astype(np.float32), labels, order, 3.0)
     targets = one_hot(labels, 10)
     for start in range(0, 200, 10):
         update_mini_batch(reference, images[start : start + 10], targets[start : start + 10], 3.0)
@@ -82,8 +80,8 @@ def test_uint8_pixels_train_exactly_as_their_scaled_floats(dtype):
     labels = rng.integers(0, 10, size=60)
     from_pixels, from_floats = (Network([30, 8, 10], seed=6, dtype=dtype) for _ in range(2))
     order = rng.permutation(60)
-    compiled.CompiledSGD(from_pixels, 10).run(pixels, labels, order, 3.0)
-    compiled.CompiledSGD(from_floats, 10).run(
+    fused_sgd.FusedSGD(from_pixels, 10).run(pixels, labels, order, 3.0)
+    fused_sgd.FusedSGD(from_floats, 10).run(
         as_unit_interval(pixels, np.dtype(dtype).type), labels, order, 3.0
     )
     for p, q in zip(
@@ -109,22 +107,22 @@ def test_saturated_neurons_give_exact_limits_and_no_warnings():
     net = Network([4, 3, 2], seed=10)
     net.weights[0][:] = 1e4 * np.sign(net.weights[0])
     images, labels = random_data(20, 4, 2, seed=11, zero_fraction=0.0)
-    compiled.CompiledSGD(net, 5).run(images, labels, np.arange(20), 3.0)
+    fused_sgd.FusedSGD(net, 5).run(images, labels, np.arange(20), 3.0)
     assert all(np.isfinite(p).all() for p in net.weights + net.biases)
 
 
 def test_auto_picks_the_kernel_for_small_batches_and_numpy_for_large():
     net = Network([4, 3, 2])
-    assert resolve_engine(TrainingSettings(), net, 10) == "compiled"
-    assert resolve_engine(TrainingSettings(), net, COMPILED_MAX_BATCH + 1) == "numpy"
+    assert choose_engine(TrainingSettings(), net, 10) == "compiled"
+    assert choose_engine(TrainingSettings(), net, COMPILED_MAX_BATCH + 1) == "numpy"
 
 
 def test_without_numba_auto_falls_back_and_compiled_is_refused(monkeypatch):
-    monkeypatch.setattr(compiled, "available", lambda: False)
+    monkeypatch.setattr(selection, "numba_available", lambda: False)
     net = Network([4, 3, 2])
-    assert resolve_engine(TrainingSettings(), net, 10) == "numpy"
+    assert choose_engine(TrainingSettings(), net, 10) == "numpy"
     with pytest.raises(ConfigError, match="Numba"):
-        resolve_engine(TrainingSettings(engine="compiled"), net, 10)
+        choose_engine(TrainingSettings(engine="compiled"), net, 10)
 
 
 @pytest.mark.parametrize(("dtype", "atol"), [("float64", 1e-12), ("float32", 1e-6)])
@@ -133,7 +131,7 @@ def test_kernel_feedforward_equals_the_networks(sizes, dtype, atol):
     rng = np.random.default_rng(12)
     pixels = rng.integers(0, 256, size=(23, sizes[0]), dtype=np.uint8)  # 23: a short last block
     net = Network(sizes, seed=13, dtype=dtype)
-    kernel = compiled.CompiledSGD(net, 10)
+    kernel = fused_sgd.FusedSGD(net, 10)
     expected = net.feedforward(pixels)
     np.testing.assert_allclose(kernel.feedforward(pixels), expected, rtol=0, atol=atol)
     floats = as_unit_interval(pixels, np.dtype(dtype).type)
@@ -170,9 +168,9 @@ def test_kernel_with_the_later_costs_and_regularisation_equals_the_reference(opt
 
 def test_auto_compiles_the_updates_of_what_the_kernel_cannot_run():
     relu = Network([4, 3, 2], activation="relu")
-    assert resolve_engine(TrainingSettings(), relu, 10) == "compiled"
-    assert resolve_engine(TrainingSettings(momentum=0.9), Network([4, 3, 2]), 100) == "compiled"
-    assert resolve_engine(TrainingSettings(), Network([4, 3, 2]), 100) == "numpy"
+    assert choose_engine(TrainingSettings(), relu, 10) == "compiled"
+    assert choose_engine(TrainingSettings(momentum=0.9), Network([4, 3, 2]), 100) == "compiled"
+    assert choose_engine(TrainingSettings(), Network([4, 3, 2]), 100) == "numpy"
 
 
 @pytest.mark.parametrize(

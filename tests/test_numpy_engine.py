@@ -4,8 +4,9 @@ import numpy as np
 import pytest
 
 from digitnet.costs import COSTS
+from digitnet.engines.numpy_steps import NumpyStep
+from digitnet.engines.reference import reference_step
 from digitnet.network import Network
-from digitnet.numpy_engine import GeneralStep, reference_step
 from digitnet.optimizer import GradientDescent
 
 STEPS = 6
@@ -45,7 +46,7 @@ def test_general_step_equals_the_reference(case, sizes):
     batches = [(rng.random((m, 12)), np.eye(5)[rng.integers(0, 5, m)]) for _ in range(STEPS)]
     fast_net, cost, dropout, options = make(case, sizes, seed=1)
     slow_net, *_ = make(case, sizes, seed=1)
-    fast = GeneralStep(
+    fast = NumpyStep(
         fast_net, m, cost, GradientDescent(fast_net, **options), dropout=dropout,
         rng=np.random.default_rng(7),
     )  # fmt: skip
@@ -67,7 +68,7 @@ def test_general_step_equals_the_reference(case, sizes):
 
 def test_general_step_allocates_its_buffers_once():
     net = Network([12, 7, 5], seed=2, activation="relu", output="softmax", init="he")
-    step = GeneralStep(net, 4, COSTS["log-likelihood"], GradientDescent(net, momentum=0.9))
+    step = NumpyStep(net, 4, COSTS["log-likelihood"], GradientDescent(net, momentum=0.9))
     buffers = [id(a) for a in step.outputs + step.deltas + step.nabla_w + step.nabla_b]
     x, y = np.random.default_rng(3).random((4, 12)), np.eye(5)[[0, 1, 2, 3]]
     step(x, y, 0.1)

@@ -13,8 +13,9 @@ from PIL import Image
 
 from digitnet import plots
 from digitnet.errors import ConfigError, DigitnetError
+from digitnet.history import History, RunEnd
 from digitnet.network import Network
-from digitnet.training import History, TrainingSettings
+from digitnet.settings import TrainingSettings
 
 SVG_ROOT = "{http://www.w3.org/2000/svg}svg"
 
@@ -70,8 +71,8 @@ def test_training_curves_labels_any_monitored_set_by_its_name() -> None:
 
 
 def test_training_curves_says_when_training_diverged() -> None:
-    history = make_history()
-    history.diverged_epoch = 4
+    history = make_history()  # 4 epochs, diverged after the last
+    history.end = RunEnd.DIVERGED
     assert "diverged at epoch 4" in plots.training_curves(history).get_suptitle()
 
 

@@ -6,26 +6,27 @@ from types import SimpleNamespace
 import numpy as np
 import pytest
 
-from digitnet import compiled
 from digitnet.backprop import backprop, update_mini_batch
-from digitnet.costs import quadratic_cost
+from digitnet.costs import QUADRATIC, one_hot, quadratic_cost
+from digitnet.engines import fused_sgd
+from digitnet.engines.numba_kernels import numba_available
+from digitnet.engines.numpy_steps import NumpyStep
 from digitnet.errors import ConfigError
 from digitnet.history import RunEnd
-from digitnet.settings import LIMITS
 from digitnet.network import Network
-from digitnet.numpy_engine import FastSigmoidQuadraticStep
+from digitnet.optimizer import GradientDescent
+from digitnet.settings import LIMITS
 from digitnet.training import (
     PROGRESS_UPDATES_PER_EPOCH,
     History,
     TrainingSettings,
-    one_hot,
     sgd,
     train,
 )
 
 FINITE_DIFFERENCE_STEP = 1e-5
 ENGINES_TO_TEST = [
-    pytest.param("compiled", marks=pytest.mark.skipif(not compiled.available(), reason="no Numba")),
+    pytest.param("compiled", marks=pytest.mark.skipif(not numba_available(), reason="no Numba")),
     "numpy",
     "reference",
 ]
@@ -179,12 +180,12 @@ def reference_step(net, m):
 
 
 def fast_step(net, m):
-    return FastSigmoidQuadraticStep(net, m)
+    return NumpyStep(net, m, QUADRATIC, GradientDescent(net))
 
 
 def compiled_step(net, m):
     """One mini-batch through the compiled kernel: the batch's rows in order."""
-    kernel = compiled.CompiledSGD(net, m)
+    kernel = fused_sgd.FusedSGD(net, m)
 
     def step(x, y, learning_rate):
         kernel.run(x, np.argmax(y, axis=1), np.arange(len(x)), learning_rate)
@@ -192,7 +193,7 @@ def compiled_step(net, m):
     return step
 
 
-NEEDS_NUMBA = pytest.mark.skipif(not compiled.available(), reason="no Numba")
+NEEDS_NUMBA = pytest.mark.skipif(not numba_available(), reason="no Numba")
 STEPS = [
     pytest.param(reference_step, id="reference"),
     pytest.param(fast_step, id="fast"),
@@ -400,7 +401,10 @@ def test_divergence_is_recorded_and_stops_training_without_warnings(engine):
     net, data = diverging_setup()
     epochs_seen = []
     settings = TrainingSettings(
-        epochs=5, mini_batch_size=5, learning_rate=LIMITS["learning_rate"].high, seed=24,
+        epochs=5,
+        mini_batch_size=5,
+        learning_rate=LIMITS["learning_rate"].high,
+        seed=24,
         engine=engine,
     )
     history = train(

@@ -3,7 +3,7 @@
 import numpy as np
 import pytest
 
-from digitnet import compiled
+from digitnet.engines.numba_kernels import numba_available
 from digitnet.errors import ConfigError
 from digitnet.history import RunEnd
 from digitnet.modelfile import load, save
@@ -88,7 +88,7 @@ def test_every_variant_learns_and_beats_chance(activation, output, cost, init):
         net, TRAIN, epochs=10, learning_rate=0.1, cost=cost, seed=1, momentum=0.9,
         nesterov=True, dropout=0.1, weight_decay=1e-4, monitor={"validation": VALIDATION},
     )  # fmt: skip
-    assert history.engine == ("compiled" if compiled.available() else "numpy")
+    assert history.engine == ("compiled" if numba_available() else "numpy")
     assert max(history.accuracy["validation"]) > 0.35  # chance is 0.1
     assert np.isfinite(history.cost["validation"]).all()
 

@@ -76,6 +76,45 @@ def softmax(z: FloatArray) -> FloatArray:
     return e / e.sum(axis=-1, keepdims=True)
 
 
+# In place, for the engines' hot loops: no allocation (but softmax's row sums), and the
+# derivative from the output ``a`` into ``out``. The tests hold them to the functions above.
+
+
+def sigmoid_in_place(z: FloatArray) -> None:
+    np.negative(z, out=z)
+    np.exp(z, out=z)  # overflow to inf is exact: sigma = 1 / (1 + inf) = 0
+    z += 1
+    np.reciprocal(z, out=z)
+
+
+def sigmoid_prime_in_place(a: FloatArray, out: FloatArray) -> None:
+    np.subtract(1, a, out=out)
+    out *= a
+
+
+def tanh_in_place(z: FloatArray) -> None:
+    np.tanh(z, out=z)
+
+
+def tanh_prime_in_place(a: FloatArray, out: FloatArray) -> None:
+    np.multiply(a, a, out=out)
+    np.subtract(1, out, out=out)
+
+
+def relu_in_place(z: FloatArray) -> None:
+    np.maximum(z, 0, out=z)
+
+
+def relu_prime_in_place(a: FloatArray, out: FloatArray) -> None:
+    np.greater(a, 0, out=out)
+
+
+def softmax_in_place(z: FloatArray) -> None:
+    z -= z.max(axis=1, keepdims=True)
+    np.exp(z, out=z)
+    z /= z.sum(axis=1, keepdims=True)
+
+
 @dataclass(frozen=True)
 class Activation:
     """An activation function with its derivative expressed through its output.
@@ -83,19 +122,24 @@ class Activation:
     ``peak_derivative`` is the largest value the derivative takes (sigma' peaks at 1/4),
     against which a unit counts as saturated when its derivative is nearly 0. An activation
     with ``derivative_from_output`` None (softmax) couples a layer's neurons and can only be
-    the output layer, where its cost gives the output error directly.
+    the output layer, where its cost gives the output error directly. ``in_place`` and
+    ``derivative_in_place`` are the same maths for the engines' preallocated arrays.
     """
 
     name: str
     function: Callable[[FloatArray], FloatArray]
     derivative_from_output: Callable[[FloatArray], FloatArray] | None
+    in_place: Callable[[FloatArray], None]
+    derivative_in_place: Callable[[FloatArray, FloatArray], None] | None
     peak_derivative: float = 1.0
 
 
-SIGMOID = Activation("sigmoid", sigmoid, sigmoid_prime_from_output, 0.25)
-TANH = Activation("tanh", tanh, tanh_prime_from_output, 1.0)
-RELU = Activation("relu", relu, relu_prime_from_output, 1.0)
-SOFTMAX = Activation("softmax", softmax, None)
+SIGMOID = Activation(
+    "sigmoid", sigmoid, sigmoid_prime_from_output, sigmoid_in_place, sigmoid_prime_in_place, 0.25
+)
+TANH = Activation("tanh", tanh, tanh_prime_from_output, tanh_in_place, tanh_prime_in_place, 1.0)
+RELU = Activation("relu", relu, relu_prime_from_output, relu_in_place, relu_prime_in_place, 1.0)
+SOFTMAX = Activation("softmax", softmax, None, softmax_in_place, None)
 
 #: Name -> activation of the hidden layers; the CLI's choices and the model file read this.
 ACTIVATIONS: dict[str, Activation] = {a.name: a for a in (SIGMOID, TANH, RELU)}

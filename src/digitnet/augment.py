@@ -37,10 +37,9 @@ from typing import Any
 import numpy as np
 from numpy.typing import NDArray
 
-from digitnet.compiled import available as numba_available
-from digitnet.compiled import jit_in_place
 from digitnet.data.mnist import MNIST_PIXELS, MNIST_SIDE
-from digitnet.errors import ConfigError, DataError
+from digitnet.engines.numba_kernels import LazyKernels, numba_available
+from digitnet.errors import ConfigError, DataError, MissingExtra
 from digitnet.imaging import MNIST_CENTRE
 
 #: Each image is copied into a black frame this wide, so that every bilinear sample reads
@@ -402,20 +401,9 @@ def _bilinear(framed, corner, f_row, f_col, out):  # type: ignore[no-untyped-def
         out[p] = np.uint8(top + half)
 
 
-#: The kernel's functions, callees first, compiled on first use (importing Numba costs
-#: about 0.3 s, which the NumPy path need not pay).
-_JITTED = ("_frame", "_source_axis", "_bilinear", "_warp_kernel")
-_jitted = False
-
-
-def _compile() -> None:
-    """Replace the kernel's plain functions by Numba's (loaded from its disk cache if there)."""
-    global _jitted
-    if _jitted:
-        return
-    # No fastmath: fused multiply-adds would round differently from the NumPy reference.
-    jit_in_place(globals(), _JITTED)
-    _jitted = True
+#: The kernel's functions, callees first. No fastmath: fused multiply-adds would round
+#: differently from the NumPy reference.
+_KERNELS = LazyKernels(globals(), ("_frame", "_source_axis", "_bilinear", "_warp_kernel"))
 
 
 def warp_compiled(
@@ -425,7 +413,7 @@ def warp_compiled(
     out: NDArray[np.uint8],
 ) -> NDArray[np.uint8]:
     """:func:`warp` by the compiled kernel (needs Numba); the same result."""
-    _compile()
+    _KERNELS.compile()
     _warp_kernel(
         images,
         warps.matrix,
@@ -458,7 +446,9 @@ class Augmenter:
     Raises
     ------
     ConfigError
-        If ``bank_size`` is not in 1..8192, or ``compiled`` is True without Numba.
+        If ``bank_size`` is not in 1..8192.
+    MissingExtra
+        If ``compiled`` is True without Numba.
     """
 
     def __init__(
@@ -474,7 +464,7 @@ class Augmenter:
                 f"bank_size must be an integer in 1..{MAX_BANK_SIZE}, got {bank_size!r}"
             )
         if compiled and not numba_available():
-            raise ConfigError("compiled distortion needs Numba: pip install 'digitnet[fast]'")
+            raise MissingExtra("compiled distortion", "fast", "Numba")
         self.distortion = distortion
         self.compiled = numba_available() if compiled is None else compiled
         self.fields = elastic_fields(

@@ -15,11 +15,22 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass
+from typing import Any
 
 import numpy as np
-from numpy.typing import NDArray
+from numpy.typing import ArrayLike, NDArray
+
+from digitnet.mnist_shape import N_DIGITS
 
 FloatArray = NDArray[np.floating]
+
+
+def one_hot(labels: ArrayLike, n_classes: int = N_DIGITS, dtype: Any = np.float64) -> FloatArray:
+    """Desired outputs ``y``: row ``i`` is 1 at ``labels[i]`` and 0 elsewhere."""
+    labels = np.asarray(labels)
+    targets = np.zeros((labels.shape[0], n_classes), dtype=dtype)
+    targets[np.arange(labels.shape[0]), labels] = 1
+    return targets
 
 
 def quadratic_cost(outputs: FloatArray, targets: FloatArray) -> float:

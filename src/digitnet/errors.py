@@ -27,12 +27,14 @@ class ImageError(DigitnetError):
     """An image cannot be read or does not hold a usable digit."""
 
 
-class MissingExtra(DigitnetError):
+class MissingExtra(ConfigError):
     """A feature needs an optional dependency that is not installed (see :mod:`digitnet.extras`).
 
-    ``feature`` says what needs it (``"digitnet plot"``), ``extra`` which extra brings it.
+    ``feature`` says what needs it (``"`digitnet plot`"``), ``extra`` which extra of
+    ``pip install 'digitnet[...]'`` brings it, ``needs`` the missing package by name.
     """
 
-    def __init__(self, feature: str, extra: str) -> None:
+    def __init__(self, feature: str, extra: str, needs: str | None = None) -> None:
         self.feature, self.extra = feature, extra
-        super().__init__(f"{feature} needs the '{extra}' extra: pip install 'digitnet[{extra}]'")
+        what = needs or f"the '{extra}' extra"
+        super().__init__(f"{feature} needs {what}: pip install 'digitnet[{extra}]'")

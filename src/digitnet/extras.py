@@ -3,8 +3,8 @@
 The base install is small (NumPy, Click, rich, platformdirs, Pillow); the web app, the plots,
 the compiled engine and the scikit-learn baselines each come with an extra. Code that needs
 one imports it through :func:`require`, so a missing extra is one
-:class:`~digitnet.errors.MissingExtra` naming the feature and the install command, the same
-in the CLI, the web app and Python.
+:class:`~digitnet.errors.MissingExtra` naming the feature, the package and the install
+command, the same in the CLI, the web app and Python.
 """
 
 from __future__ import annotations
@@ -15,12 +15,12 @@ from types import ModuleType
 
 from digitnet.errors import MissingExtra
 
-#: Extra -> the top-level modules it installs.
-EXTRAS: dict[str, tuple[str, ...]] = {
-    "fast": ("numba",),
-    "web": ("fastapi", "uvicorn"),
-    "plots": ("matplotlib",),
-    "baselines": ("sklearn",),
+#: Extra -> its top-level modules, each with the name of the package a user knows.
+EXTRAS: dict[str, dict[str, str]] = {
+    "fast": {"numba": "Numba"},
+    "web": {"fastapi": "fastapi", "uvicorn": "uvicorn"},
+    "plots": {"matplotlib": "matplotlib"},
+    "baselines": {"sklearn": "scikit-learn"},
 }
 
 
@@ -38,6 +38,7 @@ def require(module: str, extra: str, feature: str) -> ModuleType:
     try:
         return importlib.import_module(module)
     except ModuleNotFoundError as exc:
-        if (exc.name or "").split(".")[0] not in EXTRAS[extra]:
+        missing = (exc.name or "").split(".")[0]
+        if missing not in EXTRAS[extra]:
             raise
-        raise MissingExtra(feature, extra) from exc
+        raise MissingExtra(feature, extra, EXTRAS[extra][missing]) from exc

@@ -19,15 +19,20 @@ Biases are not regularised, as in the book.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 
 import numpy as np
 from numpy.typing import NDArray
 
-from digitnet.compiled import descend
 from digitnet.network import Network
 
 FloatArray = NDArray[np.floating]
+
+#: ``update(p, g, v, learning_rate, momentum, nesterov, l2, decay)``: the rules below applied
+#: to one parameter ``p`` in place, in one pass (see :mod:`digitnet.engines.compiled_update`).
+OnePassUpdate = Callable[
+    [FloatArray, FloatArray, FloatArray, float, float, bool, float, float], None
+]
 
 
 class GradientDescent:
@@ -45,9 +50,10 @@ class GradientDescent:
         ``lambda / n``, the L2 term's weight per training example.
     weight_decay : float
         ``d`` of the decoupled weight decay.
-    compiled : bool
-        Make each update one pass of a Numba kernel (:func:`digitnet.compiled.descend`)
-        instead of the NumPy code below, its reference.
+    one_pass : callable, optional
+        Apply each parameter's rule in one pass of this kernel
+        (:func:`digitnet.engines.compiled_update.descend`) instead of the NumPy code below,
+        its reference.
     """
 
     def __init__(
@@ -58,19 +64,24 @@ class GradientDescent:
         nesterov: bool = False,
         l2_per_example: float = 0.0,
         weight_decay: float = 0.0,
-        compiled: bool = False,
+        one_pass: OnePassUpdate | None = None,
     ) -> None:
-        self.network, self.compiled = network, compiled
+        self.network, self.one_pass = network, one_pass
         self.momentum, self.nesterov = momentum, nesterov
         self.l2, self.weight_decay = l2_per_example, weight_decay
         parameters = network.weights + network.biases
         self.velocities = [np.zeros_like(p) for p in parameters] if momentum else []
         # Work buffers of the NumPy rule, so that an update allocates nothing.
-        numpy_rule = not compiled
+        numpy_rule = one_pass is None
         self.regularised = (
             [np.empty_like(w) for w in network.weights] if l2_per_example and numpy_rule else []
         )
         self.steps = [np.empty_like(p) for p in parameters] if numpy_rule else []
+
+    @property
+    def plain(self) -> bool:
+        """Whether the rule is the book's ``w <- w - eta g``: no momentum, L2 or decay."""
+        return not (self.momentum or self.l2 or self.weight_decay)
 
     def step(
         self, nabla_b: Sequence[FloatArray], nabla_w: Sequence[FloatArray], learning_rate: float
@@ -80,9 +91,9 @@ class GradientDescent:
         parameters = self.network.weights + self.network.biases
         for i, (p, g) in enumerate(zip(parameters, [*nabla_w, *nabla_b])):
             l2, decay = (self.l2, self.weight_decay) if i < n_weights else (0.0, 0.0)
-            if self.compiled:
+            if self.one_pass is not None:
                 v = self.velocities[i] if self.momentum else p  # unused without momentum
-                descend(p, g, v, learning_rate, self.momentum, self.nesterov, l2, decay)
+                self.one_pass(p, g, v, learning_rate, self.momentum, self.nesterov, l2, decay)
             else:
                 self._numpy_update(i, p, g, learning_rate, l2, decay)
 

@@ -22,34 +22,19 @@ from typing import Any, Protocol
 import numpy as np
 from numpy.typing import ArrayLike, NDArray
 
-from digitnet.activations import SIGMOID
-from digitnet.costs import COSTS, CROSS_ENTROPY, QUADRATIC, Cost
+from digitnet.costs import COSTS, QUADRATIC, Cost, one_hot
+from digitnet.engines.selection import FusedEpoch, choose_engine, make_runner
 from digitnet.errors import ConfigError
 from digitnet.history import History, RunEnd
 from digitnet.network import EVALUATION_CHUNK, Network
-from digitnet.numpy_engine import (
-    FastSigmoidQuadraticStep,
-    GeneralStep,
-    NumpyEpoch,
-    Step,
-    reference_step,
-)
-from digitnet.optimizer import GradientDescent
 from digitnet.saturation import saturated_fraction
 from digitnet.schedules import PlateauSchedule, cosine_rate
 from digitnet.settings import ENGINES, MAX_SEED, TrainingSettings, fresh_seed  # noqa: F401 (edges still import these from here)
 
 FloatArray = NDArray[np.floating]
 
-#: Number of classes (digits 0-9); the output layer must have this many neurons for labels.
-N_DIGITS = 10
-
 #: How many times per epoch the ``on_batch`` callback is called (for a progress bar).
 PROGRESS_UPDATES_PER_EPOCH = 100
-
-#: Largest mini-batch for which "auto" picks the compiled kernel; above it NumPy's
-#: BLAS-backed matrix products are faster.
-COMPILED_MAX_BATCH = 32
 
 #: The monitored data set that schedules and early stopping watch.
 VALIDATION = "validation"
@@ -66,14 +51,6 @@ class LabelledData(Protocol):
 
 
 Data = LabelledData | tuple[ArrayLike, ArrayLike]
-
-
-def one_hot(labels: ArrayLike, n_classes: int = N_DIGITS, dtype: Any = np.float64) -> FloatArray:
-    """Desired outputs ``y``: row ``i`` is 1 at ``labels[i]`` and 0 elsewhere."""
-    labels = np.asarray(labels)
-    targets = np.zeros((labels.shape[0], n_classes), dtype=dtype)
-    targets[np.arange(labels.shape[0]), labels] = 1
-    return targets
 
 
 def _as_arrays(data: Data, name: str, network: Network) -> tuple[FloatArray, NDArray[Any]]:
@@ -121,41 +98,6 @@ def evaluate_cost_and_correct(
     return total_cost / max(n, 1), correct
 
 
-def compiled_limitation(settings: TrainingSettings, network: Network) -> str | None:
-    """Why the compiled kernel cannot run this configuration, or None if it can.
-
-    It computes sigmoid networks with the quadratic or cross-entropy cost, plain gradient
-    descent with optional L2 or weight decay (a factor on the weights), no dropout.
-    """
-    if network.activation is not SIGMOID or network.output is not SIGMOID:
-        return "sigmoid neurons only"
-    if settings.cost not in (QUADRATIC.name, CROSS_ENTROPY.name):
-        return "the quadratic and cross-entropy costs only"
-    if settings.momentum or settings.dropout:
-        return "no momentum and no dropout"
-    return None
-
-
-def resolve_engine(settings: TrainingSettings, network: Network, mini_batch_size: int) -> str:
-    """The engine that will run: ``settings.engine`` itself, or what ``"auto"`` stands for.
-
-    "compiled" is the fused epoch kernel where its maths applies (see
-    :func:`compiled_limitation`), and elsewhere NumPy's matrix products with each update
-    fused into one compiled pass. "auto" takes it when Numba is installed, except for the
-    book's maths on large mini-batches, where NumPy's BLAS-backed step is faster.
-    """
-    from digitnet import compiled  # cheap: Numba itself is imported only when the kernel runs
-
-    if settings.engine == "compiled" and not compiled.available():
-        raise ConfigError("engine 'compiled' needs Numba: pip install 'digitnet[fast]'")
-    if settings.engine != "auto":
-        return settings.engine
-    if not compiled.available():
-        return "numpy"
-    kernel_maths = compiled_limitation(settings, network) is None
-    return "numpy" if kernel_maths and mini_batch_size > COMPILED_MAX_BATCH else "compiled"
-
-
 def _check_network_fits(network: Network, settings: TrainingSettings, monitored: Any) -> None:
     cost = COSTS[settings.cost]
     if network.output.name != cost.output_activation:
@@ -168,81 +110,6 @@ def _check_network_fits(network: Network, settings: TrainingSettings, monitored:
         raise ConfigError("the plateau schedule and early stopping need a 'validation' monitor")
     if settings.dropout and network.num_layers < 3:
         raise ConfigError("dropout needs a hidden layer")
-
-
-class CompiledEpoch:
-    """Runs mini-batches through the fused Numba kernel of :mod:`digitnet.compiled`."""
-
-    def __init__(
-        self,
-        network: Network,
-        images: NDArray[Any],
-        labels: NDArray[Any],
-        m: int,
-        *,
-        cross_entropy: bool,
-        weight_decay: float,
-    ) -> None:
-        from digitnet.compiled import CompiledSGD
-
-        self.kernel = CompiledSGD(network, m, cross_entropy=cross_entropy)
-        self.images, self.labels, self.weight_decay = images, labels, weight_decay
-        self.run(np.empty(0, np.intp), 1.0)  # compile, or load from Numba's cache, now
-
-    def run(self, order: NDArray[np.intp], learning_rate: float) -> None:
-        # L2 and weight decay without momentum: w <- (1 - eta d) w - eta dC/dw each batch.
-        weight_scale = 1 - learning_rate * self.weight_decay
-        self.kernel.run(self.images, self.labels, order, learning_rate, weight_scale)
-
-    def feedforward(self, images: NDArray[Any]) -> FloatArray:
-        return self.kernel.feedforward(images)
-
-
-def _make_runner(
-    engine: str,
-    network: Network,
-    images: NDArray[Any],
-    labels: NDArray[Any],
-    settings: TrainingSettings,
-    rng: np.random.Generator,
-) -> NumpyEpoch | CompiledEpoch:
-    n, m = images.shape[0], min(settings.mini_batch_size, images.shape[0])
-    cost = COSTS[settings.cost]
-    l2_per_example = settings.l2 / n
-    if engine == "compiled" and compiled_limitation(settings, network) is None:
-        return CompiledEpoch(
-            network,
-            images,
-            labels,
-            m,
-            cross_entropy=cost is CROSS_ENTROPY,
-            weight_decay=l2_per_example + settings.weight_decay,
-        )
-    targets = one_hot(labels, network.sizes[-1], network.dtype)
-    optimizer = GradientDescent(
-        network,
-        momentum=settings.momentum,
-        nesterov=settings.nesterov,
-        l2_per_example=l2_per_example,
-        weight_decay=settings.weight_decay,
-        compiled=engine == "compiled",
-    )
-    book_maths = (
-        cost is QUADRATIC
-        and compiled_limitation(settings, network) is None
-        and not (l2_per_example or settings.weight_decay)
-    )
-    make_step: Callable[[int], Step]
-    if engine == "reference":
-        step = reference_step(network, cost, optimizer, dropout=settings.dropout, rng=rng)
-        make_step = lambda size: step  # noqa: E731
-    elif book_maths:
-        make_step = lambda size: FastSigmoidQuadraticStep(network, size)  # noqa: E731
-    else:
-        make_step = lambda size: GeneralStep(  # noqa: E731
-            network, size, cost, optimizer, dropout=settings.dropout, rng=rng
-        )
-    return NumpyEpoch(network, images, targets, m, make_step)
 
 
 class _StopRequested(Exception):
@@ -285,7 +152,7 @@ def train(
     _check_network_fits(network, settings, monitored)
     cost = COSTS[settings.cost]
     n, m = images.shape[0], min(settings.mini_batch_size, images.shape[0])
-    engine = resolve_engine(settings, network, m)
+    engine = choose_engine(settings, network, m)
     if history is None:
         history = History(settings, engine=engine)
         for name, (x, _) in monitored.items():
@@ -298,8 +165,16 @@ def train(
     clock = _Clock(history.elapsed)
     rng = np.random.default_rng(settings.seed) if rng is None else rng
     augmenter = _make_augmenter(settings, images)
-    runner = _make_runner(engine, network, images, labels, settings, rng)
-    forward = runner.feedforward if isinstance(runner, CompiledEpoch) else None
+    runner = make_runner(
+        engine,
+        network,
+        images,
+        labels,
+        lambda: one_hot(labels, network.sizes[-1], network.dtype),
+        settings,
+        rng,
+    )
+    forward = runner.feedforward if isinstance(runner, FusedEpoch) else None
     plateau = PlateauSchedule(settings.learning_rate, settings.patience)
     for correct in history.correct.get(VALIDATION, []):  # replayed when resuming
         plateau.end_epoch(correct)

@@ -9,7 +9,6 @@ its last 10,000, test = MNIST's 10,000 test images.
 from __future__ import annotations
 
 import os
-from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -20,7 +19,13 @@ from numpy.typing import DTypeLike, NDArray
 
 from digitnet.data.download import MIRRORS, ProgressCallback, ensure_mnist
 from digitnet.data.idx import read_idx
-from digitnet.errors import ConfigError, DataError, DigitnetError
+from digitnet.errors import ConfigError, DataError
+from digitnet.mnist_shape import (  # noqa: F401 (check_classifier_sizes: edges import it here)
+    MNIST_PIXELS,
+    MNIST_SIDE,
+    N_DIGITS,
+    check_classifier_sizes,
+)
 from digitnet.pixels import as_unit_interval
 
 TRAIN_IMAGES = "train-images-idx3-ubyte.gz"
@@ -30,9 +35,6 @@ TEST_LABELS = "t10k-labels-idx1-ubyte.gz"
 MNIST_FILES = (TRAIN_IMAGES, TRAIN_LABELS, TEST_IMAGES, TEST_LABELS)
 GZIP_SUFFIX = ".gz"
 
-MNIST_SIDE = 28
-MNIST_PIXELS = MNIST_SIDE * MNIST_SIDE  # 784: the network's input size
-N_DIGITS = 10
 N_TRAINING = 50_000
 N_VALIDATION = 10_000
 N_TRAIN_FILE = N_TRAINING + N_VALIDATION  # examples in MNIST's training file
@@ -81,15 +83,6 @@ class MnistSplit:
     training: Dataset
     validation: Dataset
     test: Dataset
-
-
-def check_classifier_sizes(sizes: Sequence[int], name: str) -> None:
-    """Refuse layer sizes that do not take MNIST's 784 pixels and answer one of ten digits.
-
-    ``name`` (the model file, say) begins the one-line message.
-    """
-    if sizes[0] != MNIST_PIXELS or sizes[-1] != N_DIGITS:
-        raise DigitnetError(f"{name}: network {list(sizes)} is not an MNIST classifier")
 
 
 def default_data_dir() -> Path:

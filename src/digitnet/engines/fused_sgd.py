@@ -1,4 +1,4 @@
-"""The compiled training path: mini-batch SGD fused into one Numba kernel.
+"""The fused kernel: a whole run of mini-batch SGD in one Numba call.
 
 The same update as :func:`digitnet.backprop.update_mini_batch` (sigmoid neurons, quadratic
 or cross-entropy cost, optionally with L2 or weight decay as a factor on the weights), for
@@ -21,12 +21,13 @@ compiled code on disk, so only the first run pays for compilation.
 
 from __future__ import annotations
 
-import importlib.util
 from typing import Any
 
 import numpy as np
 from numpy.typing import NDArray
 
+from digitnet.engines.numba_kernels import LazyKernels, numba_available
+from digitnet.errors import MissingExtra
 from digitnet.network import Network
 from digitnet.pixels import PIXEL_MAX
 
@@ -34,11 +35,6 @@ from digitnet.pixels import PIXEL_MAX
 #: held in registers (see _dots_3x5 and _update_3x5).
 EXAMPLE_BLOCK = 5
 ROW_BLOCK = 3
-
-
-def available() -> bool:
-    """Whether Numba is installed, so that the compiled path can run (without importing it)."""
-    return importlib.util.find_spec("numba") is not None
 
 
 def _sgd_batches(
@@ -259,94 +255,29 @@ def _update_3x5(w0, w1, w2, c, a):  # type: ignore[no-untyped-def]
         w2[k] -= c02 * x0 + c12 * x1 + c22 * x2 + c32 * x3 + c42 * x4
 
 
-def _descend(p, g, v, learning_rate, momentum, nesterov, l2, decay):  # type: ignore[no-untyped-def]
-    """One gradient-descent update of the flat parameters ``p`` in place, in one pass.
-
-    The rules of :class:`digitnet.optimizer.GradientDescent`, fused: with ``g' = g + l2 p``
-    and ``s = eta g'``, plain ``p <- k p - s``; momentum ``v <- mu v - s``, ``p <- k p + v``;
-    Nesterov ``p <- k p + mu v - s``; where ``k = 1 - eta decay``. NumPy needs seven passes
-    over the arrays for the same; memory traffic, not arithmetic, is what they cost.
-    """
-    one = p.dtype.type(1)
-    keep = one - learning_rate * decay
-    if momentum == 0:
-        for i in range(p.shape[0]):
-            p[i] = keep * p[i] - learning_rate * (g[i] + l2 * p[i])
-    elif nesterov:
-        for i in range(p.shape[0]):
-            step = learning_rate * (g[i] + l2 * p[i])
-            velocity = momentum * v[i] - step
-            v[i] = velocity
-            p[i] = keep * p[i] + (momentum * velocity - step)
-    else:
-        for i in range(p.shape[0]):
-            velocity = momentum * v[i] - learning_rate * (g[i] + l2 * p[i])
-            v[i] = velocity
-            p[i] = keep * p[i] + velocity
-
-
-def descend(
-    p: NDArray[Any],
-    g: NDArray[Any],
-    v: NDArray[Any],
-    learning_rate: float,
-    momentum: float,
-    nesterov: bool,
-    l2: float,
-    decay: float,
-) -> None:
-    """:func:`_descend` on C-contiguous arrays of any shape (``v`` unused without momentum)."""
-    _compile()
-    t = p.dtype.type
-    _descend(
-        p.reshape(-1), g.reshape(-1), v.reshape(-1), t(learning_rate), t(momentum), nesterov,
-        t(l2), t(decay),
-    )  # fmt: skip
-
-
-#: The kernel's functions, compiled on first use: importing Numba costs about 0.3 s and 65 MB,
-#: which the NumPy engines need not pay.
-_JITTED = (
-    "_dot",
-    "_dots_3x5",
-    "_update_3x5",
-    "_scale",
-    "_load_batch",
-    "_forward",
-    "_feedforward_batches",
-    "_propagate",
-    "_update",
-    "_sgd_batches",
-    "_descend",
+#: The kernel's functions, callees first. The sums may be reordered ("reassoc", "contract"),
+#: never their infinities and NaNs, so divergence is still seen.
+_KERNELS = LazyKernels(
+    globals(),
+    (
+        "_dot",
+        "_dots_3x5",
+        "_update_3x5",
+        "_scale",
+        "_load_batch",
+        "_forward",
+        "_feedforward_batches",
+        "_propagate",
+        "_update",
+        "_sgd_batches",
+    ),
+    fastmath={"reassoc", "contract"},
+    error_model="numpy",
 )
-_jitted = False
 
 
-def _compile() -> None:
-    """Replace the plain functions above by Numba's (loaded from its disk cache if there)."""
-    global _jitted
-    if _jitted:
-        return
-    jit_in_place(globals(), _JITTED, fastmath={"reassoc", "contract"}, error_model="numpy")
-    _jitted = True
-
-
-def jit_in_place(namespace: dict[str, Any], names: tuple[str, ...], **options: Any) -> None:
-    """Replace ``namespace[name]`` by its Numba compilation for each of ``names``, in order.
-
-    Callees come first, so each is a compiled global when its caller compiles. Serial
-    kernels cached on disk, so only the first run compiles; ``options`` add to
-    ``numba.njit(cache=True, nogil=True)``.
-    """
-    import numba
-
-    jit = numba.njit(cache=True, nogil=True, **options)
-    for name in names:
-        namespace[name] = jit(namespace[name])
-
-
-class CompiledSGD:
-    """Runs mini-batch SGD on ``network`` in place with the compiled kernel.
+class FusedSGD:
+    """Runs mini-batch SGD on ``network`` in place with the fused kernel.
 
     Holds the work buffers for one mini-batch size; :meth:`run` may be called many times
     (e.g. once per slice of an epoch, to report progress in between).
@@ -355,9 +286,9 @@ class CompiledSGD:
     def __init__(
         self, network: Network, mini_batch_size: int, *, cross_entropy: bool = False
     ) -> None:
-        if not available():
-            raise RuntimeError("the compiled path needs Numba: pip install 'digitnet[fast]'")
-        _compile()
+        if not numba_available():
+            raise MissingExtra("the fused SGD kernel", "fast", "Numba")
+        _KERNELS.compile()
         self.network, self.cross_entropy = network, cross_entropy
         dtype, m = network.dtype, mini_batch_size
         self.x = np.empty((m, network.sizes[0]), dtype)
