@@ -13,7 +13,6 @@ import sys
 import time
 from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
-from dataclasses import replace
 from pathlib import Path
 from typing import Any, ClassVar
 
@@ -33,8 +32,8 @@ from digitnet.errors import ConfigError, DigitnetError, ImageError
 from digitnet.history import RunEnd
 from digitnet.metrics import confusion_matrix
 from digitnet.modelfile import DEFAULT_MODEL, SavedModel, load, save
-from digitnet.network import DTYPES, INITIALISATIONS, Network
-from digitnet.presets import PRESETS
+from digitnet.network import DTYPES, INITIALISATIONS
+from digitnet.recipes import PRESETS, recipe
 from digitnet.schedules import SCHEDULES
 from digitnet.training import (
     ENGINES,
@@ -339,27 +338,14 @@ def train_command(
     else:
         if seed is None:
             seed = fresh_seed()
-        chosen = PRESETS[preset]
         given = {name: value for name, value in options.items() if value is not None}
-        settings = replace(
-            chosen.settings,
-            seed=seed,
-            engine=engine,
-            **{k: v for k, v in given.items() if k in SETTINGS_OPTIONS},
-        )
+        chosen = recipe(preset, seed=seed, engine=engine, dtype=dtype, **given)
+        settings = chosen.settings
         if checkpoint_dir is not None and (settings.momentum or settings.early_stopping):
             raise DigitnetError(
                 "--checkpoint cannot resume runs with momentum or early stopping yet"
             )
-        cost = COSTS[settings.cost]
-        network = Network(
-            given.get("sizes", chosen.sizes),
-            seed=seed,
-            dtype=dtype,
-            activation=given.get("activation", chosen.activation),
-            output=cost.output_activation,
-            init=given.get("init", chosen.init),
-        )
+        network = chosen.build()
         rng = np.random.default_rng(seed)
     data = load_data(data_dir)
     training = data.training

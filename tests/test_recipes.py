@@ -1,0 +1,54 @@
+import pytest
+
+from digitnet.errors import ConfigError
+from digitnet.recipes import PRESETS, Recipe, recipe
+
+
+def test_the_book_recipe_is_chapter_ones_experiment():
+    book = recipe("book", seed=1)
+    assert book.sizes == (784, 30, 10) and book.activation == "sigmoid" and book.init == "normal"
+    assert (book.settings.epochs, book.settings.mini_batch_size) == (30, 10)
+    assert book.settings.learning_rate == 3.0 and book.settings.cost == "quadratic"
+    net = book.build()
+    assert net.sizes == (784, 30, 10) and net.output.name == "sigmoid"
+
+
+def test_overrides_reach_the_network_and_the_settings():
+    r = recipe("best", sizes=[784, 50, 10], dtype="float64", epochs=2, momentum=0.5, seed=3)
+    assert r.sizes == (784, 50, 10) and r.dtype == "float64" and r.activation == "relu"
+    assert r.settings.epochs == 2 and r.settings.momentum == 0.5 and r.settings.nesterov
+    net = r.build()
+    assert net.output.name == "softmax"  # the log-likelihood cost of the preset
+    assert net.dtype.__name__ == "float64"
+
+
+def test_the_same_seed_builds_the_same_network():
+    a, b = recipe(seed=7).build(), recipe(seed=7).build()
+    assert all((x == y).all() for x, y in zip(a.weights, b.weights))
+
+
+def test_a_preset_is_not_changed_by_overriding_it():
+    recipe("book", epochs=1, sizes=(784, 10))
+    assert PRESETS["book"].settings.epochs == 30 and PRESETS["book"].sizes == (784, 30, 10)
+
+
+@pytest.mark.parametrize(
+    ("preset", "overrides", "message"),
+    [
+        ("fast", {}, "preset must be one of book, best"),
+        ("book", {"colour": "red"}, "unknown setting 'colour'"),
+        ("book", {"activation": "step"}, "activation must be one of"),
+        ("book", {"init": "zeros"}, "init must be one of"),
+        ("book", {"dtype": "float16"}, "dtype must be one of"),
+        ("book", {"sizes": (784, 0, 10)}, "positive integers"),
+        ("book", {"learning_rate": 2e6}, "learning_rate must be a finite number"),
+    ],
+)
+def test_a_bad_recipe_is_one_config_error(preset, overrides, message):
+    with pytest.raises(ConfigError, match=message):
+        recipe(preset, **overrides)
+
+
+def test_a_recipe_is_checked_when_made_directly():
+    with pytest.raises(ConfigError, match="activation"):
+        Recipe((784, 10), activation="softmax")
