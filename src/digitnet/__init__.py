@@ -4,13 +4,14 @@ After chapter 1 of Michael Nielsen's "Neural Networks and Deep Learning": percep
 sigmoid neurons, feedforward networks, a quadratic cost, backpropagation and mini-batch
 stochastic gradient descent, trained on MNIST.
 
->>> from digitnet import Network, sgd, load_mnist       # doctest: +SKIP
+>>> from digitnet import Network, load_mnist, sgd       # doctest: +SKIP
 >>> data = load_mnist()                                  # doctest: +SKIP
 >>> net = Network([784, 30, 10], seed=1)                 # doctest: +SKIP
 >>> history = sgd(net, data.training, epochs=30, mini_batch_size=10, learning_rate=3.0,
 ...               monitor={"test": data.test})           # doctest: +SKIP
 """
 
+from digitnet.data import load_mnist
 from digitnet.errors import ConfigError, DataError, DigitnetError, ImageError, ModelFileError
 from digitnet.history import History, RunEnd
 from digitnet.modelfile import SavedModel, load, save
@@ -32,6 +33,7 @@ __all__ = [
     "TrainingSettings",
     "__version__",
     "load",
+    "load_mnist",
     "save",
     "sgd",
     "train",

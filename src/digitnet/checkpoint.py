@@ -16,7 +16,7 @@ from typing import Any
 
 import numpy as np
 
-from digitnet.errors import ModelFileError
+from digitnet.errors import ConfigError, ModelFileError
 from digitnet.history import History
 from digitnet.modelfile import SavedModel, load, save
 from digitnet.network import Network
@@ -59,7 +59,7 @@ def save_checkpoint(
     """Write ``directory/checkpoint.npz`` atomically (the folder is created if missing)."""
     state = rng.bit_generator.state
     if state["bit_generator"] != BIT_GENERATOR:
-        raise ValueError(
+        raise ConfigError(
             f"checkpoints store {BIT_GENERATOR} generators, not {state['bit_generator']}"
         )
     Path(directory).mkdir(parents=True, exist_ok=True)

@@ -30,7 +30,7 @@ from numpy.typing import ArrayLike, NDArray
 
 from digitnet.atomic import atomic_open
 from digitnet.data.mnist import MNIST_PIXELS, MNIST_SIDE
-from digitnet.errors import ConfigError, DigitnetError
+from digitnet.errors import ConfigError
 from digitnet.network import Network
 from digitnet.pixels import PIXEL_MAX
 from digitnet.training import History
@@ -390,7 +390,7 @@ def save_figure(figure: Figure, path: str | os.PathLike[str], format: str | None
         with atomic_open(path, "wb") as stream:
             figure.savefig(stream, format=chosen, dpi=DPI, metadata=metadata)
     except OSError as exc:
-        raise DigitnetError(f"{path}: cannot write: {exc.strerror or exc}") from exc
+        raise ConfigError(f"{path}: cannot write: {exc.strerror or exc}") from exc
     finally:
         _close(figure)
     return path

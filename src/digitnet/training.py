@@ -138,7 +138,7 @@ def train(
     rng: np.random.Generator | None = None,
     history: History | None = None,
 ) -> History:
-    """Train ``network`` in place by mini-batch SGD; see :func:`sgd` for the parameters.
+    """Train ``network`` in place by mini-batch SGD as ``settings`` say; see :func:`sgd`.
 
     ``rng`` (default: a new generator from ``settings.seed``) shuffles each epoch, and
     draws the dropout masks and distortions. To resume a run, pass the network, generator
@@ -283,13 +283,31 @@ def sgd(
     network: Network,
     training_data: Data,
     *,
+    epochs: int = 30,
+    mini_batch_size: int = 10,
+    learning_rate: float = 3.0,
+    cost: str = "quadratic",
+    seed: int | None = None,
+    engine: str = "auto",
+    l2: float = 0.0,
+    momentum: float = 0.0,
+    nesterov: bool = False,
+    weight_decay: float = 0.0,
+    dropout: float = 0.0,
+    schedule: str = "constant",
+    patience: int = 10,
+    early_stopping: int | None = None,
+    time_budget: float | None = None,
+    augment: bool = False,
     monitor: Mapping[str, Data] | None = None,
     on_batch: Callable[[int, int], None] | None = None,
     on_epoch: Callable[[History], None] | None = None,
     should_stop: Callable[[], bool] | None = None,
-    **hyperparameters: Any,
 ) -> History:
     """Train ``network`` in place by stochastic gradient descent over shuffled mini-batches.
+
+    The book's ``SGD(training_data, epochs, mini_batch_size, eta)`` with its later chapters'
+    options; :func:`train` is the same with the options in one :class:`TrainingSettings`.
 
     Parameters
     ----------
@@ -297,6 +315,12 @@ def sgd(
         Updated in place.
     training_data : Dataset or (images, labels)
         ``images`` of shape (n_examples, n_in) and integer ``labels`` of shape (n_examples,).
+    epochs, mini_batch_size, learning_rate, cost, seed, engine
+        Chapter 1's run (30 epochs of mini-batches of 10 at ``eta`` 3.0, quadratic cost),
+        the seed of the shuffling, dropout and distortions, and the engine.
+    l2, momentum, nesterov, weight_decay, dropout, schedule, patience, early_stopping,
+    time_budget, augment
+        The later chapters' options, all off by default (see :class:`TrainingSettings`).
     monitor : mapping of name -> Dataset or (images, labels), optional
         Held-out data measured (accuracy and cost) after every epoch, e.g.
         ``{"validation": split.validation}``; the plateau schedule and early stopping
@@ -307,26 +331,36 @@ def sgd(
         Called after each epoch with the history so far.
     should_stop : callable() -> bool, optional
         Asked as often as ``on_batch`` is called; True stops training as Ctrl-C does.
-    **hyperparameters
-        The fields of :class:`TrainingSettings`: ``epochs=30, mini_batch_size=10,
-        learning_rate=3.0, cost="quadratic", seed=None, engine="auto"``, and the later
-        chapters' ``l2, momentum, nesterov, weight_decay, dropout, schedule, patience,
-        early_stopping, time_budget, augment``.
 
     Returns
     -------
     History
-        Per-epoch seconds, and accuracy and cost on each monitored set. Training stops
-        early, and ``history.diverged_epoch`` says when, if a weight becomes non-finite;
-        Ctrl-C stops it between mini-batches with ``history.interrupted`` set.
+        Per-epoch seconds, and accuracy and cost on each monitored set; ``history.end``
+        says why the run ended: all epochs run, divergence (a weight became non-finite),
+        Ctrl-C between mini-batches, the time budget or early stopping.
     """
-    unknown = set(hyperparameters) - set(TrainingSettings.__dataclass_fields__)
-    if unknown:
-        raise ConfigError(f"unknown hyperparameter {sorted(unknown)[0]!r}")
+    settings = TrainingSettings(
+        epochs=epochs,
+        mini_batch_size=mini_batch_size,
+        learning_rate=learning_rate,
+        cost=cost,
+        seed=seed,
+        engine=engine,
+        l2=l2,
+        momentum=momentum,
+        nesterov=nesterov,
+        weight_decay=weight_decay,
+        dropout=dropout,
+        schedule=schedule,
+        patience=patience,
+        early_stopping=early_stopping,
+        time_budget=time_budget,
+        augment=augment,
+    )
     return train(
         network,
         training_data,
-        TrainingSettings(**hyperparameters),
+        settings,
         monitor=monitor,
         on_batch=on_batch,
         on_epoch=on_epoch,
