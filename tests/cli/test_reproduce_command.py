@@ -73,7 +73,10 @@ def test_reproduce_without_matplotlib_skips_the_curves_in_one_line(
     mnist_dir: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     monkeypatch.setitem(sys.modules, "matplotlib", None)
-    monkeypatch.delitem(sys.modules, "digitnet.plots", raising=False)
+    for name in [
+        m for m in sys.modules if m == "digitnet.plots" or m.startswith("digitnet.plots.")
+    ]:
+        monkeypatch.delitem(sys.modules, name)
     monkeypatch.delattr(digitnet, "plots", raising=False)
     code, stdout, stderr = run(
         "reproduce", *TINY, "--no-svm", "--workers", "1",

@@ -1,0 +1,32 @@
+"""Pictures of a network and its training, drawn with matplotlib (``digitnet[plots]``).
+
+Each drawing function takes plain data (a :class:`~digitnet.history.History`, a
+:class:`~digitnet.network.Network`, arrays) and returns a matplotlib ``Figure``;
+:func:`save_figure` writes one to a PNG or SVG file atomically. The figures are drawn on
+matplotlib's Agg canvas, not through ``pyplot``: nothing needs a display, no global
+backend is switched, and no figure stays registered (and alive) after it is saved.
+
+This module is an interface, like the CLI: the core never imports it, nor matplotlib.
+"""
+
+from digitnet.plots.canvas import DPI, FORMATS, STYLE, save_figure
+from digitnet.plots.curves import reproduction_curves, training_curves
+from digitnet.plots.pictures import (
+    WEIGHT_CMAP,
+    confusion_matrix_figure,
+    hidden_weights,
+    misclassified_gallery,
+)
+
+__all__ = [
+    "DPI",
+    "FORMATS",
+    "STYLE",
+    "WEIGHT_CMAP",
+    "confusion_matrix_figure",
+    "hidden_weights",
+    "misclassified_gallery",
+    "reproduction_curves",
+    "save_figure",
+    "training_curves",
+]

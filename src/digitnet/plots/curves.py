@@ -1,0 +1,158 @@
+"""Training curves: accuracy and cost after each epoch, of one run or of ``reproduce``'s rows."""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Sequence
+from typing import TYPE_CHECKING
+
+import numpy as np
+from matplotlib.axes import Axes
+from matplotlib.figure import Figure
+from matplotlib.ticker import MaxNLocator, PercentFormatter
+
+from digitnet.errors import ConfigError
+from digitnet.history import History
+from digitnet.plots.canvas import MIN_WIDTH, new_figure, styled
+
+if TYPE_CHECKING:
+    from digitnet.reproduce import RowCurves
+
+
+@styled
+def training_curves(history: History) -> Figure:
+    """Accuracy and cost after each epoch, one line per monitored data set.
+
+    Parameters
+    ----------
+    history : History
+        A training run's history; every data set it monitored (e.g. ``validation`` and
+        ``test``) gets a line labelled by its name. The best validation epoch is marked.
+
+    Returns
+    -------
+    matplotlib.figure.Figure
+        Two axes: accuracy (%) per epoch and cost per epoch.
+
+    Raises
+    ------
+    ConfigError
+        If the history has no epoch measured on any data set.
+    """
+    names = [name for name, correct in history.correct.items() if correct]
+    if not names:
+        raise ConfigError("the training history has no measured epoch to plot")
+    figure = new_figure(11, 4.4)
+    accuracy_axes, cost_axes = figure.subplots(1, 2)
+    accuracy = history.accuracy
+    for name in names:
+        epochs = np.arange(1, len(history.correct[name]) + 1)
+        label = f"{name} ({history.total[name]:,} images)"
+        accuracy_axes.plot(epochs, accuracy[name], marker=".", label=label)
+        cost_axes.plot(epochs, history.cost[name], marker=".", label=label)
+    if "validation" in names:
+        best = history.best_epoch("validation")
+        for axes in (accuracy_axes, cost_axes):
+            axes.axvline(best, color="0.5", linestyle=":", label=f"best validation (epoch {best})")
+    accuracy_axes.yaxis.set_major_formatter(PercentFormatter(xmax=1, decimals=1))
+    accuracy_axes.set(title="Accuracy", xlabel="epoch", ylabel="classified correctly")
+    cost_axes.set(
+        title=f"{history.settings.cost.capitalize()} cost", xlabel="epoch", ylabel="mean cost"
+    )
+    for axes in (accuracy_axes, cost_axes):
+        axes.xaxis.set_major_locator(MaxNLocator(integer=True))
+        axes.grid(alpha=0.3)
+    accuracy_axes.legend(loc="lower right")
+    figure.suptitle(_run_title(history))
+    return figure
+
+
+def _run_title(history: History) -> str:
+    settings = history.settings
+    title = (
+        f"Training: {history.epochs_run} epochs, mini-batch {settings.mini_batch_size}, "
+        f"learning rate {settings.learning_rate:g}"
+    )
+    if settings.seed is not None:
+        title += f", seed {settings.seed}"
+    if history.diverged_epoch is not None:
+        title += f" (diverged at epoch {history.diverged_epoch})"
+    return title
+
+
+#: Panels per row of :func:`reproduction_curves`, and each panel's size in inches.
+CURVE_PANEL_COLUMNS = 3
+CURVE_PANEL_SIZE = (4.4, 3.3)
+#: Opacity of the min-max band behind each mean line.
+BAND_ALPHA = 0.25
+#: A panel's accuracy scale spans at least this much (5 percentage points), so that a flat
+#: curve at chance does not fill the panel with noise.
+MIN_ACCURACY_SPAN = 0.05
+
+
+@styled
+def reproduction_curves(rows: Sequence[RowCurves]) -> Figure:
+    """Validation and test accuracy per epoch of each experiment of ``digitnet reproduce``.
+
+    One panel per network row: for each data set the mean over the row's runs as a line,
+    with a band from the lowest to the highest run; the book's figure, when it gives one,
+    as a dashed line. Each panel has its own accuracy scale, so that the spread of a good
+    row shows as well as the level of a poor one.
+
+    Parameters
+    ----------
+    rows : sequence of digitnet.reproduce.RowCurves
+        From :func:`digitnet.reproduce.row_curves`.
+
+    Returns
+    -------
+    matplotlib.figure.Figure
+
+    Raises
+    ------
+    ConfigError
+        If there is no row to draw.
+    """
+    if not rows:
+        raise ConfigError("no experiment with training curves to plot")
+    columns = min(CURVE_PANEL_COLUMNS, len(rows))
+    lines = math.ceil(len(rows) / columns)
+    width, height = CURVE_PANEL_SIZE
+    figure = new_figure(max(width * columns, MIN_WIDTH), height * lines + 0.9)
+    grid = figure.subplots(lines, columns, squeeze=False)
+    for k, axes in enumerate(grid.flat):
+        if k >= len(rows):
+            axes.remove()
+            continue
+        _draw_row_curves(axes, rows[k])
+    handles, labels = grid.flat[0].get_legend_handles_labels()
+    figure.legend(handles, labels, loc="outside lower center", ncols=len(labels), frameon=False)
+    figure.suptitle("Accuracy after each epoch: mean of the runs, band from lowest to highest")
+    return figure
+
+
+def _draw_row_curves(axes: Axes, row: RowCurves) -> None:
+    experiment = row.experiment
+    for band in row.bands:
+        epochs = np.arange(1, len(band.mean) + 1)
+        (line,) = axes.plot(epochs, band.mean, label=f"{band.name} (mean)")
+        axes.fill_between(
+            epochs, band.low, band.high, color=line.get_color(), alpha=BAND_ALPHA, linewidth=0
+        )
+    if experiment.book_accuracy is not None:
+        axes.axhline(experiment.book_accuracy, color="0.4", linestyle="--", label="the book")
+    sizes = ", ".join(map(str, experiment.sizes))
+    init = "N(0, 1/n_in)" if experiment.init == "scaled" else "N(0, 1)"
+    runs = f"{row.runs} run" + ("s" if row.runs != 1 else "")
+    axes.set_title(
+        f"{experiment.key}. [{sizes}], rate {experiment.learning_rate:g}, {init}\n"
+        f"best epoch {row.mean_accuracy:.2%} (mean of {runs})"
+    )
+    low, high = axes.get_ylim()
+    if high - low < MIN_ACCURACY_SPAN:
+        middle = (low + high) / 2
+        axes.set_ylim(middle - MIN_ACCURACY_SPAN / 2, middle + MIN_ACCURACY_SPAN / 2)
+    axes.yaxis.set_major_formatter(PercentFormatter(xmax=1, decimals=1))
+    axes.xaxis.set_major_locator(MaxNLocator(integer=True))
+    axes.set_xlabel("epoch")
+    axes.grid(alpha=0.3)
