@@ -13,6 +13,8 @@ from digitnet.errors import ConfigError
 MNIST_SIDE = 28
 MNIST_PIXELS = MNIST_SIDE * MNIST_SIDE  # 784: the network's input size
 N_DIGITS = 10
+#: Where MNIST puts each digit's intensity-weighted centre of mass, as a row and a column index.
+MNIST_CENTRE = MNIST_SIDE // 2
 
 
 def is_mnist_classifier(sizes: Sequence[int]) -> bool:
