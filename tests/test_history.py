@@ -1,5 +1,6 @@
 import json
 
+import numpy as np
 import pytest
 
 from digitnet.errors import ModelFileError
@@ -12,7 +13,8 @@ from digitnet.settings import TrainingSettings
 def _history(end: RunEnd | None) -> History:
     history = History(TrainingSettings(epochs=3, seed=1), engine="numpy", end=end)
     history.seconds = [0.1, 0.1]
-    history.correct, history.total, history.cost = {"validation": [5, 7]}, {"validation": 10}, {}
+    history.correct, history.total = {"validation": [5, 7]}, {"validation": 10}
+    history.cost = {"validation": [0.5, 0.4]}
     return history
 
 
@@ -79,3 +81,45 @@ def _save_with_history(path, record):
         weights_0=net.weights[0],
         biases_0=net.biases[0],
     )
+
+
+def _record(**changes):
+    record = json.loads(json.dumps(_history(RunEnd.COMPLETED).to_dict()))
+    record.update(changes)
+    return record
+
+
+@pytest.mark.parametrize(
+    ("changes", "field"),
+    [
+        ({"seconds": "fast"}, "seconds"),
+        ({"seconds": [0.1, None]}, "seconds"),
+        ({"correct": {"validation": ["5", 7]}}, "correct"),
+        ({"correct": {"validation": [5, 11]}}, "correct"),
+        ({"correct": {"validation": [5]}}, "correct"),
+        ({"correct": {"test": [5, 7]}}, "correct"),
+        ({"total": {"validation": 0}}, "total"),
+        ({"cost": {"validation": [0.5, "high"]}}, "cost"),
+        ({"learning_rates": [3.0]}, "learning_rates"),
+        ({"saturation": [0.5, 2.0]}, "saturation"),
+        ({"engine": 7}, "engine"),
+        ({"kept_epoch": 3}, "kept_epoch"),
+        ({"elapsed": None}, "elapsed"),
+        ({"settings": "fast"}, "settings"),
+        ({"colour": "red"}, "colour"),
+    ],
+)
+def test_a_malformed_history_is_refused_naming_its_field(changes, field):
+    with pytest.raises(ModelFileError, match=repr(field)):
+        History.from_dict(_record(**changes))
+
+
+def test_a_model_file_with_a_malformed_history_does_not_load(tmp_path):
+    _save_with_history(tmp_path / "bad.npz", _record(seconds=[0.1, None]))
+    with pytest.raises(ModelFileError, match=r"bad\.npz: damaged metadata .*'seconds'"):
+        load(tmp_path / "bad.npz")
+
+
+def test_a_diverged_cost_of_nan_is_a_number_the_history_keeps():
+    record = _record(cost={"validation": [0.5, float("nan")]})
+    assert np.isnan(History.from_dict(json.loads(json.dumps(record))).cost["validation"][1])

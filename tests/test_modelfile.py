@@ -1,6 +1,7 @@
 import errno
 import io
 import json
+import warnings
 import zipfile
 
 import numpy as np
@@ -430,3 +431,29 @@ def test_damaged_npy_header_is_refused(tmp_path, model_path):
     path = tmp_path / "damaged.npz"
     write_zip(path, contents)
     assert_refused(path, match="damaged")
+
+
+# --- Ambiguous files ------------------------------------------------------------------------
+
+
+def test_a_boolean_format_version_is_not_version_one(model_path):
+    rewrite_metadata(model_path, format_version=True)
+    assert_refused(model_path, match="bad format version True")
+
+
+def test_a_member_stored_twice_is_refused_rather_than_read_once(model_path, tmp_path):
+    contents = members(model_path)
+    twice = tmp_path / "twice.npz"
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", UserWarning)  # zipfile warns of the duplicate name
+        with zipfile.ZipFile(twice, "w") as archive:
+            for name, data in contents.items():
+                archive.writestr(name, data)
+            archive.writestr("weights_0.npy", contents["weights_0.npy"])
+    assert_refused(twice, match="'weights_0.npy' twice")
+
+
+def test_fortran_order_is_named_as_what_is_wrong(model_path):
+    rewrite(model_path, weights_0=np.asfortranarray(np.arange(12.0).reshape(4, 3)))
+    message = assert_refused(model_path, match="Fortran order, expected C order")
+    assert "float64[4, 3], expected float64[4, 3]" not in message

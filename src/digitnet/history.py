@@ -9,6 +9,7 @@ from typing import Any
 
 import numpy as np
 
+from digitnet.errors import ModelFileError
 from digitnet.settings import TrainingSettings
 
 
@@ -26,6 +27,7 @@ class RunEnd(str, Enum):
 #: Model files before :class:`RunEnd` recorded the end in three fields; ``stopped`` held
 #: these texts.
 _LEGACY_STOPS = {end.value: end for end in RunEnd}
+_LEGACY_FIELDS = ("interrupted", "stopped", "diverged_epoch")
 
 
 @dataclass
@@ -82,8 +84,24 @@ class History:
 
     @classmethod
     def from_dict(cls, record: Mapping[str, Any]) -> History:
-        """The history :meth:`to_dict` wrote, or one in the three-field form of older files."""
+        """The history :meth:`to_dict` wrote, or one in the three-field form of older files.
+
+        Every field is checked, so that a damaged or hostile record fails here, in one
+        line, and not later in whatever reads it (a plot, the web page).
+
+        Raises
+        ------
+        ModelFileError
+            If a field is missing, unknown, of the wrong type, or disagrees with the others.
+        """
+        if not isinstance(record, Mapping):
+            raise ModelFileError(f"history must be a JSON object, got {type(record).__name__}")
+        unknown = set(record) - set(cls.__dataclass_fields__) - set(_LEGACY_FIELDS)
+        if unknown:
+            raise ModelFileError(f"history has an unknown field {sorted(unknown)[0]!r}")
         fields = dict(record)
+        if not isinstance(fields.get("settings"), Mapping):
+            raise ModelFileError("history field 'settings' must be a JSON object")
         fields["settings"] = TrainingSettings(**fields["settings"])
         if "end" in fields:
             fields["end"] = None if fields["end"] is None else RunEnd(fields["end"])
@@ -93,7 +111,9 @@ class History:
                 fields.pop("stopped", None),
                 fields.pop("diverged_epoch", None),
             )
-        return cls(**fields)
+        history = cls(**fields)
+        _check(history)
+        return history
 
 
 def _legacy_end(interrupted: Any, stopped: Any, diverged_epoch: Any) -> RunEnd | None:
@@ -104,3 +124,57 @@ def _legacy_end(interrupted: Any, stopped: Any, diverged_epoch: Any) -> RunEnd |
     if stopped is not None:
         return _LEGACY_STOPS[stopped]
     return None
+
+
+def _is_int(value: Any) -> bool:
+    return isinstance(value, int) and not isinstance(value, bool)
+
+
+def _is_number(value: Any) -> bool:
+    return isinstance(value, (int, float)) and not isinstance(value, bool)
+
+
+def _check(history: History) -> None:
+    """Types, ranges and lengths of a history read from a file (see :meth:`from_dict`)."""
+    epochs = len(history.seconds) if isinstance(history.seconds, list) else -1
+
+    def fail(name: str, expected: str) -> None:
+        raise ModelFileError(f"history field {name!r} must be {expected}")
+
+    if epochs < 0 or not all(_is_number(t) and t >= 0 for t in history.seconds):
+        fail("seconds", "a list of non-negative numbers")
+    for name, table in (("correct", history.correct), ("cost", history.cost)):
+        if not isinstance(table, dict) or set(table) != set(history.total):
+            fail(name, "an object with a list for each monitored data set")
+    if not isinstance(history.total, dict) or not all(
+        isinstance(k, str) and _is_int(n) and n >= 1 for k, n in history.total.items()
+    ):
+        fail("total", "an object of positive integers")
+    for name, counts in history.correct.items():
+        if not isinstance(counts, list) or len(counts) != epochs:
+            fail("correct", f"a list of {epochs} counts for each data set")
+        if not all(_is_int(c) and 0 <= c <= history.total[name] for c in counts):
+            fail("correct", f"counts from 0 to {history.total[name]} for {name!r}")
+    for costs in history.cost.values():
+        if not isinstance(costs, list) or len(costs) != epochs or not all(map(_is_number, costs)):
+            fail("cost", f"a list of {epochs} numbers for each data set")
+    if not isinstance(history.learning_rates, list) or len(history.learning_rates) not in (
+        0,
+        epochs,
+    ):
+        fail("learning_rates", f"a list of {epochs} numbers")
+    if not all(_is_number(r) for r in history.learning_rates):
+        fail("learning_rates", "a list of numbers")
+    saturation = history.saturation
+    if not isinstance(saturation, list) or len(saturation) not in (0, epochs):
+        fail("saturation", f"a list of {epochs} fractions or nulls")
+    if not all(v is None or (_is_number(v) and 0 <= v <= 1) for v in saturation):
+        fail("saturation", "fractions from 0 to 1 or nulls")
+    if history.engine is not None and not isinstance(history.engine, str):
+        fail("engine", "a string or null")
+    if history.kept_epoch is not None and not (
+        _is_int(history.kept_epoch) and 1 <= history.kept_epoch <= epochs
+    ):
+        fail("kept_epoch", f"an epoch from 1 to {epochs} or null")
+    if not _is_number(history.elapsed) or not history.elapsed >= 0:
+        fail("elapsed", "a non-negative number")

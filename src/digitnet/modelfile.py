@@ -129,6 +129,10 @@ def _detail(exc: Exception) -> str:
 
 
 def _read(archive: zipfile.ZipFile, path: Path) -> SavedModel:
+    names = archive.namelist()
+    if len(set(names)) != len(names):  # zipfile would read the last copy of a name
+        twice = sorted({n for n in names if names.count(n) > 1})[0]
+        raise ModelFileError(f"{path}: not a digitnet model file (member {twice!r} twice)")
     metadata = _read_metadata(archive, path)
     sizes, dtype = metadata["sizes"], DTYPES[metadata["dtype"]]
     weights, biases = [], []
@@ -156,7 +160,7 @@ def _read_metadata(archive: zipfile.ZipFile, path: Path) -> dict[str, Any]:
     if not isinstance(metadata, dict) or metadata.get("format") != FORMAT_NAME:
         raise ModelFileError(f"{path}: not a digitnet model file (no digitnet metadata)")
     version = metadata.get("format_version")
-    if not isinstance(version, int) or version < 1:
+    if isinstance(version, bool) or not isinstance(version, int) or version < 1:
         raise ModelFileError(f"{path}: bad format version {version!r}")
     if version > FORMAT_VERSION:
         raise ModelFileError(
@@ -202,7 +206,9 @@ def _read_array(
             if any(n < 0 for n in found_shape):  # numpy accepts them; read(-1) reads all
                 raise ModelFileError(f"{path}: array {key!r} has shape {list(found_shape)}")
             expected_shape = shape if shape is not None else found_shape[:1]
-            if found_dtype != np.dtype(dtype) or fortran or found_shape != expected_shape:
+            if fortran:
+                raise ModelFileError(f"{path}: array {key!r} is in Fortran order, expected C order")
+            if found_dtype != np.dtype(dtype) or found_shape != expected_shape:
                 raise ModelFileError(
                     f"{path}: array {key!r} is {found_dtype}{list(found_shape)}, "
                     f"expected {np.dtype(dtype)}{list(expected_shape)}"
