@@ -8,7 +8,7 @@ from pathlib import Path
 
 import pytest
 
-from digitnet.atomic import atomic_open, atomic_write_bytes
+from digitnet.atomic import atomic_open, atomic_write_bytes, remove_stale_temps
 from digitnet.errors import ConfigError
 
 
@@ -93,3 +93,34 @@ def test_encoding_with_binary_mode_is_refused(tmp_path: Path) -> None:
         atomic_open(tmp_path / "f", "wb", encoding="utf-8"),
     ):
         pass
+
+
+def test_a_write_removes_the_temp_files_of_killed_writers_of_the_same_target(
+    tmp_path: Path,
+) -> None:
+    target = tmp_path / "model.npz"
+    stale = [tmp_path / ".model.npz.0123456789abcdef.tmp", tmp_path / ".model.npz.feed.tmp"]
+    for path in stale:
+        path.write_bytes(b"half a model" * 1000)  # what kill -9 during save leaves
+    other = tmp_path / ".other.npz.0123456789abcdef.tmp"
+    other.write_bytes(b"another target's")
+    atomic_write_bytes(target, b"new")
+    assert sorted(os.listdir(tmp_path)) == sorted([".other.npz.0123456789abcdef.tmp", "model.npz"])
+
+
+@pytest.mark.skipif(os.name != "posix", reason="flock is POSIX")
+def test_the_temp_file_of_a_live_writer_is_left_alone(tmp_path: Path) -> None:
+    import fcntl
+
+    target = tmp_path / "model.npz"
+    with atomic_open(target, "wb") as first:  # a writer still writing
+        first.write(b"first")
+        (live,) = tmp_path.glob(".model.npz.*.tmp")
+        assert remove_stale_temps(target) == []
+        atomic_write_bytes(target, b"second")  # a concurrent writer of the same target
+        assert live.exists()
+        fd = os.open(live, os.O_RDONLY)
+        with pytest.raises(OSError):
+            fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        os.close(fd)
+    assert target.read_bytes() == b"first" and os.listdir(tmp_path) == ["model.npz"]

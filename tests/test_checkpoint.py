@@ -12,9 +12,9 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from digitnet.checkpoint import checkpoint_path, load_checkpoint, save_checkpoint
+from digitnet.checkpoint import checkpoint_path, load_checkpoint, locked_folder, save_checkpoint
 from digitnet.engines.numba_kernels import numba_available
-from digitnet.errors import ModelFileError
+from digitnet.errors import ConfigError, ModelFileError
 from digitnet.modelfile import load, save
 from digitnet.network import Network
 from digitnet.training import TrainingSettings, train
@@ -166,3 +166,36 @@ def test_cli_resume_needs_a_checkpoint_folder_and_keeps_the_runs_options(mnist_d
     )
     result = runner.invoke(main, [*base, "--resume"])  # the same options are fine
     assert result.exit_code == 0 and "2 of 2 epochs done" in result.stdout
+
+
+@pytest.mark.skipif(os.name != "posix", reason="flock is POSIX")
+def test_a_second_run_using_the_same_checkpoint_folder_is_refused(tmp_path):
+    with locked_folder(tmp_path / "run") as folder:
+        assert folder.is_dir()
+        with pytest.raises(ConfigError, match="another training run is using"):
+            with locked_folder(tmp_path / "run"):
+                pass
+    with locked_folder(tmp_path / "run"):  # free again once the first run ended
+        pass
+
+
+@pytest.mark.skipif(os.name != "posix", reason="flock is POSIX")
+def test_a_killed_run_leaves_its_checkpoint_folder_free(tmp_path):
+    holder = subprocess.Popen(
+        [sys.executable, "-c", "import sys, time\n"
+         "from digitnet.checkpoint import locked_folder\n"
+         "with locked_folder(sys.argv[1]):\n"
+         "    print('held', flush=True); time.sleep(60)\n", str(tmp_path)],
+        stdout=subprocess.PIPE, text=True,
+    )  # fmt: skip
+    try:
+        assert holder.stdout.readline().strip() == "held"
+        with pytest.raises(ConfigError):
+            with locked_folder(tmp_path):
+                pass
+    finally:
+        holder.kill()  # SIGKILL: the holder cannot unlock anything itself
+        holder.wait()
+        holder.stdout.close()
+    with locked_folder(tmp_path):
+        pass

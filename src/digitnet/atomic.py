@@ -3,6 +3,11 @@
 The new content goes to a temporary file in the target's own folder (so the final rename
 stays on one filesystem), is flushed and ``fsync``-ed, then ``os.replace`` swaps it in. If
 anything fails on the way, the temporary file is removed and the target is left untouched.
+
+A process killed while writing (``kill -9``, a power cut) cannot remove its temporary file,
+so each write also removes the temporary files of the same target that no live writer
+holds: a writer holds an exclusive ``flock`` on its file until it is renamed, which the
+kernel releases when the process dies, however it dies.
 """
 
 from __future__ import annotations
@@ -20,6 +25,10 @@ ATOMIC_MODES = ("wb", "w")
 TEXT_ENCODING = "utf-8"
 NEW_FILE_PERMISSIONS = 0o666  # narrowed by the umask, as open() would do
 TEMP_NAME_ATTEMPTS = 100  # random 64-bit names; a clash even once is already unlikely
+try:
+    import fcntl
+except ImportError:  # Windows: no flock, and no removal of another writer's files
+    fcntl = None  # type: ignore[assignment]
 
 
 def _create_temp(target: Path, binary: bool) -> tuple[int, Path]:
@@ -30,12 +39,52 @@ def _create_temp(target: Path, binary: bool) -> tuple[int, Path]:
     """
     flags = os.O_WRONLY | os.O_CREAT | os.O_EXCL | getattr(os, "O_BINARY", 0) * binary
     for _ in range(TEMP_NAME_ATTEMPTS):
-        temp = target.with_name(f".{target.name}.{secrets.token_hex(8)}.tmp")
+        temp = target.with_name(f"{_temp_prefix(target)}{secrets.token_hex(8)}.tmp")
         try:
-            return os.open(temp, flags, NEW_FILE_PERMISSIONS), temp
+            fd = os.open(temp, flags, NEW_FILE_PERMISSIONS)
         except FileExistsError:
             continue
+        if fcntl is not None:
+            try:  # at once: until then a cleaner may take the new file for a dead writer's
+                fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+            except OSError:  # a cleaner holds it and removes it: take another name
+                os.close(fd)
+                continue
+        return fd, temp
     raise FileExistsError(f"no free temporary name beside {target}")
+
+
+def _temp_prefix(target: Path) -> str:
+    return f".{target.name}."
+
+
+def remove_stale_temps(target: Path) -> list[Path]:
+    """Remove the temporary files of ``target`` left by writers that died; return them.
+
+    A file is stale when no process holds its lock: the files of live writers, which lock
+    theirs before writing a byte, are left alone.
+    """
+    if fcntl is None:
+        return []
+    removed = []
+    for temp in target.parent.glob(f"{_temp_prefix(target)}*.tmp"):
+        try:
+            fd = os.open(temp, os.O_RDONLY)
+        except OSError:  # gone already, or not ours to read
+            continue
+        try:
+            fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except OSError:  # a live writer holds it
+            os.close(fd)
+            continue
+        try:
+            temp.unlink()
+            removed.append(temp)
+        except OSError:
+            pass
+        finally:
+            os.close(fd)
+    return removed
 
 
 def _fsync_folder(folder: Path) -> None:
@@ -87,6 +136,7 @@ def atomic_open(
         raise ConfigError(f"atomic_open: encoding {encoding!r} given for binary mode 'wb'")
     target = Path(path)
     fd, temp = _create_temp(target, binary)
+    remove_stale_temps(target)
     replaced = False
     try:  # io.open closes fd itself if it fails, so only the temp file needs cleaning up
         if binary:

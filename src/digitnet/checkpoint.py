@@ -9,7 +9,9 @@ Plain SGD keeps no other optimiser state.
 
 from __future__ import annotations
 
+import contextlib
 import os
+from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -21,7 +23,14 @@ from digitnet.history import History
 from digitnet.modelfile import SavedModel, load, save
 from digitnet.network import Network
 
+try:
+    import fcntl
+except ImportError:  # Windows
+    fcntl = None  # type: ignore[assignment]
+
 CHECKPOINT_NAME = "checkpoint.npz"
+#: The file whose lock says that a training run is using the folder.
+LOCK_NAME = ".lock"
 #: The only bit generator a checkpoint may name: a file never chooses code to run.
 BIT_GENERATOR = "PCG64"
 
@@ -48,6 +57,37 @@ def checkpoint_path(directory: str | os.PathLike[str]) -> Path:
     return Path(directory) / CHECKPOINT_NAME
 
 
+@contextlib.contextmanager
+def locked_folder(directory: str | os.PathLike[str]) -> Iterator[Path]:
+    """Hold ``directory`` (created if missing) for one training run while the block runs.
+
+    Two runs saving into one folder would each overwrite the other's checkpoint, so the
+    second is refused. The lock is an ``flock``, which the kernel releases however the
+    holder ends, ``kill -9`` included (on systems without ``flock`` nothing is locked).
+
+    Raises
+    ------
+    ConfigError
+        If another run holds the folder.
+    """
+    folder = Path(directory)
+    folder.mkdir(parents=True, exist_ok=True)
+    if fcntl is None:
+        yield folder
+        return
+    fd = os.open(folder / LOCK_NAME, os.O_RDWR | os.O_CREAT, 0o666)
+    try:
+        try:
+            fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except OSError:
+            raise ConfigError(
+                f"{folder}: another training run is using this checkpoint folder"
+            ) from None
+        yield folder
+    finally:
+        os.close(fd)
+
+
 def save_checkpoint(
     directory: str | os.PathLike[str],
     network: Network,
@@ -62,9 +102,7 @@ def save_checkpoint(
         raise ConfigError(
             f"checkpoints store {BIT_GENERATOR} generators, not {state['bit_generator']}"
         )
-    Path(directory).mkdir(parents=True, exist_ok=True)
-    for stale in Path(directory).glob(f".{CHECKPOINT_NAME}.*.tmp"):  # left by a kill -9
-        stale.unlink(missing_ok=True)
+    Path(directory).mkdir(parents=True, exist_ok=True)  # a killed save's temp: see atomic
     record = {"epoch": history.epochs_run, "rng_state": state, **(extra or {})}
     return save(
         checkpoint_path(directory),
