@@ -44,11 +44,11 @@ from digitnet.atomic import atomic_open
 from digitnet.baselines import (
     BOOK_CORRECT,
     BOOK_TEST_IMAGES,
+    DARKNESS,
     INSTALL_HINT,
-    average_darkness,
-    classify_by_darkness,
-    random_guess_correct,
-    svm_correct,
+    RANDOM_GUESS,
+    SVM,
+    baseline_correct,
 )
 from digitnet.data.mnist import (
     MNIST_PIXELS,
@@ -58,7 +58,7 @@ from digitnet.data.mnist import (
     load_mnist,
     resolve_data_dir,
 )
-from digitnet.errors import ConfigError
+from digitnet.errors import ConfigError, MissingExtra
 from digitnet.network import Network
 from digitnet.saturation import SATURATION_LEVEL, SATURATION_SAMPLE, saturated_fraction
 from digitnet.training import TrainingSettings, train
@@ -100,10 +100,8 @@ DEFAULT_WORKERS = 2
 #: fight over the cores with four threads.
 BLAS_THREAD_VARIABLES = ("OPENBLAS_NUM_THREADS", "OMP_NUM_THREADS", "MKL_NUM_THREADS")
 
-#: What a row runs: a network, or one of the chapter's baselines.
-RANDOM_GUESS = "random guess"
-DARKNESS = "average darkness"
-SVM = "SVM"
+#: What a row runs: a network, or one of the chapter's baselines (named in
+#: :mod:`digitnet.baselines`).
 NETWORK = "network"
 METHODS = (NETWORK, RANDOM_GUESS, DARKNESS, SVM)
 
@@ -360,21 +358,18 @@ def run_job(job: Job, data_dir: str | os.PathLike[str]) -> RunResult:
     if experiment.method == NETWORK:
         return _train_network(job, data)
     test = data.test
-    training = _first(data.training, experiment.training_size)
-    if experiment.method == RANDOM_GUESS:
-        correct = random_guess_correct(test.labels, seed=job.seed)
-    elif experiment.method == DARKNESS:
-        darkness = average_darkness(training.images, training.labels)
-        correct = int(np.count_nonzero(classify_by_darkness(darkness, test.images) == test.labels))
-    else:
-        assert experiment.method == SVM and experiment.gamma is not None
-        try:
-            correct = svm_correct(training, test, gamma=experiment.gamma)
-        except ConfigError as exc:
-            if INSTALL_HINT not in str(exc):
-                raise
-            missing = f"needs scikit-learn: {INSTALL_HINT}"
-            return RunResult(experiment.key, job.seed, None, total=len(test), missing=missing)
+    try:
+        correct = baseline_correct(
+            experiment.method,
+            data.training,
+            test,
+            seed=job.seed,
+            gamma=experiment.gamma,
+            training_size=experiment.training_size,
+        )
+    except MissingExtra:
+        missing = f"needs scikit-learn: {INSTALL_HINT}"
+        return RunResult(experiment.key, job.seed, None, total=len(test), missing=missing)
     seconds = time.perf_counter() - start
     return RunResult(experiment.key, job.seed, correct / len(test), correct, len(test), seconds)
 
