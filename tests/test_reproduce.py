@@ -308,7 +308,7 @@ def test_stopping_the_pool_ends_a_running_run_at_once() -> None:
         time.sleep(0.05)
     processes = list(pool._processes.values())
     start = time.monotonic()
-    reproduce._stop_workers(pool)
+    reproduce.stop_workers(pool)
     assert time.monotonic() - start < 10
     assert processes and not any(process.is_alive() for process in processes)
     with pytest.raises(BrokenProcessPool):
