@@ -49,6 +49,7 @@ from digitnet.reproduce.runner import (
 )
 from digitnet.reproduce.runs import (
     STALLED_BELOW,
+    STOPPED,
     OnResult,
     RunResult,
     expected_work,
@@ -86,6 +87,7 @@ __all__ = [
     "RANDOM_GUESS",
     "REPORT_FILES",
     "STALLED_BELOW",
+    "STOPPED",
     "SVM",
     "TABLE_HEADER",
     "CurveBand",

@@ -51,6 +51,9 @@ from digitnet.training import TrainingSettings, train
 #: anywhere in time counts as stalled too.
 STALLED_BELOW = 0.90
 
+#: The ``missing`` of a run that :func:`run`'s ``should_stop`` ended or kept from starting.
+STOPPED = "stopped"
+
 
 @dataclass(frozen=True)
 class RunResult:
@@ -234,6 +237,7 @@ def run(
     data_dir: str | os.PathLike[str] | None = None,
     workers: int = DEFAULT_WORKERS,
     on_result: OnResult | None = None,
+    should_stop: Callable[[], bool] | None = None,
 ) -> list[RunResult]:
     """Run every experiment of ``rows`` with each of its seeds.
 
@@ -249,11 +253,15 @@ def run(
         everything in this process. The longest runs start first.
     on_result : callable(done, total, result), optional
         Called in this process after each run ends, in the order they end.
+    should_stop : callable() -> bool, optional
+        Asked while the runs go on (see :func:`digitnet.reproduce.runner.run_jobs`); True
+        ends the running runs at once.
 
     Returns
     -------
     list of RunResult
-        One per run, in the order of :func:`jobs` (row by row, seed by seed).
+        One per run, in the order of :func:`jobs` (row by row, seed by seed); a run that
+        ``should_stop`` ended or kept from starting has ``missing`` :data:`STOPPED`.
     """
     if isinstance(workers, bool) or not isinstance(workers, int) or workers < 1:
         raise ConfigError(f"workers must be a positive integer, got {workers!r}")
@@ -269,8 +277,18 @@ def run(
             on_result(done, len(todo), result)
 
     try:
-        results = run_jobs(work, [todo[i] for i in order], workers=workers, on_result=finished)
+        results = run_jobs(
+            work,
+            [todo[i] for i in order],
+            workers=workers,
+            on_result=finished,
+            should_stop=should_stop,
+        )
     finally:
         _mnist.cache_clear()  # the MNIST this process loaded when it ran jobs itself
     by_job = {order[position]: result for position, result in results.items()}
-    return [by_job[i] for i in range(len(todo))]
+    return [by_job[i] if i in by_job else _stopped(job) for i, job in enumerate(todo)]
+
+
+def _stopped(job: Job) -> RunResult:
+    return RunResult(job.experiment.key, job.seed, None, missing=STOPPED)
