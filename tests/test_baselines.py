@@ -13,14 +13,18 @@ from rich.console import Console
 
 from digitnet import cli
 from digitnet.baselines import (
+    DARKNESS,
     INSTALL_HINT,
+    RANDOM_GUESS,
+    SVM,
     average_darkness,
+    baseline_correct,
     classify_by_darkness,
     random_guess_correct,
     svm_correct,
 )
 from digitnet.data import Dataset, MnistSplit, load_mnist
-from digitnet.errors import ConfigError
+from digitnet.errors import ConfigError, MissingExtra
 
 HAS_SKLEARN = importlib.util.find_spec("sklearn") is not None
 
@@ -74,6 +78,37 @@ def test_svm_without_sklearn_says_how_to_install_it(no_sklearn: None) -> None:
     data = Dataset(np.zeros((2, 4), np.uint8), np.array([0, 1], np.uint8))
     with pytest.raises(ConfigError, match=r"pip install 'digitnet\[baselines\]'"):
         svm_correct(data, data, gamma="auto")
+
+
+def test_svm_without_sklearn_is_a_missing_extra_naming_the_extra(no_sklearn: None) -> None:
+    data = Dataset(np.zeros((2, 4), np.uint8), np.array([0, 1], np.uint8))
+    with pytest.raises(MissingExtra, match="the SVM baseline") as caught:
+        baseline_correct(SVM, data, data, gamma="auto")
+    assert caught.value.extra == "baselines"
+
+
+def test_baseline_correct_runs_each_baseline_by_name(mnist: MnistSplit) -> None:
+    train, test = mnist.training, mnist.test
+    labels = test.labels
+    assert baseline_correct(RANDOM_GUESS, train, test, seed=3) == random_guess_correct(
+        labels, seed=3
+    )
+    assert baseline_correct(DARKNESS, train, test) == 2225
+    darkness = average_darkness(train.images[:1000], train.labels[:1000])
+    expected = int(np.count_nonzero(classify_by_darkness(darkness, test.images) == labels))
+    assert baseline_correct(DARKNESS, train, test, training_size=1000) == expected
+
+
+@pytest.mark.parametrize(
+    "method, options",
+    [("coin toss", {}), (SVM, {}), (DARKNESS, {"training_size": 0})],
+)
+def test_baseline_correct_rejects_a_bad_method_gamma_or_size(
+    method: str, options: dict[str, object]
+) -> None:
+    data = Dataset(np.zeros((2, 4), np.uint8), np.array([0, 1], np.uint8))
+    with pytest.raises(ConfigError):
+        baseline_correct(method, data, data, **options)  # type: ignore[arg-type]
 
 
 @pytest.mark.skipif(not HAS_SKLEARN, reason="scikit-learn is not installed")

@@ -10,6 +10,9 @@ the 50,000 training images, counted on the 10,000 test images):
   with the defaults of its day, ``C = 1`` and ``gamma = 1 / 784`` (``gamma="auto"``; the
   book: 9,435), or today's default ``gamma="scale"``. scikit-learn is an optional extra,
   ``pip install 'digitnet[baselines]'``.
+
+:func:`baseline_correct` runs any of them by name; ``digitnet baselines`` and
+:mod:`digitnet.reproduce` both call it.
 """
 
 from __future__ import annotations
@@ -21,7 +24,14 @@ from numpy.typing import NDArray
 
 from digitnet.data.mnist import N_DIGITS, Dataset
 from digitnet.errors import ConfigError
+from digitnet.extras import require
 from digitnet.pixels import PIXEL_MAX, as_unit_interval
+
+#: The baselines by name, as :func:`baseline_correct` and the results table call them.
+RANDOM_GUESS = "random guess"
+DARKNESS = "average darkness"
+SVM = "SVM"
+BASELINES = (RANDOM_GUESS, DARKNESS, SVM)
 
 #: The book's SVM: scikit-learn's ``SVC`` with the defaults of 2015 (RBF kernel, C = 1).
 SVM_KERNEL = "rbf"
@@ -29,7 +39,9 @@ SVM_C = 1.0
 #: ``"auto"`` is ``1 / n_features`` = 1/784, the book's; ``"scale"`` is today's default,
 #: ``1 / (n_features * X.var())``.
 SVM_GAMMAS = ("auto", "scale")
-INSTALL_HINT = "pip install 'digitnet[baselines]'"
+#: The extra that installs scikit-learn, and how to install it.
+EXTRA = "baselines"
+INSTALL_HINT = f"pip install 'digitnet[{EXTRA}]'"
 
 #: The book's figures, correct of its 10,000 test images: average darkness, and the SVM
 #: with ``gamma="auto"``.
@@ -105,22 +117,65 @@ def svm_correct(train: Dataset, test: Dataset, *, gamma: str, limit: int | None 
 
     Raises
     ------
+    MissingExtra
+        If scikit-learn is not installed (the message says how to install it).
     ConfigError
-        If scikit-learn is not installed (the message says how to install it), ``gamma``
-        is not one of :data:`SVM_GAMMAS` or ``limit`` is not positive.
+        If ``gamma`` is not one of :data:`SVM_GAMMAS` or ``limit`` is not positive.
     """
     if gamma not in SVM_GAMMAS:
         raise ConfigError(f"gamma must be one of {', '.join(SVM_GAMMAS)}, got {gamma!r}")
     if limit is not None and limit < 1:
         raise ConfigError(f"limit must be a positive number of training images, got {limit}")
-    try:
-        from sklearn.svm import SVC
-    except ModuleNotFoundError as exc:
-        if (exc.name or "").split(".")[0] != "sklearn":
-            raise
-        raise ConfigError(f"the SVM baseline needs scikit-learn: {INSTALL_HINT}") from exc
+    svm = require("sklearn.svm", EXTRA, "the SVM baseline")
     n = len(train) if limit is None else min(limit, len(train))
-    classifier = SVC(C=SVM_C, kernel=SVM_KERNEL, gamma=gamma)
+    classifier = svm.SVC(C=SVM_C, kernel=SVM_KERNEL, gamma=gamma)
     classifier.fit(as_unit_interval(train.images[:n], np.float64), train.labels[:n])
     predicted = classifier.predict(as_unit_interval(test.images, np.float64))
     return int(np.count_nonzero(predicted == test.labels))
+
+
+def baseline_correct(
+    method: str,
+    train: Dataset,
+    test: Dataset,
+    *,
+    seed: int = 0,
+    gamma: str | None = None,
+    training_size: int | None = None,
+) -> int:
+    """How many of ``test`` the baseline ``method``, trained on ``train``, gets right.
+
+    Parameters
+    ----------
+    method : {"random guess", "average darkness", "SVM"}
+        One of :data:`BASELINES`.
+    train, test : Dataset
+        The training images (unused by the random guess) and the images counted.
+    seed : int
+        The random guess's seed (the others ignore it).
+    gamma : {"auto", "scale"}, optional
+        The SVM's kernel width; required for the SVM, ignored by the others.
+    training_size : int, optional
+        Train on only the first this-many training images (all of them by default).
+
+    Raises
+    ------
+    MissingExtra
+        For the SVM, if scikit-learn is not installed.
+    ConfigError
+        If ``method`` is not a baseline, ``training_size`` is not positive or the SVM has
+        no valid ``gamma``.
+    """
+    if method not in BASELINES:
+        raise ConfigError(f"method must be one of {', '.join(BASELINES)}, got {method!r}")
+    if training_size is not None and training_size < 1:
+        raise ConfigError(f"training_size must be a positive number of images, got {training_size}")
+    if method == RANDOM_GUESS:
+        return random_guess_correct(test.labels, seed=seed)
+    if method == SVM:
+        if gamma is None:
+            raise ConfigError(f"the SVM needs a gamma, one of {', '.join(SVM_GAMMAS)}")
+        return svm_correct(train, test, gamma=gamma, limit=training_size)
+    n = training_size  # None: all of them
+    darkness = average_darkness(train.images[:n], train.labels[:n])
+    return int(np.count_nonzero(classify_by_darkness(darkness, test.images) == test.labels))

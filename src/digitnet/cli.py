@@ -28,7 +28,7 @@ from digitnet.checkpoint import Checkpoint, checkpoint_path, load_checkpoint, sa
 from digitnet.costs import COSTS
 from digitnet.data import Dataset, MnistSplit, load_mnist
 from digitnet.data.mnist import check_classifier_sizes
-from digitnet.errors import ConfigError, DigitnetError, ImageError
+from digitnet.errors import DigitnetError, ImageError, MissingExtra
 from digitnet.history import RunEnd
 from digitnet.metrics import confusion_matrix
 from digitnet.modelfile import DEFAULT_MODEL, SavedModel, load, save
@@ -658,11 +658,11 @@ def baselines_command(svm: bool, svm_training_size: int | None, data_dir: Path |
     """
     from digitnet.baselines import (
         BOOK_CORRECT,
+        DARKNESS,
         INSTALL_HINT,
-        average_darkness,
-        classify_by_darkness,
-        random_guess_correct,
-        svm_correct,
+        RANDOM_GUESS,
+        SVM,
+        baseline_correct,
     )
 
     data = load_data(data_dir)
@@ -678,11 +678,10 @@ def baselines_command(svm: bool, svm_training_size: int | None, data_dir: Path |
         )
 
     start = time.perf_counter()
-    correct = random_guess_correct(test.labels, seed=RANDOM_GUESS_SEED)
+    correct = baseline_correct(RANDOM_GUESS, train, test, seed=RANDOM_GUESS_SEED)
     add_row(f"random guess (seed {RANDOM_GUESS_SEED})", correct, time.perf_counter() - start)
     start = time.perf_counter()
-    darkness = average_darkness(train.images, train.labels)
-    correct = int(np.count_nonzero(classify_by_darkness(darkness, test.images) == test.labels))
+    correct = baseline_correct(DARKNESS, train, test)
     add_row("average darkness", correct, time.perf_counter() - start, BOOK_CORRECT["darkness"])
     missing = False  # scikit-learn, found absent by the first SVM
     if svm:
@@ -698,10 +697,10 @@ def baselines_command(svm: bool, svm_training_size: int | None, data_dir: Path |
             start = time.perf_counter()
             try:
                 with stdout.status(f"Training the SVM ({label}) on {n:,} images..."):
-                    correct = svm_correct(train, test, gamma=gamma, limit=svm_training_size)
-            except ConfigError as exc:
-                if INSTALL_HINT not in str(exc):
-                    raise
+                    correct = baseline_correct(
+                        SVM, train, test, gamma=gamma, training_size=svm_training_size
+                    )
+            except MissingExtra:
                 missing = True
                 table.add_row(method, "needs scikit-learn", "", "", "")
                 continue

@@ -1,0 +1,299 @@
+"""One run of the table: an experiment with one seed, trained or counted, and its figures.
+
+:func:`run_job` runs one :class:`~digitnet.reproduce.table.Job` in this process and
+returns a :class:`RunResult`; :func:`run` runs every job of a table through
+:mod:`digitnet.reproduce.runner`, one process per core, the longest first.
+
+The book quotes a network's best epoch (the highest test accuracy of any epoch), so a
+run's ``accuracy`` is that statistic; the test accuracy at the epoch of best *validation*
+accuracy, the honest choice, is kept beside it.
+"""
+
+from __future__ import annotations
+
+import functools
+import os
+import time
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+from typing import Any
+
+import numpy as np
+from numpy.typing import NDArray
+
+from digitnet.baselines import INSTALL_HINT, SVM, baseline_correct
+from digitnet.data.mnist import (
+    MNIST_PIXELS,
+    N_TRAINING,
+    Dataset,
+    MnistSplit,
+    load_mnist,
+    resolve_data_dir,
+)
+from digitnet.errors import ConfigError, MissingExtra
+from digitnet.network import Network
+from digitnet.recipes import recipe
+from digitnet.reproduce.runner import DEFAULT_WORKERS, run_jobs
+from digitnet.reproduce.table import (
+    DTYPE,
+    ENGINE,
+    MINI_BATCH_SIZE,
+    NETWORK,
+    Experiment,
+    Job,
+    jobs,
+)
+from digitnet.saturation import SATURATION_SAMPLE, saturated_fraction
+from digitnet.training import train
+
+#: Below this best-epoch test accuracy a network's run counts as stalled: far short of the
+#: 95% a [784, 30, 10] network reaches, and where the book's own
+#: [784, 100, 10] runs ended when they stalled (76-87%). A learning rate too small to get
+#: anywhere in time counts as stalled too.
+STALLED_BELOW = 0.90
+
+#: The ``missing`` of a run that :func:`run`'s ``should_stop`` ended or kept from starting.
+STOPPED = "stopped"
+
+
+@dataclass(frozen=True)
+class RunResult:
+    """What one run measured on the 10,000 test images (and, for a network, on the way).
+
+    Attributes
+    ----------
+    key, seed
+        The experiment's key and the run's seed.
+    accuracy : float or None
+        The figure the table reports: a network's best-epoch test accuracy, a baseline's
+        test accuracy; None when the run could not happen (see ``missing``).
+    correct : int or None
+        Test images classified correctly at that epoch (of ``total``).
+    total : int
+        Test images.
+    seconds : float
+        Wall time of the run, loading the data not included.
+    best_epoch : int or None
+        The epoch of ``accuracy`` (1-based).
+    test_at_best_validation : float or None
+        Test accuracy at the epoch of best validation accuracy.
+    validation, test : tuple of float
+        Accuracy after each epoch.
+    saturation_start, saturation_end : float or None
+        Share of saturated hidden neuron-image pairs on the validation set before training
+        and after the last epoch (see :mod:`digitnet.saturation`); None without hidden layers.
+    z_spread_start : float or None
+        Standard deviation of the first hidden layer's ``z = w . x + b`` over the validation
+        sample, before training.
+    diverged_epoch : int or None
+        The epoch whose weights became non-finite, if any.
+    engine : str or None
+        The engine that trained the network.
+    missing : str or None
+        Why the run could not happen, with how to fix it (e.g. scikit-learn missing).
+    """
+
+    key: str
+    seed: int
+    accuracy: float | None
+    correct: int | None = None
+    total: int = 0
+    seconds: float = 0.0
+    best_epoch: int | None = None
+    test_at_best_validation: float | None = None
+    validation: tuple[float, ...] = ()
+    test: tuple[float, ...] = ()
+    saturation_start: float | None = None
+    saturation_end: float | None = None
+    z_spread_start: float | None = None
+    diverged_epoch: int | None = None
+    engine: str | None = None
+    missing: str | None = None
+
+    @property
+    def stalled(self) -> bool:
+        """Whether this network run stalled: best test accuracy below :data:`STALLED_BELOW`."""
+        return self.accuracy is not None and self.accuracy < STALLED_BELOW
+
+
+@functools.lru_cache(maxsize=1)
+def _mnist(data_dir: str) -> MnistSplit:
+    """MNIST as uint8 pixels, loaded once per process (each worker keeps its own copy)."""
+    return load_mnist(data_dir, dtype=np.uint8, download=False)
+
+
+def _first(data: Dataset, n: int | None) -> Dataset:
+    return data if n is None else Dataset(data.images[:n], data.labels[:n])
+
+
+def run_job(job: Job, data_dir: str | os.PathLike[str]) -> RunResult:
+    """Run one experiment with one seed on the MNIST files in ``data_dir`` (no download).
+
+    This is what each worker process runs; it loads MNIST on its first job and keeps it.
+    """
+    data = _mnist(str(data_dir))
+    experiment = job.experiment
+    start = time.perf_counter()
+    if experiment.method == NETWORK:
+        return _train_network(job, data)
+    test = data.test
+    try:
+        correct = baseline_correct(
+            experiment.method,
+            data.training,
+            test,
+            seed=job.seed,
+            gamma=experiment.gamma,
+            training_size=experiment.training_size,
+        )
+    except MissingExtra:
+        missing = f"needs scikit-learn: {INSTALL_HINT}"
+        return RunResult(experiment.key, job.seed, None, total=len(test), missing=missing)
+    seconds = time.perf_counter() - start
+    return RunResult(experiment.key, job.seed, correct / len(test), correct, len(test), seconds)
+
+
+def initial_z_spread(network: Network, images: NDArray[Any]) -> float | None:
+    """Standard deviation of the first hidden layer's ``z = w . x + b`` over ``images``.
+
+    With N(0, 1) weights ``z`` sums hundreds of pixels times random weights; its spread
+    says how far out on the sigmoid's flat tails the neurons start. None without a hidden
+    layer.
+    """
+    if network.num_layers < 3:
+        return None
+    x = network.layer_activations(images[:SATURATION_SAMPLE])[0]
+    z = x @ network.weights[0].T + network.biases[0]
+    return float(np.std(z, dtype=np.float64))
+
+
+def _train_network(job: Job, data: MnistSplit) -> RunResult:
+    experiment = job.experiment
+    chosen = recipe(
+        "book",
+        sizes=experiment.sizes,
+        init=experiment.init,
+        dtype=DTYPE,
+        epochs=experiment.epochs,
+        mini_batch_size=MINI_BATCH_SIZE,
+        learning_rate=experiment.learning_rate,
+        cost=experiment.cost,
+        l2=experiment.l2,
+        seed=job.seed,
+        engine=ENGINE,
+    )
+    network, settings = chosen.build(), chosen.settings
+    saturation_start = saturated_fraction(network, data.validation.images)
+    spread = initial_z_spread(network, data.validation.images)
+    start = time.perf_counter()
+    history = train(
+        network,
+        _first(data.training, experiment.training_size),
+        settings,
+        monitor={"validation": data.validation, "test": data.test},
+    )
+    seconds = time.perf_counter() - start
+    total = history.total["test"]
+    if history.epochs_run == 0:  # interrupted before the first epoch ended
+        return RunResult(experiment.key, job.seed, None, total=total, missing="interrupted")
+    best = history.best_epoch("test")
+    accuracy = history.accuracy
+    return RunResult(
+        experiment.key,
+        job.seed,
+        accuracy["test"][best - 1],
+        history.correct["test"][best - 1],
+        total,
+        seconds,
+        best_epoch=best,
+        test_at_best_validation=accuracy["test"][history.best_epoch("validation") - 1],
+        validation=tuple(accuracy["validation"]),
+        test=tuple(accuracy["test"]),
+        saturation_start=saturation_start,
+        saturation_end=history.saturation[-1] if history.saturation else None,
+        z_spread_start=spread,
+        diverged_epoch=history.diverged_epoch,
+        engine=history.engine,
+    )
+
+
+def expected_work(job: Job) -> float:
+    """A rough cost of ``job`` in multiply-adds, to start the longest runs first.
+
+    A network's epoch costs about 3 passes (forward, backward, update) over every weight
+    for every training image; an RBF SVM compares every pair of training images.
+    """
+    experiment = job.experiment
+    n = experiment.training_size or N_TRAINING
+    if experiment.method == NETWORK:
+        weights = sum(a * b for a, b in zip(experiment.sizes[:-1], experiment.sizes[1:]))
+        return 3.0 * experiment.epochs * n * weights
+    if experiment.method == SVM:
+        return 3.0 * n * n * MNIST_PIXELS
+    return float(n)
+
+
+OnResult = Callable[[int, int, RunResult], None]
+
+
+def run(
+    rows: Sequence[Experiment],
+    *,
+    data_dir: str | os.PathLike[str] | None = None,
+    workers: int = DEFAULT_WORKERS,
+    on_result: OnResult | None = None,
+    should_stop: Callable[[], bool] | None = None,
+) -> list[RunResult]:
+    """Run every experiment of ``rows`` with each of its seeds.
+
+    Parameters
+    ----------
+    rows : sequence of Experiment
+        What to run, e.g. ``experiments("quick")``.
+    data_dir : str or path-like, optional
+        Folder of the MNIST files, which must be there already (default as in
+        :func:`digitnet.data.load_mnist`).
+    workers : int
+        Processes running at once, each one run at a time with single-threaded BLAS; 1 runs
+        everything in this process. The longest runs start first.
+    on_result : callable(done, total, result), optional
+        Called in this process after each run ends, in the order they end.
+    should_stop : callable() -> bool, optional
+        Asked while the runs go on (see :func:`digitnet.reproduce.runner.run_jobs`); True
+        ends the running runs at once.
+
+    Returns
+    -------
+    list of RunResult
+        One per run, in the order of :func:`jobs` (row by row, seed by seed); a run that
+        ``should_stop`` ended or kept from starting has ``missing`` :data:`STOPPED`.
+    """
+    if isinstance(workers, bool) or not isinstance(workers, int) or workers < 1:
+        raise ConfigError(f"workers must be a positive integer, got {workers!r}")
+    work = functools.partial(run_job, data_dir=str(resolve_data_dir(data_dir)))
+    todo = jobs(rows)
+    order = sorted(range(len(todo)), key=lambda i: expected_work(todo[i]), reverse=True)
+    done = 0
+
+    def finished(_: int, result: RunResult) -> None:
+        nonlocal done
+        done += 1
+        if on_result is not None:
+            on_result(done, len(todo), result)
+
+    try:
+        results = run_jobs(
+            work,
+            [todo[i] for i in order],
+            workers=workers,
+            on_result=finished,
+            should_stop=should_stop,
+        )
+    finally:
+        _mnist.cache_clear()  # the MNIST this process loaded when it ran jobs itself
+    by_job = {order[position]: result for position, result in results.items()}
+    return [by_job[i] if i in by_job else _stopped(job) for i, job in enumerate(todo)]
+
+
+def _stopped(job: Job) -> RunResult:
+    return RunResult(job.experiment.key, job.seed, None, missing=STOPPED)
