@@ -19,7 +19,7 @@ from digitnet.augment import (
     warp,
 )
 from digitnet.compiled import available as numba_available
-from digitnet.data.mnist import MNIST_PIXELS, MNIST_SIDE, load_mnist
+from digitnet.data.mnist import MNIST_PIXELS, MNIST_SIDE
 from digitnet.errors import ConfigError, DataError
 
 NO_DISTORTION = Distortion(0, 0, 0, 0, 0, 0)
@@ -39,9 +39,9 @@ WARPERS = [
 
 
 @pytest.fixture(scope="module")
-def digits(mnist_dir) -> np.ndarray:
+def digits(mnist) -> np.ndarray:
     """300 MNIST training digits, uint8 rows of 784 pixels."""
-    return load_mnist(mnist_dir, dtype=np.uint8, download=False).training.images[:300].copy()
+    return mnist.training.images[:300].copy()
 
 
 def noise_images(n: int, seed: int = 0) -> np.ndarray:

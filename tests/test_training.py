@@ -1,4 +1,3 @@
-import gzip
 import json
 from dataclasses import replace
 from types import SimpleNamespace
@@ -36,9 +35,6 @@ ENGINES_TO_TEST = [
     "numpy",
     "reference",
 ]
-IDX_IMAGES_HEADER_BYTES = 16  # magic, count, rows, columns: four big-endian int32
-IDX_LABELS_HEADER_BYTES = 8  # magic, count
-MNIST_PIXELS = 28 * 28
 PIXEL_MAX = 255.0
 
 
@@ -609,24 +605,12 @@ def test_keyboard_interrupt_in_on_batch_stops_training_and_returns_the_history()
 # --- MNIST -----------------------------------------------------------------------------------
 
 
-def read_idx(path, header_bytes, count, item_bytes):
-    """The first ``count`` items of a gzipped IDX file, as flat uint8 (no full decompression)."""
-    with gzip.open(path, "rb") as f:
-        f.read(header_bytes)
-        data = f.read(count * item_bytes)
-    assert len(data) == count * item_bytes, f"{path} holds fewer than {count} items"
-    return np.frombuffer(data, dtype=np.uint8)
-
-
 @pytest.fixture(scope="module")
-def mnist_slice(mnist_dir):
+def mnist_slice(mnist):
     """The first 6,000 MNIST training images as floats in [0, 1], with their labels."""
     count = 6_000
-    pixels = read_idx(
-        mnist_dir / "train-images-idx3-ubyte.gz", IDX_IMAGES_HEADER_BYTES, count, MNIST_PIXELS
-    )
-    labels = read_idx(mnist_dir / "train-labels-idx1-ubyte.gz", IDX_LABELS_HEADER_BYTES, count, 1)
-    return pixels.reshape(count, MNIST_PIXELS) / PIXEL_MAX, labels.astype(np.int64)
+    pixels, labels = mnist.training.images[:count], mnist.training.labels[:count]
+    return pixels / PIXEL_MAX, labels.astype(np.int64)
 
 
 def test_sgd_on_an_mnist_slice_reaches_85_percent(mnist_slice):

@@ -5,18 +5,11 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
-from click.testing import CliRunner
 
-from digitnet import cli
 from digitnet.modelfile import load
 
 
-def run(*args: str) -> tuple[int, str, str]:
-    result = CliRunner().invoke(cli.main, list(args))
-    return result.exit_code, result.stdout, result.stderr
-
-
-def test_options_given_with_a_preset_override_it(mnist_dir: Path, tmp_path: Path) -> None:
+def test_options_given_with_a_preset_override_it(run, mnist_dir: Path, tmp_path: Path) -> None:
     out = tmp_path / "best.npz"
     code, stdout, stderr = run(
         "train", "--preset", "best", "--sizes", "784,20,10", "--epochs", "2",
@@ -36,7 +29,7 @@ def test_options_given_with_a_preset_override_it(mnist_dir: Path, tmp_path: Path
 
 
 def test_cross_entropy_l2_and_scaled_init_from_the_command_line(
-    mnist_dir: Path, tmp_path: Path
+    run, mnist_dir: Path, tmp_path: Path
 ) -> None:
     code, stdout, stderr = run(
         "train", "--sizes", "784,30,10", "--cost", "cross-entropy", "--l2", "5", "--init",
@@ -58,7 +51,7 @@ def test_cross_entropy_l2_and_scaled_init_from_the_command_line(
     ],
 )
 def test_inconsistent_options_are_one_line_errors(
-    mnist_dir: Path, tmp_path: Path, args: tuple[str, ...], needle: str
+    run, mnist_dir: Path, tmp_path: Path, args: tuple[str, ...], needle: str
 ) -> None:
     args = tuple(str(tmp_path / a) if a == "CKPT" else a for a in args)
     code, _, stderr = run(
@@ -70,7 +63,7 @@ def test_inconsistent_options_are_one_line_errors(
 
 
 @pytest.mark.parametrize("budget", ["abc", "0", "-5m", "inf"])
-def test_a_bad_time_budget_is_a_usage_error(budget: str) -> None:
+def test_a_bad_time_budget_is_a_usage_error(run, budget: str) -> None:
     code, _, stderr = run("train", "--time-budget", budget)
     assert code == 2
     assert "--time-budget" in stderr
