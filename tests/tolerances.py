@@ -12,7 +12,7 @@ chapters 2-3):
   rounded no worse;
 - a sum of ``n`` products, added in ANY order (BLAS blocks, SIMD lanes, fused multiply-adds,
   Numba's reassociation), is off by at most ``gamma_n sum_k |w_k a_k|``, with
-  ``gamma_n = n u / (1 - n u)`` (Higham's (3.5)): a guarantee, where the typical error is
+  ``gamma_n = n u / (1 - n u)`` (Higham, section 3.1): a guarantee; the typical error is
   about ``sqrt(n) u`` of the same sum;
 - an error ``e`` in ``z`` moves ``sigma(z)`` by at most ``max |sigma'| e`` around ``z``: at
   most 1/4, and far less for a saturated neuron;
