@@ -4,17 +4,12 @@ from __future__ import annotations
 
 import importlib.util
 import sys
-from pathlib import Path
 
 import numpy as np
 import pytest
-from click.testing import CliRunner
-from rich.console import Console
 
-from digitnet import cli
 from digitnet.baselines import (
     DARKNESS,
-    INSTALL_HINT,
     RANDOM_GUESS,
     SVM,
     average_darkness,
@@ -23,15 +18,10 @@ from digitnet.baselines import (
     random_guess_correct,
     svm_correct,
 )
-from digitnet.data import Dataset, MnistSplit, load_mnist
+from digitnet.data import Dataset, MnistSplit
 from digitnet.errors import ConfigError, MissingExtra
 
 HAS_SKLEARN = importlib.util.find_spec("sklearn") is not None
-
-
-@pytest.fixture(scope="module")
-def mnist(mnist_dir: Path) -> MnistSplit:
-    return load_mnist(mnist_dir, dtype=np.uint8, download=False)
 
 
 @pytest.fixture
@@ -117,37 +107,3 @@ def test_svm_on_a_slice_beats_85_percent(mnist: MnistSplit) -> None:
     test = Dataset(mnist.test.images[-1000:], mnist.test.labels[-1000:])
     correct = svm_correct(mnist.training, test, gamma="auto", limit=2000)
     assert correct > 850
-
-
-@pytest.fixture(autouse=True)
-def wide_console(monkeypatch: pytest.MonkeyPatch) -> None:
-    """A console wide enough that no table cell wraps, so rows can be matched whole."""
-    monkeypatch.setattr(cli, "stdout", Console(width=200, highlight=False, soft_wrap=True))
-
-
-def run(*args: str) -> tuple[int, str, str]:
-    result = CliRunner().invoke(cli.main, list(args))
-    return result.exit_code, result.stdout, result.stderr
-
-
-def test_cli_prints_darkness_and_random_rows(mnist_dir: Path) -> None:
-    code, out, err = run("baselines", "--no-svm", "--data-dir", str(mnist_dir))
-    assert code == 0, err
-    darkness_row = next(line for line in out.splitlines() if "average darkness" in line)
-    assert "2,225" in darkness_row and "22.25%" in darkness_row
-    assert "random guess" in out and "SVM" not in out
-
-
-def test_cli_without_sklearn_shows_the_hint_and_succeeds(mnist_dir: Path, no_sklearn: None) -> None:
-    code, out, err = run("baselines", "--data-dir", str(mnist_dir))
-    assert code == 0, err
-    assert out.count("needs scikit-learn") == 2
-    assert f"The SVM rows need scikit-learn: {INSTALL_HINT}" in out
-    assert "2,225" in out
-
-
-@pytest.mark.skipif(not HAS_SKLEARN, reason="scikit-learn is not installed")
-def test_cli_svm_training_size_labels_the_rows(mnist_dir: Path) -> None:
-    code, out, err = run("baselines", "--svm-training-size", "300", "--data-dir", str(mnist_dir))
-    assert code == 0, err
-    assert 'gamma="auto"' in out and 'gamma="scale"' in out and "first 300 images" in out

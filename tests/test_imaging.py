@@ -5,9 +5,7 @@ Every test image is drawn here with Pillow; only the last test reads real MNIST 
 
 from __future__ import annotations
 
-import gzip
 import io
-import os
 import struct
 import zlib
 from pathlib import Path
@@ -21,6 +19,7 @@ from numpy.typing import NDArray
 from PIL import Image, ImageDraw, ImageFilter
 
 from digitnet import imaging
+from digitnet.data import MnistSplit
 from digitnet.errors import ImageError
 from digitnet.imaging import (
     DIGIT_BOX,
@@ -32,7 +31,6 @@ from digitnet.imaging import (
     preprocess_steps,
 )
 
-SHARED_MNIST = Path(__file__).resolve().parent.parent.parent / "shared" / "data" / "mnist"
 WHITE, BLACK = 255, 0
 
 
@@ -443,20 +441,10 @@ def test_any_array_gives_a_digit_or_image_error(ink: NDArray[np.generic]) -> Non
 # --- real MNIST digits ------------------------------------------------------------------
 
 
-def mnist_test_images(count: int) -> NDArray[np.uint8]:
-    folder = Path(os.environ.get("DIGITNET_DATA") or SHARED_MNIST)
-    path = folder / "t10k-images-idx3-ubyte.gz"
-    if not path.is_file():
-        pytest.skip(f"MNIST test images not found at {path}; set DIGITNET_DATA")
-    with gzip.open(path) as file:
-        raw = file.read(16 + count * MNIST_SIDE * MNIST_SIDE)
-    return np.frombuffer(raw, np.uint8, offset=16).reshape(count, MNIST_SIDE, MNIST_SIDE)
-
-
-def test_scanned_mnist_digits_come_back_as_they_were() -> None:
+def test_scanned_mnist_digits_come_back_as_they_were(mnist: MnistSplit) -> None:
     """Upscale real MNIST digits 10x, blur, invert to dark-on-light: the pipeline undoes it."""
     errors = []
-    for digit in mnist_test_images(30):
+    for digit in mnist.test.images[:30].reshape(-1, MNIST_SIDE, MNIST_SIDE):
         scan = Image.fromarray(255 - digit).resize((280, 280), Image.Resampling.BICUBIC)
         result = field(scan.filter(ImageFilter.GaussianBlur(2)))
         original = digit / 255

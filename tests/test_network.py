@@ -1,5 +1,6 @@
 import numpy as np
 import pytest
+from tolerances import BoundedNetwork, assert_within, excess, inputs, tolerance
 
 from digitnet.activations import sigmoid
 from digitnet.errors import ConfigError
@@ -65,17 +66,19 @@ def test_initial_weights_look_standard_normal():
 def test_feedforward_of_one_example_equals_its_row_in_a_batch(small_net, batch):
     outputs = small_net.feedforward(batch)
     assert outputs.shape == (9, 3)
-    for row, x in zip(outputs, batch, strict=True):
+    within = tolerance(BoundedNetwork.of(small_net).feedforward(inputs(batch, np.float64)))
+    for row, x, bound in zip(outputs, batch, within, strict=True):
         single = small_net.feedforward(x)
         assert single.shape == (3,)
-        np.testing.assert_allclose(single, row, rtol=1e-14, atol=0)
+        assert_within(single, row, bound)
 
 
 def test_feedforward_matches_the_books_column_vector_loop(batch):
     net = Network([4, 6, 5, 3], seed=2)
     outputs = net.feedforward(batch)
-    for row, x in zip(outputs, batch, strict=True):
-        np.testing.assert_allclose(row, book_feedforward(net, x), rtol=1e-14, atol=0)
+    within = tolerance(BoundedNetwork.of(net).feedforward(inputs(batch, np.float64)))
+    for row, x, bound in zip(outputs, batch, within, strict=True):
+        assert_within(row, book_feedforward(net, x), bound)
 
 
 def test_layer_activations_start_with_the_input_and_end_with_the_output(small_net, batch):
@@ -206,7 +209,16 @@ def test_astype_makes_a_converted_copy(small_net, batch):
         np.testing.assert_array_equal(p32, p64.astype(np.float32))
     outputs32 = net32.feedforward(batch)
     assert outputs32.dtype == np.float32
-    np.testing.assert_allclose(outputs32, small_net.feedforward(batch), rtol=0, atol=1e-6)
+    # float32 rounds the weights, the inputs and every step; float64 every step.
+    bound32 = BoundedNetwork.of(small_net, np.float32).feedforward(
+        inputs(batch, np.float32, rounded=True)
+    )
+    bound64 = BoundedNetwork.of(small_net).feedforward(inputs(batch, np.float64))
+    within = tolerance(bound32, bound64)
+    assert_within(outputs32, small_net.feedforward(batch), within)
+    without_bias = small_net.astype("float32")
+    without_bias.biases[0][:] = 0
+    assert excess(without_bias.feedforward(batch), small_net.feedforward(batch), within) > 1
     net32.weights[0][0, 0] = 123.0
     assert small_net.weights[0][0, 0] != 123.0
 

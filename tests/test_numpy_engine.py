@@ -2,6 +2,7 @@
 
 import numpy as np
 import pytest
+from tolerances import FLOAT64_SMALL_NETWORK_ATOL
 
 from digitnet.costs import COSTS
 from digitnet.engines.numpy_steps import NumpyStep
@@ -63,7 +64,7 @@ def test_general_step_equals_the_reference(case, sizes):
     )
     assert changed
     for p, q in zip(fast_net.weights + fast_net.biases, slow_net.weights + slow_net.biases):
-        np.testing.assert_allclose(p, q, rtol=0, atol=1e-10)
+        np.testing.assert_allclose(p, q, rtol=0, atol=FLOAT64_SMALL_NETWORK_ATOL)
 
 
 def test_general_step_allocates_its_buffers_once():

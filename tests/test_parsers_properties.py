@@ -739,6 +739,7 @@ except MemoryError:
 """
 
 
+@pytest.mark.slow
 def test_huge_declared_sizes_are_refused_under_a_memory_cap(tmp_path: Path) -> None:
     """Every hostile case of this module, in one subprocess limited to 1.5 GiB of address
     space: an allocation of what a header declares would end in MemoryError."""

@@ -7,19 +7,14 @@ from pathlib import Path
 
 import numpy as np
 import pytest
-from click.testing import CliRunner
 from PIL import Image
 
 from digitnet import cli
-from digitnet.data import load_mnist
+from digitnet.data import MnistSplit
 from digitnet.modelfile import load
+from digitnet.pixels import as_unit_interval
 
 COMMANDS = ("train", "evaluate", "predict", "gates")
-
-
-def run(*args: str) -> tuple[int, str, str]:
-    result = CliRunner().invoke(cli.main, list(args))
-    return result.exit_code, result.stdout, result.stderr
 
 
 def assert_one_line_error(code: int, err: str, *needles: str) -> None:
@@ -32,7 +27,7 @@ def assert_one_line_error(code: int, err: str, *needles: str) -> None:
 
 
 @pytest.fixture(scope="module")
-def trained_model(mnist_dir: Path, tmp_path_factory: pytest.TempPathFactory) -> Path:
+def trained_model(run, mnist_dir: Path, tmp_path_factory: pytest.TempPathFactory) -> Path:
     out = tmp_path_factory.mktemp("model") / "small.npz"
     code, stdout, _ = run(
         "train", "--epochs", "2", "--training-size", "5000", "--seed", "1",
@@ -43,12 +38,12 @@ def trained_model(mnist_dir: Path, tmp_path_factory: pytest.TempPathFactory) -> 
 
 
 @pytest.fixture(scope="module")
-def test_digits(mnist_dir: Path) -> tuple[np.ndarray, np.ndarray]:
-    test = load_mnist(mnist_dir, download=False).test
-    return test.images[:20], test.labels[:20]
+def test_digits(mnist: MnistSplit) -> tuple[np.ndarray, np.ndarray]:
+    """The first 20 test digits as float32 in [0, 1], as ``load_mnist`` gives them."""
+    return as_unit_interval(mnist.test.images[:20], np.float32), mnist.test.labels[:20]
 
 
-def test_help_lists_every_command_and_each_has_help() -> None:
+def test_help_lists_every_command_and_each_has_help(run) -> None:
     code, out, _ = run("--help")
     assert code == 0
     for command in COMMANDS:
@@ -57,7 +52,7 @@ def test_help_lists_every_command_and_each_has_help() -> None:
         assert sub_code == 0 and "Usage:" in sub_out
 
 
-def test_gates_prints_every_truth_table_and_the_adder() -> None:
+def test_gates_prints_every_truth_table_and_the_adder(run) -> None:
     code, out, _ = run("gates")
     assert code == 0
     for gate in ("AND", "OR", "NOT", "NAND"):
@@ -69,7 +64,7 @@ def test_gates_prints_every_truth_table_and_the_adder() -> None:
 
 
 @pytest.mark.parametrize("sizes", ["784,abc", "784", "784,0,10", "100,30,10", "784,30,9", ""])
-def test_bad_sizes_are_a_usage_error(sizes: str) -> None:
+def test_bad_sizes_are_a_usage_error(run, sizes: str) -> None:
     code, _, err = run("train", "--sizes", sizes)
     assert code == 2
     assert "--sizes" in err and "Traceback" not in err
@@ -78,7 +73,7 @@ def test_bad_sizes_are_a_usage_error(sizes: str) -> None:
 @pytest.mark.parametrize(
     "option", [("--learning-rate", "-1"), ("--epochs", "0"), ("--mini-batch-size", "x")]
 )
-def test_bad_hyperparameters_are_a_usage_error(option: tuple[str, str]) -> None:
+def test_bad_hyperparameters_are_a_usage_error(run, option: tuple[str, str]) -> None:
     code, _, err = run("train", *option)
     assert code == 2 and option[0] in err
 
@@ -91,7 +86,7 @@ def test_train_prints_epochs_and_saves_a_loadable_model(trained_model: Path) -> 
     assert saved.history.accuracy["validation"][-1] > 0.8
 
 
-def test_train_reports_each_epoch_like_the_book(mnist_dir: Path, tmp_path: Path) -> None:
+def test_train_reports_each_epoch_like_the_book(run, mnist_dir: Path, tmp_path: Path) -> None:
     code, out, _ = run(
         "train", "--epochs", "2", "--training-size", "500", "--seed", "3",
         "--data-dir", str(mnist_dir), "--out", str(tmp_path / "m.npz"),
@@ -102,7 +97,9 @@ def test_train_reports_each_epoch_like_the_book(mnist_dir: Path, tmp_path: Path)
 
 
 @pytest.mark.parametrize("rate", ["100", "0.001"])
-def test_extreme_learning_rates_run_quietly(mnist_dir: Path, tmp_path: Path, rate: str) -> None:
+def test_extreme_learning_rates_run_quietly(
+    run, mnist_dir: Path, tmp_path: Path, rate: str
+) -> None:
     code, out, err = run(
         "train", "--epochs", "2", "--training-size", "2000", "--learning-rate", rate,
         "--seed", "1", "--data-dir", str(mnist_dir), "--out", str(tmp_path / "m.npz"),
@@ -112,14 +109,16 @@ def test_extreme_learning_rates_run_quietly(mnist_dir: Path, tmp_path: Path, rat
     assert "stalled near chance" in out
 
 
-def test_missing_data_is_a_one_line_error(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+def test_missing_data_is_a_one_line_error(
+    run, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
     monkeypatch.setenv("DIGITNET_MNIST_URL", "http://127.0.0.1:9/")  # the discard port: closed
     code, _, err = run("train", "--epochs", "1", "--data-dir", str(tmp_path / "empty"))
     assert_one_line_error(code, err, "train-images-idx3-ubyte.gz")
 
 
 def test_evaluate_prints_accuracy_and_the_confusion_matrix(
-    trained_model: Path, mnist_dir: Path
+    run, trained_model: Path, mnist_dir: Path
 ) -> None:
     code, out, _ = run("evaluate", str(trained_model), "--data-dir", str(mnist_dir))
     assert code == 0
@@ -139,7 +138,7 @@ def save_as_user_image(pixels: np.ndarray, path: Path, scale: int = 8) -> Path:
 
 
 def test_predict_classifies_user_images(
-    trained_model: Path, test_digits: tuple[np.ndarray, np.ndarray], tmp_path: Path
+    run, trained_model: Path, test_digits: tuple[np.ndarray, np.ndarray], tmp_path: Path
 ) -> None:
     images, labels = test_digits
     paths = [save_as_user_image(images[i], tmp_path / f"digit{i}.png") for i in range(10)]
@@ -153,7 +152,7 @@ def test_predict_classifies_user_images(
 
 
 def test_predict_json_gives_digit_confidence_and_outputs(
-    trained_model: Path, test_digits: tuple[np.ndarray, np.ndarray], tmp_path: Path
+    run, trained_model: Path, test_digits: tuple[np.ndarray, np.ndarray], tmp_path: Path
 ) -> None:
     path = save_as_user_image(test_digits[0][0], tmp_path / "one.png")
     code, out, _ = run("predict", str(trained_model), str(path), "--json")
@@ -165,14 +164,14 @@ def test_predict_json_gives_digit_confidence_and_outputs(
     assert record["digit"] == int(np.argmax(record["outputs"]))
 
 
-def test_predict_reports_a_non_image_in_one_line(trained_model: Path, tmp_path: Path) -> None:
+def test_predict_reports_a_non_image_in_one_line(run, trained_model: Path, tmp_path: Path) -> None:
     bogus = tmp_path / "notes.png"
     bogus.write_text("not an image")
     code, _, err = run("predict", str(trained_model), str(bogus))
     assert_one_line_error(code, err, "notes.png")
 
 
-def test_predict_refuses_a_model_from_elsewhere(tmp_path: Path) -> None:
+def test_predict_refuses_a_model_from_elsewhere(run, tmp_path: Path) -> None:
     other = tmp_path / "other.npz"
     np.savez(other, weights=np.ones(3))
     image = tmp_path / "x.png"
@@ -182,7 +181,7 @@ def test_predict_refuses_a_model_from_elsewhere(tmp_path: Path) -> None:
 
 
 def test_predict_without_a_model_says_how_to_train_one(
-    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+    run, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     monkeypatch.setattr(cli, "DEFAULT_MODEL", tmp_path / "nothing.npz")
     image = tmp_path / "x.png"
@@ -191,6 +190,6 @@ def test_predict_without_a_model_says_how_to_train_one(
     assert_one_line_error(code, err, "digitnet train")
 
 
-def test_evaluate_missing_model_file_is_a_one_line_error(tmp_path: Path) -> None:
+def test_evaluate_missing_model_file_is_a_one_line_error(run, tmp_path: Path) -> None:
     code, _, err = run("evaluate", str(tmp_path / "absent.npz"))
     assert_one_line_error(code, err, "absent.npz")

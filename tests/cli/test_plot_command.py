@@ -6,11 +6,10 @@ import xml.etree.ElementTree as ET
 from pathlib import Path
 
 import pytest
-from click.testing import CliRunner
 from PIL import Image
 
 from digitnet import cli, plots
-from digitnet.data import load_mnist
+from digitnet.data import MnistSplit
 from digitnet.modelfile import save
 from digitnet.network import Network
 from digitnet.training import sgd
@@ -19,24 +18,18 @@ PLOTS = ("curves", "weights", "confusion", "mistakes")
 SVG_ROOT = "{http://www.w3.org/2000/svg}svg"
 
 
-def run(*args: str) -> tuple[int, str, str]:
-    result = CliRunner().invoke(cli.main, list(args))
-    return result.exit_code, result.stdout, result.stderr
-
-
 @pytest.fixture(scope="module")
-def small_network(mnist_dir: Path, tmp_path_factory: pytest.TempPathFactory):
+def small_network(mnist: MnistSplit, tmp_path_factory: pytest.TempPathFactory):
     """A [784, 16, 10] network trained briefly on a slice of MNIST, with its history."""
-    data = load_mnist(mnist_dir, download=False, dtype="uint8")
     network = Network([784, 16, 10], seed=1, dtype="float32")
     history = sgd(
         network,
-        (data.training.images[:3000], data.training.labels[:3000]),
+        (mnist.training.images[:3000], mnist.training.labels[:3000]),
         epochs=3,
         seed=1,
         monitor={
-            "validation": (data.validation.images[:500], data.validation.labels[:500]),
-            "test": (data.test.images[:500], data.test.labels[:500]),
+            "validation": (mnist.validation.images[:500], mnist.validation.labels[:500]),
+            "test": (mnist.test.images[:500], mnist.test.labels[:500]),
         },
     )
     return network, history
@@ -72,7 +65,7 @@ def assert_svg(path: Path) -> None:
 
 
 def test_plot_writes_the_four_pngs_and_says_so_one_line_each(
-    model: Path, mnist_dir: Path, tmp_path: Path
+    run, model: Path, mnist_dir: Path, tmp_path: Path
 ) -> None:
     out = tmp_path / "pictures"
     code, stdout, stderr = run(
@@ -86,7 +79,7 @@ def test_plot_writes_the_four_pngs_and_says_so_one_line_each(
     assert sorted(p.name for p in out.iterdir()) == sorted(f"{n}.png" for n in PLOTS)
 
 
-def test_plot_writes_svg_when_asked(model: Path, mnist_dir: Path, tmp_path: Path) -> None:
+def test_plot_writes_svg_when_asked(run, model: Path, mnist_dir: Path, tmp_path: Path) -> None:
     code, stdout, stderr = run(
         "plot", str(model), "--out-dir", str(tmp_path), "--format", "svg",
         "--data-dir", str(mnist_dir),
@@ -99,7 +92,7 @@ def test_plot_writes_svg_when_asked(model: Path, mnist_dir: Path, tmp_path: Path
 
 
 def test_plot_of_a_model_without_history_skips_the_curves_with_a_note(
-    model_without_history: Path, mnist_dir: Path, tmp_path: Path
+    run, model_without_history: Path, mnist_dir: Path, tmp_path: Path
 ) -> None:
     code, stdout, stderr = run(
         "plot", str(model_without_history), "--out-dir", str(tmp_path),
@@ -116,7 +109,7 @@ def test_plot_of_a_model_without_history_skips_the_curves_with_a_note(
 
 
 def test_plot_uses_the_default_model_when_none_is_named(
-    model: Path, mnist_dir: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+    run, model: Path, mnist_dir: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     monkeypatch.setattr(cli, "DEFAULT_MODEL", model)
     code, _, stderr = run("plot", "--out-dir", str(tmp_path), "--data-dir", str(mnist_dir))
@@ -124,7 +117,7 @@ def test_plot_uses_the_default_model_when_none_is_named(
     assert_png(tmp_path / "curves.png")
 
 
-def test_plot_with_a_bad_format_is_a_usage_error(model: Path, tmp_path: Path) -> None:
+def test_plot_with_a_bad_format_is_a_usage_error(run, model: Path, tmp_path: Path) -> None:
     out = tmp_path / "pictures"
     code, _, stderr = run("plot", str(model), "--out-dir", str(out), "--format", "jpg")
     assert code == 2
@@ -132,7 +125,7 @@ def test_plot_with_a_bad_format_is_a_usage_error(model: Path, tmp_path: Path) ->
     assert not out.exists()
 
 
-def test_plot_of_a_missing_model_is_a_one_line_error(tmp_path: Path) -> None:
+def test_plot_of_a_missing_model_is_a_one_line_error(run, tmp_path: Path) -> None:
     code, _, stderr = run("plot", str(tmp_path / "absent.npz"), "--out-dir", str(tmp_path))
     assert code == 1
     lines = stderr.strip().splitlines()
@@ -140,14 +133,14 @@ def test_plot_of_a_missing_model_is_a_one_line_error(tmp_path: Path) -> None:
     assert list(tmp_path.iterdir()) == []
 
 
-def test_plot_of_a_network_that_is_not_an_mnist_classifier_is_an_error(tmp_path: Path) -> None:
+def test_plot_of_a_network_that_is_not_an_mnist_classifier_is_an_error(run, tmp_path: Path) -> None:
     path = save(tmp_path / "tiny.npz", Network([4, 3, 2], seed=0))
     code, _, stderr = run("plot", str(path), "--out-dir", str(tmp_path / "out"))
     assert code == 1
     assert "not an MNIST classifier" in stderr and "Traceback" not in stderr
 
 
-def test_plot_is_listed_and_its_formats_are_the_plots_module_formats() -> None:
+def test_plot_is_listed_and_its_formats_are_the_plots_module_formats(run) -> None:
     code, stdout, _ = run("--help")
     assert code == 0 and "plot" in stdout
     assert cli.PLOT_FORMATS == plots.FORMATS
