@@ -87,7 +87,9 @@ def test_svm_on_a_slice_beats_85_percent(mnist: MnistSplit) -> None:
 @pytest.fixture(autouse=True)
 def wide_console(monkeypatch: pytest.MonkeyPatch) -> None:
     """A console wide enough that no table cell wraps, so rows can be matched whole."""
-    monkeypatch.setattr(cli, "stdout", Console(width=200, highlight=False, soft_wrap=True))
+    monkeypatch.setattr(
+        cli.baselines, "stdout", Console(width=200, highlight=False, soft_wrap=True)
+    )
 
 
 def run(*args: str) -> tuple[int, str, str]:
