@@ -12,7 +12,14 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from digitnet.checkpoint import checkpoint_path, load_checkpoint, locked_folder, save_checkpoint
+from digitnet.checkpoint import (
+    check_resumable,
+    checkpoint_path,
+    load_checkpoint,
+    locked_folder,
+    recorded_values,
+    save_checkpoint,
+)
 from digitnet.engines.numba_kernels import numba_available
 from digitnet.errors import ConfigError, ModelFileError
 from digitnet.modelfile import load, save
@@ -81,6 +88,54 @@ def test_resuming_with_other_settings_is_refused(tmp_path):
             checkpoint.network, data, TrainingSettings(epochs=3, seed=1),
             rng=checkpoint.rng, history=checkpoint.history,
         )  # fmt: skip
+
+
+def two_epoch_checkpoint(directory, *, training_size=None):
+    settings = TrainingSettings(epochs=2, mini_batch_size=10, learning_rate=0.5, seed=1)
+    net, rng = Network([12, 9, 4], seed=1, dtype="float64"), np.random.default_rng(1)
+    extra = {"training_size": training_size}
+
+    def on_epoch(history):
+        save_checkpoint(directory, net, history, rng, extra=extra)
+
+    train(net, blobs(), settings, rng=rng, on_epoch=on_epoch)
+    return load_checkpoint(directory)
+
+
+def test_recorded_values_are_the_settings_the_network_and_the_training_size(tmp_path):
+    recorded = recorded_values(two_epoch_checkpoint(tmp_path, training_size=200))
+    assert recorded["learning_rate"] == 0.5 and recorded["seed"] == 1
+    assert recorded["sizes"] == (12, 9, 4) and recorded["activation"] == "sigmoid"
+    assert recorded["dtype"] == "float64" and recorded["training_size"] == 200
+    assert set(TrainingSettings().to_dict()) <= set(recorded)
+
+
+def test_resuming_with_the_recorded_values_or_unrelated_ones_passes(tmp_path):
+    checkpoint = two_epoch_checkpoint(tmp_path)
+    check_resumable(checkpoint, {"learning_rate": 0.5, "sizes": (12, 9, 4), "out": "x.npz"})
+    check_resumable(checkpoint, {})
+
+
+@pytest.mark.parametrize(
+    ("given", "message"),
+    [
+        ({"learning_rate": 3.0}, "learning_rate 3.0 differs from the checkpoint's 0.5; drop it"),
+        ({"sizes": (12, 5, 4)}, r"sizes \(12, 5, 4\) differs from the checkpoint's \(12, 9, 4\)"),
+        ({"dtype": "float32"}, "dtype float32 differs from the checkpoint's float64"),
+        ({"training_size": 100}, "training_size 100 differs from the checkpoint's None"),
+    ],
+)
+def test_resuming_with_another_value_names_it_and_the_recorded_one(tmp_path, given, message):
+    with pytest.raises(ConfigError, match=message):
+        check_resumable(two_epoch_checkpoint(tmp_path), given)
+
+
+def test_the_label_spells_the_name_in_the_message(tmp_path):
+    checkpoint = two_epoch_checkpoint(tmp_path)
+    with pytest.raises(ConfigError, match=r"^--mini-batch-size 20 differs"):
+        check_resumable(
+            checkpoint, {"mini_batch_size": 20}, label=lambda name: "--" + name.replace("_", "-")
+        )
 
 
 def test_a_model_file_is_not_a_checkpoint(tmp_path):

@@ -258,3 +258,25 @@ def test_a_network_that_cannot_classify_mnist_is_refused_by_name(sizes: tuple[in
     with pytest.raises(DigitnetError, match=r"^model\.npz: network .* is not an MNIST classifier$"):
         check_classifier_sizes(sizes, "model.npz")
     check_classifier_sizes((784, 30, 10), "model.npz")  # the book's network passes
+
+
+def test_first_keeps_the_first_examples_as_views() -> None:
+    images = np.arange(20, dtype=np.uint8).reshape(5, 4)
+    data = Dataset(images, np.array([3, 1, 4, 1, 5], np.uint8))
+    head = data.first(2)
+    assert len(head) == 2 and head.labels.tolist() == [3, 1]
+    np.testing.assert_array_equal(head.images, images[:2])
+    assert np.shares_memory(head.images, images)
+
+
+def test_first_of_none_or_more_than_there_are_keeps_everything() -> None:
+    data = Dataset(np.zeros((3, 4), np.uint8), np.zeros(3, np.uint8))
+    assert data.first(None) is data
+    assert len(data.first(10)) == 3
+
+
+@pytest.mark.parametrize("n", [0, -1, 2.5, True])
+def test_first_needs_a_positive_integer(n: object) -> None:
+    data = Dataset(np.zeros((3, 4), np.uint8), np.zeros(3, np.uint8))
+    with pytest.raises(ConfigError, match="positive integer"):
+        data.first(n)  # type: ignore[arg-type]

@@ -17,6 +17,8 @@ from digitnet.perceptron import (
     full_adder,
     half_adder,
     learn_perceptron,
+    learn_truth_table,
+    learning_demo,
     ripple_carry_adder,
     truth_table,
     xor_circuit,
@@ -200,3 +202,30 @@ def test_add_bits_rejects_numbers_that_do_not_fit(a, b):
 def test_learning_rule_rejects_bad_settings(inputs, targets, kwargs, match):
     with pytest.raises(ConfigError, match=match):
         learn_perceptron(inputs, targets, **kwargs)
+
+
+@pytest.mark.parametrize("gate", [AND, OR, NAND], ids=lambda gate: gate.name)
+def test_learning_a_truth_table_reproduces_the_gate(gate):
+    result = learn_truth_table(gate)
+    assert result.converged, result.reason
+    assert result.perceptron.outputs(BIT_PAIRS).tolist() == gate.outputs(BIT_PAIRS).tolist()
+
+
+def test_learning_the_xor_circuits_table_finds_it_not_separable():
+    result = learn_truth_table(xor_circuit())
+    expected = learn_perceptron(BIT_PAIRS, [0, 1, 1, 0])
+    assert not result.converged and result.reason.startswith("not linearly separable")
+    assert result.errors == expected.errors and result.reason == expected.reason
+
+
+def test_a_truth_table_with_two_outputs_cannot_be_learned():
+    with pytest.raises(ConfigError, match="half adder has 2 outputs"):
+        learn_truth_table(half_adder())
+
+
+def test_learning_demo_learns_and_or_nand_but_not_xor():
+    demo = learning_demo()
+    assert [name for name, _ in demo] == ["AND", "OR", "NAND", "XOR"]
+    assert [result.converged for _, result in demo] == [True, True, True, False]
+    and_gate = demo[0][1].perceptron
+    assert and_gate.outputs(BIT_PAIRS).tolist() == [0, 0, 0, 1]

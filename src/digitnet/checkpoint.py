@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import contextlib
 import os
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -132,3 +132,54 @@ def load_checkpoint(directory: str | os.PathLike[str]) -> Checkpoint:
         raise ModelFileError(f"{path}: the epoch count does not match the history")
     extra = {k: v for k, v in record.items() if k not in ("epoch", "rng_state")}
     return Checkpoint(saved, np.random.Generator(generator), extra)
+
+
+def recorded_values(checkpoint: Checkpoint) -> dict[str, Any]:
+    """What a resumed run takes from its checkpoint, by name.
+
+    Every field of the run's :class:`~digitnet.training.TrainingSettings`, and the network's
+    ``sizes``, ``activation`` (its name) and ``dtype`` (its name), and the ``training_size``
+    the checkpoint's extra record holds (None: the whole training set).
+    """
+    values = checkpoint.history.settings.to_dict()
+    values |= {
+        "sizes": checkpoint.network.sizes,
+        "activation": checkpoint.network.activation.name,
+        "dtype": np.dtype(checkpoint.network.dtype).name,
+        "training_size": checkpoint.extra.get("training_size"),
+    }
+    return values
+
+
+def check_resumable(
+    checkpoint: Checkpoint,
+    given: Mapping[str, Any],
+    *,
+    label: Callable[[str], str] = str,
+) -> None:
+    """Refuse to resume with a value that differs from the run the checkpoint holds.
+
+    A resumed run keeps its settings, so asking for other ones is a mistake, not a change.
+
+    Parameters
+    ----------
+    checkpoint : Checkpoint
+    given : mapping of str to object
+        Values asked for, by the names of :func:`recorded_values` (``"learning_rate"``,
+        ``"sizes"``, ...); other names (an output path, say) are not the checkpoint's to
+        compare and pass.
+    label : callable, optional
+        Spells a name in the message, e.g. as the command line's option (``--learning-rate``).
+
+    Raises
+    ------
+    ConfigError
+        Naming the first value that differs, and the checkpoint's.
+    """
+    recorded = recorded_values(checkpoint)
+    for name, value in given.items():
+        if name in recorded and value != recorded[name]:
+            raise ConfigError(
+                f"{label(name)} {value} differs from the checkpoint's {recorded[name]}; "
+                f"drop it to resume the run as it was"
+            )

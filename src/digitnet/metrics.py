@@ -1,8 +1,9 @@
-"""How well a classifier does, counted: the confusion matrix.
+"""How well a classifier does, counted: the confusion matrix and the accuracy per class.
 
 ``confusion[i, j]`` is the number of examples of true class ``i`` that were predicted as
 class ``j``; the diagonal holds the correct answers, so ``trace(confusion) / n`` is the
-accuracy and row ``i`` shows what digit ``i`` gets mistaken for.
+accuracy, row ``i`` shows what digit ``i`` gets mistaken for, and ``confusion[i, i]`` over
+the sum of row ``i`` is the accuracy on digit ``i``.
 """
 
 from __future__ import annotations
@@ -61,3 +62,35 @@ def confusion_matrix(
     # Each pair (i, j) becomes one index i * n + j, so one bincount counts them all.
     counts = np.bincount(true * n_classes + guess, minlength=n_classes * n_classes)
     return counts.reshape(n_classes, n_classes).astype(np.int64, copy=False)
+
+
+def per_class_accuracy(confusion: ArrayLike) -> NDArray[np.float64]:
+    """The share of each class's examples predicted correctly: ``confusion[i, i] / n_i``.
+
+    Parameters
+    ----------
+    confusion : array_like of int, shape (n_classes, n_classes)
+        A confusion matrix as :func:`confusion_matrix` counts it (rows: true classes).
+
+    Returns
+    -------
+    numpy.ndarray of float64, shape (n_classes,)
+        ``accuracy[i]`` is ``confusion[i, i]`` over the sum of row ``i``; NaN for a class
+        with no examples (a row of zeros), whose accuracy is undefined.
+
+    Raises
+    ------
+    ConfigError
+        If ``confusion`` is not a square matrix of non-negative counts.
+    """
+    matrix = np.asarray(confusion)
+    if matrix.ndim != 2 or matrix.shape[0] != matrix.shape[1]:
+        raise ConfigError(f"a confusion matrix must be square, got shape {matrix.shape}")
+    if matrix.size and matrix.dtype.kind not in "iu":
+        raise ConfigError(f"a confusion matrix holds integer counts, got {matrix.dtype}")
+    if matrix.size and matrix.min() < 0:
+        raise ConfigError(f"a confusion matrix holds non-negative counts, got {matrix.min()}")
+    totals = matrix.sum(axis=1)
+    correct = np.diagonal(matrix).astype(np.float64)
+    accuracy = np.full(len(totals), np.nan)
+    return np.divide(correct, totals, out=accuracy, where=totals > 0)

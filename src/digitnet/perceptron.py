@@ -10,7 +10,7 @@ from __future__ import annotations
 import itertools
 from collections.abc import Sequence
 from dataclasses import dataclass
-from typing import NamedTuple
+from typing import Any, NamedTuple
 
 import numpy as np
 from numpy.typing import ArrayLike, NDArray
@@ -328,6 +328,31 @@ def learn_perceptron(
             )
         seen[state] = epoch
     return result(False, f"no error-free epoch within max_epochs={max_epochs}")
+
+
+def learn_truth_table(logic: Logic, **options: Any) -> LearningResult:
+    """The learning rule on ``logic``'s own truth table: can one perceptron compute it?
+
+    ``logic`` (a gate, or a circuit such as :func:`xor_circuit`) must have one output; the
+    examples are its input rows in binary order and the targets its outputs. ``options`` go
+    to :func:`learn_perceptron`.
+    """
+    if len(logic.output_names) != 1:
+        raise ConfigError(
+            f"{logic.name} has {len(logic.output_names)} outputs; a perceptron learns one"
+        )
+    rows = truth_table(logic)
+    inputs = np.array([row_inputs for row_inputs, _ in rows])
+    targets = np.array([outputs[0] for _, outputs in rows])
+    return learn_perceptron(inputs, targets, **options)
+
+
+def learning_demo() -> list[tuple[str, LearningResult]]:
+    """The rule on AND, OR and NAND, which it learns, and on XOR, which no perceptron computes.
+
+    Returns ``(name, result)`` pairs in that order, as ``digitnet gates`` shows them.
+    """
+    return [(logic.name, learn_truth_table(logic)) for logic in (AND, OR, NAND, xor_circuit())]
 
 
 def _validate_examples(

@@ -131,8 +131,10 @@ class TrainingSettings:
             if value is not None or name != "time_budget":
                 _check_number(name, value, limits)
         seed = self.seed
-        if seed is not None and (isinstance(seed, bool) or not isinstance(seed, int) or seed < 0):
-            raise ConfigError(f"seed must be a non-negative integer or None, got {seed!r}")
+        if seed is not None and (
+            isinstance(seed, bool) or not isinstance(seed, int) or not 0 <= seed <= MAX_SEED
+        ):
+            raise ConfigError(f"seed must be an integer from 0 to {MAX_SEED} or None, got {seed!r}")
         for name, choices in (("cost", COSTS), ("engine", ENGINES), ("schedule", SCHEDULES)):
             value = getattr(self, name)
             if not isinstance(value, str) or value not in choices:

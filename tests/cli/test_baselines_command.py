@@ -25,7 +25,9 @@ def no_sklearn(monkeypatch: pytest.MonkeyPatch) -> None:
 @pytest.fixture(autouse=True)
 def wide_console(monkeypatch: pytest.MonkeyPatch) -> None:
     """A console wide enough that no table cell wraps, so rows can be matched whole."""
-    monkeypatch.setattr(cli, "stdout", Console(width=200, highlight=False, soft_wrap=True))
+    monkeypatch.setattr(
+        cli.baselines, "stdout", Console(width=200, highlight=False, soft_wrap=True)
+    )
 
 
 def test_cli_prints_darkness_and_random_rows(run, mnist_dir: Path) -> None:

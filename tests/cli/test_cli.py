@@ -183,7 +183,7 @@ def test_predict_refuses_a_model_from_elsewhere(run, tmp_path: Path) -> None:
 def test_predict_without_a_model_says_how_to_train_one(
     run, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    monkeypatch.setattr(cli, "DEFAULT_MODEL", tmp_path / "nothing.npz")
+    monkeypatch.setattr(cli.options, "DEFAULT_MODEL", tmp_path / "nothing.npz")
     image = tmp_path / "x.png"
     Image.new("L", (10, 10), 255).save(image)
     code, _, err = run("predict", str(image))

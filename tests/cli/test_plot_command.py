@@ -111,7 +111,7 @@ def test_plot_of_a_model_without_history_skips_the_curves_with_a_note(
 def test_plot_uses_the_default_model_when_none_is_named(
     run, model: Path, mnist_dir: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    monkeypatch.setattr(cli, "DEFAULT_MODEL", model)
+    monkeypatch.setattr(cli.options, "DEFAULT_MODEL", model)
     code, _, stderr = run("plot", "--out-dir", str(tmp_path), "--data-dir", str(mnist_dir))
     assert code == 0, stderr
     assert_png(tmp_path / "curves.png")
@@ -143,4 +143,4 @@ def test_plot_of_a_network_that_is_not_an_mnist_classifier_is_an_error(run, tmp_
 def test_plot_is_listed_and_its_formats_are_the_plots_module_formats(run) -> None:
     code, stdout, _ = run("--help")
     assert code == 0 and "plot" in stdout
-    assert cli.PLOT_FORMATS == plots.FORMATS
+    assert cli.plot.PLOT_FORMATS == plots.FORMATS

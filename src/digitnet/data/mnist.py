@@ -75,6 +75,19 @@ class Dataset:
     def __len__(self) -> int:
         return len(self.labels)
 
+    def first(self, n: int | None) -> Dataset:
+        """The first ``n`` examples (``--training-size``); all of them when ``n`` is None.
+
+        The arrays are views, not copies. An ``n`` beyond the dataset's length keeps all of it.
+        """
+        if n is None:
+            return self
+        if isinstance(n, bool) or not isinstance(n, (int, np.integer)) or n < 1:
+            raise ConfigError(
+                f"the number of examples to keep must be a positive integer, got {n!r}"
+            )
+        return Dataset(self.images[:n], self.labels[:n])
+
 
 @dataclass(frozen=True, eq=False)
 class MnistSplit:

@@ -1,0 +1,61 @@
+"""The ``digitnet`` command line: the only package that prints, draws progress or exits.
+
+One module per command; :mod:`~digitnet.cli.options` and :mod:`~digitnet.cli.progress` hold
+what several share. A :class:`~digitnet.errors.DigitnetError` (a user's mistake) becomes
+Click's usual ``Error: ...`` on stderr with exit code 1, here and nowhere else; usage errors
+exit with 2; a traceback is a bug.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import click
+
+from digitnet.cli.baselines import baselines_command
+from digitnet.cli.evaluate import evaluate_command
+from digitnet.cli.gates import gates_command
+from digitnet.cli.plot import plot_command
+from digitnet.cli.predict import predict_command
+from digitnet.cli.reproduce import reproduce_command
+from digitnet.cli.serve import (  # re-exported for tests/web until they move to digitnet.web
+    is_loopback,
+    listen_socket,
+    page_url,
+    serve_command,
+)
+from digitnet.cli.train import train_command
+from digitnet.errors import DigitnetError
+from digitnet.version import __version__
+
+__all__ = ["DigitnetGroup", "is_loopback", "listen_socket", "main", "page_url"]
+
+
+class DigitnetGroup(click.Group):
+    """A group that turns a DigitnetError into ``Error: ...`` and exit code 1."""
+
+    def invoke(self, ctx: click.Context) -> Any:
+        try:
+            return super().invoke(ctx)
+        except DigitnetError as exc:
+            raise click.ClickException(str(exc)) from exc
+
+
+@click.group(cls=DigitnetGroup, context_settings={"help_option_names": ["-h", "--help"]})
+@click.version_option(__version__, prog_name="digitnet")
+def main() -> None:
+    """Neural networks that recognise handwritten digits, from scratch.
+
+    Start with `digitnet train` (the book's experiment: [784, 30, 10] on MNIST), then
+    `digitnet predict IMAGE...` on your own digits.
+    """
+
+
+main.add_command(train_command)
+main.add_command(evaluate_command)
+main.add_command(predict_command)
+main.add_command(plot_command)
+main.add_command(gates_command)
+main.add_command(serve_command)
+main.add_command(baselines_command)
+main.add_command(reproduce_command)

@@ -1,0 +1,99 @@
+"""What several commands take: layer sizes, durations, the MNIST folder, a model, a folder."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any, ClassVar
+
+import click
+import numpy as np
+
+from digitnet.cli.progress import download_progress
+from digitnet.data import MNIST_PIXELS, N_DIGITS, MnistSplit, load_mnist
+from digitnet.errors import DigitnetError
+from digitnet.modelfile import DEFAULT_MODEL, SavedModel, load
+
+
+def parse_sizes(
+    ctx: click.Context, param: click.Parameter, value: str | None
+) -> tuple[int, ...] | None:
+    """``"784,30,10"`` -> ``(784, 30, 10)``; a usage error for anything else."""
+    if value is None:
+        return None
+    try:
+        sizes = tuple(int(part) for part in value.split(","))
+    except ValueError:
+        raise click.BadParameter(
+            f"expected comma-separated integers like 784,30,10, got {value!r}"
+        ) from None
+    if len(sizes) < 2 or min(sizes) < 1:
+        raise click.BadParameter(f"need at least two positive layer sizes, got {value!r}")
+    if sizes[0] != MNIST_PIXELS or sizes[-1] != N_DIGITS:
+        raise click.BadParameter(
+            f"MNIST needs {MNIST_PIXELS} inputs and {N_DIGITS} outputs (e.g. 784,30,10), "
+            f"got {value!r}"
+        )
+    return sizes
+
+
+class Duration(click.ParamType):
+    """Seconds, or a number with a unit: ``90``, ``90s``, ``13.5m``, ``1h``."""
+
+    name = "duration"
+    units: ClassVar[dict[str, float]] = {"s": 1.0, "m": 60.0, "h": 3600.0}
+
+    def convert(
+        self, value: Any, param: click.Parameter | None, ctx: click.Context | None
+    ) -> float:
+        if isinstance(value, (int, float)):
+            return float(value)
+        text = str(value).strip().lower()
+        scale = self.units.get(text[-1:], None)
+        try:
+            seconds = float(text[:-1] if scale else text) * (scale or 1.0)
+        except ValueError:
+            self.fail(f"expected seconds or a duration like 90s, 13.5m or 1h, got {value!r}")
+        if not 0 < seconds < float("inf"):
+            self.fail(f"must be a positive duration, got {value!r}")
+        return seconds
+
+
+data_dir_option = click.option(
+    "--data-dir",
+    type=click.Path(file_okay=False, path_type=Path),
+    default=None,
+    help="Folder of the MNIST files [default: $DIGITNET_DATA, else a per-user cache].",
+)
+
+#: MODEL, a .npz file; commands given none use the model `digitnet train` saved last.
+model_argument = click.argument(
+    "model", required=False, type=click.Path(dir_okay=False, path_type=Path)
+)
+
+
+def load_data(data_dir: Path | None) -> MnistSplit:
+    """MNIST as raw uint8 pixels (a quarter of float32's memory), downloading if missing."""
+    with download_progress() as report:
+        return load_mnist(data_dir, dtype=np.uint8, progress=report)
+
+
+def load_model(path: Path | None) -> tuple[Path, SavedModel]:
+    """Load ``path``, or the default model, saying how to make one when there is none."""
+    if path is None:
+        path = DEFAULT_MODEL
+        if not path.exists():
+            raise DigitnetError(
+                f"no model given and no default model at {path}; "
+                f"train one with `digitnet train` (or pass MODEL.npz)"
+            )
+    return path, load(path)
+
+
+def create_folder(path: Path) -> Path:
+    """``path`` with ``~`` expanded, created with its parents if missing."""
+    path = path.expanduser()
+    try:
+        path.mkdir(parents=True, exist_ok=True)
+    except OSError as exc:
+        raise DigitnetError(f"{path}: cannot create the folder: {exc.strerror or exc}") from exc
+    return path

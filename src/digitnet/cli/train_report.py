@@ -1,0 +1,113 @@
+"""What ``digitnet train`` says: the settings in words, one line per epoch, the outcome."""
+
+from __future__ import annotations
+
+from digitnet.cli.progress import stdout
+from digitnet.history import History, RunEnd
+from digitnet.settings import TrainingSettings
+
+#: Below this best validation accuracy a run is called stalled (chance is 10%).
+STALLED_ACCURACY = 0.2
+
+
+def describe(settings: TrainingSettings) -> str:
+    """The settings in words: ``30 epochs, mini-batch 10, learning rate 3, seed 1``."""
+    epochs = f"{settings.epochs} epoch" + ("s" if settings.epochs != 1 else "")
+    if settings.time_budget is not None:
+        epochs = f"up to {epochs} or {settings.time_budget / 60:g} minutes"
+    rate = f"learning rate {settings.learning_rate:g}"
+    if settings.schedule != "constant":
+        rate += f" ({settings.schedule} schedule)"
+    parts = [epochs, f"mini-batch {settings.mini_batch_size}", rate]
+    if settings.cost != "quadratic":
+        parts.append(f"{settings.cost} cost")
+    if settings.momentum:
+        kind = "Nesterov momentum" if settings.nesterov else "momentum"
+        parts.append(f"{kind} {settings.momentum:g}")
+    for name, label in (
+        ("l2", "L2 lambda"),
+        ("weight_decay", "weight decay"),
+        ("dropout", "dropout"),
+    ):
+        if getattr(settings, name):
+            parts.append(f"{label} {getattr(settings, name):g}")
+    if settings.early_stopping is not None:
+        parts.append(f"keeping the best epoch's weights (patience {settings.early_stopping})")
+    if settings.augment:
+        parts.append("fresh distortions each epoch")
+    parts.append(f"seed {settings.seed}")
+    return ", ".join(parts)
+
+
+def epoch_line(history: History) -> str:
+    """``Epoch 1/30: validation 9129 / 10000 (91.29%), test ..., cost 0.0123, 0.28 s``.
+
+    A schedule adds the learning rate; sigmoid and tanh networks add the share of
+    saturated hidden neurons (see :mod:`digitnet.saturation`).
+    """
+    parts = [
+        f"{name} {history.correct[name][-1]} / {history.total[name]} "
+        f"({history.accuracy[name][-1]:.2%})"
+        for name in history.correct
+    ]
+    first = next(iter(history.cost), None)
+    if first is not None:
+        parts.append(f"cost {history.cost[first][-1]:.4f}")
+    if history.settings.schedule != "constant" and history.learning_rates:
+        parts.append(f"rate {history.learning_rates[-1]:.3g}")
+    saturation = history.saturation[-1] if history.saturation else None
+    if saturation is not None and history.settings.cost != "log-likelihood":
+        parts.append(f"saturated {saturation:.0%}")
+    return (
+        f"Epoch {history.epochs_run}/{history.settings.epochs}: {', '.join(parts)}, "
+        f"{history.seconds[-1]:.2f} s"
+    )
+
+
+#: Why a run ended early, as `report_outcome` says it.
+STOP_REASONS = {
+    RunEnd.TIME_BUDGET: "Stopped at the time budget after {epochs} epochs.",
+    RunEnd.EARLY_STOPPING: (
+        "Stopped early after {epochs} epochs: validation accuracy stopped improving."
+    ),
+    RunEnd.RATE_EXHAUSTED: (
+        "Stopped after {epochs} epochs: the plateau schedule brought the rate down to 1/128."
+    ),
+}
+
+
+def report_outcome(history: History) -> None:
+    """One line each for divergence, a stall, an interruption, an early end, the best epoch."""
+    if history.epochs_run == 0:
+        stdout.print("Interrupted before the first epoch ended.")
+        return
+    if history.interrupted:
+        stdout.print(f"Interrupted after {history.epochs_run} epochs; keeping the model so far.")
+    if history.end in STOP_REASONS:
+        stdout.print(STOP_REASONS[history.end].format(epochs=history.epochs_run))
+    if history.diverged_epoch is not None:
+        stdout.print(
+            f"Training diverged at epoch {history.diverged_epoch}: the weights became "
+            f"non-finite; try a smaller --learning-rate."
+        )
+        if history.kept_epoch is None:
+            return
+    best = history.best_epoch("validation")
+    validation = history.accuracy["validation"][best - 1]
+    test = history.accuracy["test"]
+    stdout.print(
+        f"Best epoch {best} by validation accuracy: validation {validation:.2%}, "
+        f"test {test[best - 1]:.2%} (best test accuracy of any epoch {max(test):.2%})"
+    )
+    if history.kept_epoch is not None:
+        stdout.print(f"The model keeps the weights of epoch {history.kept_epoch}.")
+    mean_seconds = sum(history.seconds) / len(history.seconds)
+    stdout.print(
+        f"Training took {mean_seconds:.3f} s per epoch on average ({history.engine} engine), "
+        f"{history.elapsed:.1f} s in all with evaluation."
+    )
+    if validation < STALLED_ACCURACY:
+        stdout.print(
+            f"The network stalled near chance ({validation:.1%}): the learning rate "
+            f"{history.settings.learning_rate:g} is probably too large or too small."
+        )
