@@ -11,6 +11,7 @@ from digitnet.engines.selection import ENGINE_TABLE, Loop, Update, choose_engine
 from digitnet.errors import MissingExtra
 from digitnet.network import Network
 from digitnet.settings import ENGINES, TrainingSettings
+from digitnet.training import train
 
 
 def test_every_engine_but_auto_has_one_row():
@@ -56,3 +57,14 @@ def test_in_place_activations_equal_the_functions(activation):
         out = np.empty_like(a)
         activation.derivative_in_place(a, out)
         np.testing.assert_allclose(out, activation.derivative_from_output(a), rtol=1e-15)
+
+
+def test_networks_deeper_than_the_fused_kernel_takes_train_as_numpy_steps():
+    # 1,000 layers made Numba refuse the kernel's tuple of weights with a traceback.
+    deep = Network([4] + [3] * 1000 + [2], seed=0)
+    assert kernel_limitation(TrainingSettings(), deep) == "at most 100 weight layers"
+    rng = np.random.default_rng(0)
+    images, labels = rng.random((20, 4)), rng.integers(0, 2, 20)
+    for engine in ("auto", "numpy"):
+        history = train(deep, (images, labels), TrainingSettings(epochs=1, seed=0, engine=engine))
+        assert history.epochs_run == 1

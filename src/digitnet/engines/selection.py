@@ -63,6 +63,10 @@ ENGINE_TABLE: dict[str, Engine] = {
     "reference": Engine(Loop.REFERENCE, Loop.REFERENCE, Update.NUMPY),
 }
 
+#: Most weight layers the fused kernel takes: Numba compiles it anew for each depth (the
+#: layers are a tuple) and refuses tuples of 1,000; deeper networks run as NumPy steps.
+FUSED_MAX_LAYERS = 100
+
 #: Largest mini-batch for which "auto" picks the fused kernel; above it NumPy's BLAS-backed
 #: matrix products are faster.
 COMPILED_MAX_BATCH = 32
@@ -72,7 +76,8 @@ def kernel_limitation(settings: TrainingSettings, network: Network) -> str | Non
     """Why the fused kernel cannot run this configuration, or None if it can.
 
     It computes sigmoid networks with the quadratic or cross-entropy cost, plain gradient
-    descent with optional L2 or weight decay (a factor on the weights), no dropout.
+    descent with optional L2 or weight decay (a factor on the weights), no dropout, and
+    networks up to :data:`FUSED_MAX_LAYERS` weight layers deep.
     """
     if network.activation is not SIGMOID or network.output is not SIGMOID:
         return "sigmoid neurons only"
@@ -80,6 +85,8 @@ def kernel_limitation(settings: TrainingSettings, network: Network) -> str | Non
         return "the quadratic and cross-entropy costs only"
     if settings.momentum or settings.dropout:
         return "no momentum and no dropout"
+    if len(network.weights) > FUSED_MAX_LAYERS:
+        return f"at most {FUSED_MAX_LAYERS} weight layers"
     return None
 
 
