@@ -22,7 +22,7 @@ def mean_cost(net, x, y, cost, masks=None):
     """The mean cost of the batch, through the same masks as backprop uses."""
     a = x
     for l, (w, b) in enumerate(zip(net.weights, net.biases)):
-        a = net.layer_activation(l).function(a @ w.T + b)
+        a = net.activation_of_layer(l).function(a @ w.T + b)
         if masks and l < len(net.weights) - 1:
             a = a * masks[l]
     return cost.value(a, y)

@@ -121,7 +121,7 @@ def test_save_then_load_restores_the_network_bit_for_bit(tmp_path, trained, dtyp
 
     assert saved.network.sizes == (6, 5, 3)
     assert saved.network.dtype == np.dtype(dtype)
-    assert saved.network.activation.name == "sigmoid"
+    assert saved.network.hidden_activation.name == "sigmoid"
     for p, q in zip(saved.network.weights + saved.network.biases, net.weights + net.biases):
         assert p.dtype == np.dtype(dtype) and p.shape == q.shape
         np.testing.assert_array_equal(p, q)

@@ -81,8 +81,8 @@ def test_feedforward_matches_the_books_column_vector_loop(batch):
         assert_within(row, book_feedforward(net, x), bound)
 
 
-def test_layer_activations_start_with_the_input_and_end_with_the_output(small_net, batch):
-    activations = small_net.layer_activations(batch)
+def test_activations_for_start_with_the_input_and_end_with_the_output(small_net, batch):
+    activations = small_net.activations_for(batch)
     assert [a.shape for a in activations] == [(9, 4), (9, 5), (9, 3)]
     np.testing.assert_array_equal(activations[0], batch)
     np.testing.assert_array_equal(activations[-1], small_net.feedforward(batch))

@@ -10,7 +10,7 @@ def test_the_book_recipe_is_chapter_ones_experiment():
     assert (book.settings.epochs, book.settings.mini_batch_size) == (30, 10)
     assert book.settings.learning_rate == 3.0 and book.settings.cost == "quadratic"
     net = book.build()
-    assert net.sizes == (784, 30, 10) and net.output.name == "sigmoid"
+    assert net.sizes == (784, 30, 10) and net.output_activation.name == "sigmoid"
 
 
 def test_overrides_reach_the_network_and_the_settings():
@@ -18,7 +18,7 @@ def test_overrides_reach_the_network_and_the_settings():
     assert r.sizes == (784, 50, 10) and r.dtype == "float64" and r.activation == "relu"
     assert r.settings.epochs == 2 and r.settings.momentum == 0.5 and r.settings.nesterov
     net = r.build()
-    assert net.output.name == "softmax"  # the log-likelihood cost of the preset
+    assert net.output_activation.name == "softmax"  # the log-likelihood cost of the preset
     assert net.dtype.__name__ == "float64"
 
 

@@ -168,7 +168,10 @@ def test_a_relu_softmax_network_round_trips_through_the_model_file(tmp_path):
     settings = TrainingSettings(epochs=1, cost="log-likelihood", momentum=0.9, augment=False)
     history = train(net, TRAIN, settings)
     saved = load(save(tmp_path / "m.npz", net, settings=settings, history=history))
-    assert saved.network.activation.name == "relu" and saved.network.output.name == "softmax"
+    assert (
+        saved.network.hidden_activation.name == "relu"
+        and saved.network.output_activation.name == "softmax"
+    )
     assert saved.settings == settings
     assert isinstance(saved.history, History) and saved.history.learning_rates
     np.testing.assert_array_equal(saved.network.feedforward(TRAIN[0]), net.feedforward(TRAIN[0]))

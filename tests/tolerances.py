@@ -209,7 +209,10 @@ class BoundedNetwork:
         In its own dtype they are exact; in a narrower one each is rounded (``astype``, or
         the same seed drawn in float32).
         """
-        if (network.activation.name, network.output.name) != ("sigmoid", "sigmoid"):
+        if (network.hidden_activation.name, network.output_activation.name) != (
+            "sigmoid",
+            "sigmoid",
+        ):
             raise NotImplementedError("bounds are derived for sigmoid neurons only")
         dtype = network.dtype if dtype is None else dtype
         make = Bounded.exact if np.dtype(dtype) == np.dtype(network.dtype) else Bounded.rounded
@@ -217,7 +220,7 @@ class BoundedNetwork:
             [make(w, dtype) for w in network.weights], [make(b, dtype) for b in network.biases]
         )
 
-    def layer_activations(self, x: Bounded) -> list[Bounded]:
+    def activations_for(self, x: Bounded) -> list[Bounded]:
         """Every layer's activations for rows ``x``, the input first."""
         activations = [x]
         for w, b in zip(self.weights, self.biases):
@@ -225,7 +228,7 @@ class BoundedNetwork:
         return activations
 
     def feedforward(self, x: Bounded) -> Bounded:
-        return self.layer_activations(x)[-1]
+        return self.activations_for(x)[-1]
 
     def backprop(
         self, x: Bounded, y: ArrayLike, *, cross_entropy: bool = False
@@ -234,7 +237,7 @@ class BoundedNetwork:
 
         Cost: quadratic (``(a - y) sigma'``) or cross-entropy (``a - y``); sigmoid outputs.
         """
-        activations = self.layer_activations(x)
+        activations = self.activations_for(x)
         output = activations[-1]
         delta = output - x.constant(y)
         if not cross_entropy:

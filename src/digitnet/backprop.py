@@ -56,11 +56,11 @@ def backprop(
     outputs: list[FloatArray] = []  # f(z) of each layer
     activations = [x]  # what each layer feeds the next: f(z), times the mask under dropout
     for l, (w, b) in enumerate(zip(network.weights, network.biases)):
-        outputs.append(network.layer_activation(l).function(activations[-1] @ w.T + b))
+        outputs.append(network.activation_of_layer(l).function(activations[-1] @ w.T + b))
         hidden = l < n_layers - 1
         activations.append(outputs[-1] * masks[l] if masks and hidden else outputs[-1])
     delta = cost.output_error(outputs[-1], y)
-    derivative = network.activation.derivative_from_output
+    derivative = network.hidden_activation.derivative_from_output
     nabla_b: list[FloatArray] = [np.empty(0)] * n_layers
     nabla_w: list[FloatArray] = [np.empty(0)] * n_layers
     for l in range(n_layers - 1, -1, -1):

@@ -144,7 +144,7 @@ def recorded_values(checkpoint: Checkpoint) -> dict[str, Any]:
     values = checkpoint.history.settings.to_dict()
     values |= {
         "sizes": checkpoint.network.sizes,
-        "activation": checkpoint.network.activation.name,
+        "activation": checkpoint.network.hidden_activation.name,
         "dtype": np.dtype(checkpoint.network.dtype).name,
         "training_size": checkpoint.extra.get("training_size"),
     }

@@ -94,8 +94,8 @@ class Network:
     ) -> None:
         self.sizes = validate_sizes(sizes)
         self.dtype = resolve_dtype(dtype)
-        self.activation = _lookup(activation, ACTIVATIONS, "activation")
-        self.output = _lookup(output, OUTPUT_ACTIVATIONS, "output")
+        self.hidden_activation = _lookup(activation, ACTIVATIONS, "activation")
+        self.output_activation = _lookup(output, OUTPUT_ACTIVATIONS, "output")
         weight_scale, random_biases = _lookup(init, INITIALISATIONS, "init")
         rng = np.random.default_rng(seed)
         layer_shapes = list(zip(self.sizes[1:], self.sizes[:-1]))
@@ -125,8 +125,8 @@ class Network:
         net = cls.__new__(cls)
         net.sizes = validate_sizes(sizes)
         net.dtype = resolve_dtype(arrays[0].dtype)
-        net.activation = _lookup(activation, ACTIVATIONS, "activation")
-        net.output = _lookup(output, OUTPUT_ACTIVATIONS, "output")
+        net.hidden_activation = _lookup(activation, ACTIVATIONS, "activation")
+        net.output_activation = _lookup(output, OUTPUT_ACTIVATIONS, "output")
         net.weights = [np.array(w, dtype=net.dtype) for w in arrays]
         net.biases = [np.array(b, dtype=net.dtype).reshape(-1) for b in biases]
         for l, (w, b) in enumerate(zip(net.weights, net.biases)):
@@ -145,7 +145,10 @@ class Network:
     def astype(self, dtype: DTypeLike) -> Network:
         """A copy of this network computing in ``dtype``."""
         net = Network.from_parameters(
-            self.weights, self.biases, activation=self.activation.name, output=self.output.name
+            self.weights,
+            self.biases,
+            activation=self.hidden_activation.name,
+            output=self.output_activation.name,
         )
         target = resolve_dtype(dtype)
         net.dtype = target
@@ -162,9 +165,9 @@ class Network:
             )
         return batch
 
-    def layer_activation(self, l: int) -> Activation:
+    def activation_of_layer(self, l: int) -> Activation:
         """The activation of weight layer ``l`` (0-based): hidden, or the output's for the last."""
-        return self.output if l == len(self.weights) - 1 else self.activation
+        return self.output_activation if l == len(self.weights) - 1 else self.hidden_activation
 
     def feedforward(self, x: ArrayLike) -> NDArray[np.floating]:
         """The output activations for inputs ``x`` of shape ``(n_examples, n_in)`` or ``(n_in,)``.
@@ -172,13 +175,13 @@ class Network:
         Layer by layer, ``a <- sigma(a w^T + b)``; the result has shape
         ``(n_examples, n_out)`` (or ``(n_out,)`` for one example).
         """
-        return self.layer_activations(x)[-1]
+        return self.activations_for(x)[-1]
 
-    def layer_activations(self, x: ArrayLike) -> list[NDArray[np.floating]]:
+    def activations_for(self, x: ArrayLike) -> list[NDArray[np.floating]]:
         """Every layer's activations for ``x``, the input first and the output last."""
         activations = [self._as_batch(x)]
         for l, (w, b) in enumerate(zip(self.weights, self.biases)):
-            activations.append(self.layer_activation(l).function(activations[-1] @ w.T + b))
+            activations.append(self.activation_of_layer(l).function(activations[-1] @ w.T + b))
         return activations
 
     def predict(self, x: ArrayLike) -> NDArray[np.intp]:
@@ -202,10 +205,11 @@ class Network:
         return int(np.count_nonzero(predictions == labels))
 
     def __repr__(self) -> str:
-        output = "" if self.output.name == "sigmoid" else f", output={self.output.name!r}"
+        output = self.output_activation.name
+        shown = "" if output == "sigmoid" else f", output={output!r}"
         return (
             f"Network({list(self.sizes)}, dtype={np.dtype(self.dtype).name}, "
-            f"activation={self.activation.name!r}{output})"
+            f"activation={self.hidden_activation.name!r}{shown})"
         )
 
 

@@ -36,9 +36,9 @@ def saturated_fraction(network: Network, images: NDArray[Any]) -> float | None:
     ``SATURATION_SAMPLE`` of them); None for a network without hidden layers."""
     if network.num_layers < 3:
         return None
-    derivative = network.activation.derivative_from_output
+    derivative = network.hidden_activation.derivative_from_output
     assert derivative is not None  # hidden activations are elementwise
-    activations = network.layer_activations(images[:SATURATION_SAMPLE])[1:-1]
-    level = SATURATION_LEVEL * network.activation.peak_derivative
+    activations = network.activations_for(images[:SATURATION_SAMPLE])[1:-1]
+    level = SATURATION_LEVEL * network.hidden_activation.peak_derivative
     saturated = sum(int(np.count_nonzero(derivative(a) < level)) for a in activations)
     return saturated / (activations[0].shape[0] * sum(network.sizes[1:-1]))

@@ -100,10 +100,10 @@ def evaluate_cost_and_correct(
 
 def _check_network_fits(network: Network, settings: TrainingSettings, monitored: Any) -> None:
     cost = COSTS[settings.cost]
-    if network.output.name != cost.output_activation:
+    if network.output_activation.name != cost.output_activation:
         raise ConfigError(
             f"the {cost.name} cost needs a {cost.output_activation} output layer, "
-            f"the network has {network.output.name}"
+            f"the network has {network.output_activation.name}"
         )
     watches_validation = settings.schedule == "plateau" or settings.early_stopping is not None
     if watches_validation and VALIDATION not in monitored:

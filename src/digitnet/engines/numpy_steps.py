@@ -75,7 +75,7 @@ class NumpyStep:
             z = outputs[l]
             np.dot(inputs[l], weights[l].T, out=z)
             z += biases[l]
-            network.layer_activation(l).in_place(z)
+            network.activation_of_layer(l).in_place(z)
             if masks and l < n_layers - 1:
                 np.multiply(z, masks[l], out=inputs[l + 1])
         delta = self.deltas[-1]
@@ -86,7 +86,7 @@ class NumpyStep:
         plain = self.optimizer.plain
         # The 1/m of the mean (and eta, for the plain rule) travels back with the error.
         delta *= (learning_rate if plain else 1) / self.batch_size
-        hidden_derivative = network.activation.derivative_in_place
+        hidden_derivative = network.hidden_activation.derivative_in_place
         assert hidden_derivative is not None  # hidden layers are never softmax
         for l in range(n_layers - 1, -1, -1):
             np.dot(self.ones, delta, out=self.nabla_b[l])

@@ -79,7 +79,7 @@ def kernel_limitation(settings: TrainingSettings, network: Network) -> str | Non
     descent with optional L2 or weight decay (a factor on the weights), no dropout, and
     networks up to :data:`FUSED_MAX_LAYERS` weight layers deep.
     """
-    if network.activation is not SIGMOID or network.output is not SIGMOID:
+    if network.hidden_activation is not SIGMOID or network.output_activation is not SIGMOID:
         return "sigmoid neurons only"
     if settings.cost not in (QUADRATIC.name, CROSS_ENTROPY.name):
         return "the quadratic and cross-entropy costs only"

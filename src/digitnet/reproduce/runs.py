@@ -162,7 +162,7 @@ def initial_z_spread(network: Network, images: NDArray[Any]) -> float | None:
     """
     if network.num_layers < 3:
         return None
-    x = network.layer_activations(images[:SATURATION_SAMPLE])[0]
+    x = network.activations_for(images[:SATURATION_SAMPLE])[0]
     z = x @ network.weights[0].T + network.biases[0]
     return float(np.std(z, dtype=np.float64))
 

@@ -247,7 +247,7 @@ async def read_json(request: Request) -> Any:
 def prediction(network: Network, image: bytes) -> dict[str, Any]:
     """Everything the page shows for one image: the answer, every layer, every stage."""
     steps = preprocess_steps(image, name=UPLOAD_NAME)
-    activations = network.layer_activations(steps.vector)
+    activations = network.activations_for(steps.vector)
     outputs = activations[-1].astype(np.float64)
     decision = decide(outputs)
     return {
