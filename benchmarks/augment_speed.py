@@ -21,8 +21,8 @@ import numpy as np
 from harness import machine_text, markdown_table
 
 from digitnet.augment import Augmenter, Distortion
-from digitnet.engines.numba_kernels import numba_available
 from digitnet.data.mnist import load_mnist
+from digitnet.engines.numba_kernels import numba_available
 
 SEED = 1
 

@@ -49,7 +49,7 @@ def train_model(data_dir: str | None, out: Path, *, epochs: int = 5) -> Path:
     history = sgd(
         network, data.training, epochs=epochs, seed=1, monitor={"validation": data.validation}
     )
-    return save(out, network, settings=history.settings, history=history)
+    return save(out, network, history=history)
 
 
 def require_loopback(host: str) -> None:

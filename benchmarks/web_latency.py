@@ -53,7 +53,7 @@ def measure(connection: http.client.HTTPConnection, pngs: list[bytes], n: int) -
 def in_process(model: Path, pngs: list[bytes], n: int) -> list[float]:
     """The same work without HTTP: preprocess_steps, the network, decide, the step PNGs."""
     from digitnet.modelfile import load
-    from digitnet.web.server import prediction
+    from digitnet.web.routes.predict import prediction
 
     network = load(model).network
     times = []

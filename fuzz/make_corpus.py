@@ -88,7 +88,7 @@ def modelfile_seeds() -> Iterator[tuple[str, bytes]]:
     history.cost["validation"] = [0.25]
     models = {
         "bare": saved_model(Network([3, 2], seed=0)),
-        "trained": saved_model(Network([3, 4, 2], seed=1), settings=settings, history=history),
+        "trained": saved_model(Network([3, 4, 2], seed=1), history=history),
         "float32": saved_model(Network([2, 3, 2], seed=2).astype("float32")),
     }
     for name, data in models.items():

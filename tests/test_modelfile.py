@@ -116,7 +116,7 @@ def test_save_then_load_restores_the_network_bit_for_bit(tmp_path, trained, dtyp
     net, history = trained
     net = net.astype(dtype)
     path = tmp_path / "model.npz"
-    assert save(path, net, settings=history.settings, history=history) == path
+    assert save(path, net, history=history) == path
     saved = load(path)
 
     assert saved.network.sizes == (6, 5, 3)

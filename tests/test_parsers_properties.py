@@ -247,7 +247,7 @@ def saved_model() -> bytes:
     history.cost["validation"] = [0.25]
     with tempfile.TemporaryDirectory() as folder:
         path = Path(folder) / "model.npz"
-        save(path, Network([3, 4, 2], seed=0), settings=settings, history=history)
+        save(path, Network([3, 4, 2], seed=0), history=history)
         return path.read_bytes()
 
 

@@ -167,7 +167,7 @@ def test_a_relu_softmax_network_round_trips_through_the_model_file(tmp_path):
     net = Network([20, 12, 10], seed=3, activation="relu", output="softmax", init="he")
     settings = TrainingSettings(epochs=1, cost="log-likelihood", momentum=0.9, augment=False)
     history = train(net, TRAIN, settings)
-    saved = load(save(tmp_path / "m.npz", net, settings=settings, history=history))
+    saved = load(save(tmp_path / "m.npz", net, history=history))
     assert (
         saved.network.hidden_activation.name == "relu"
         and saved.network.output_activation.name == "softmax"

@@ -107,7 +107,6 @@ def save_checkpoint(
     return save(
         checkpoint_path(directory),
         network,
-        settings=history.settings,
         history=history,
         extra={"checkpoint": record},
     )

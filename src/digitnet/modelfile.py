@@ -58,11 +58,10 @@ def save(
     path: str | os.PathLike[str],
     network: Network,
     *,
-    settings: TrainingSettings | None = None,
     history: History | None = None,
     extra: dict[str, Any] | None = None,
 ) -> Path:
-    """Write ``network`` (and its training settings and history) to ``path`` atomically.
+    """Write ``network`` (and its training history, settings included) to ``path`` atomically.
 
     Returns the path written; ``.npz`` is not appended, the name is used as given.
     """
@@ -75,8 +74,8 @@ def save(
         "dtype": np.dtype(network.dtype).name,
         "activation": network.hidden_activation.name,
         "output": network.output_activation.name,
-        "cost": settings.cost if settings else None,
-        "training": settings.to_dict() if settings else None,
+        "cost": history.settings.cost if history else None,
+        "training": history.settings.to_dict() if history else None,
         "history": history.to_dict() if history else None,
         **(extra or {}),
     }

@@ -1,4 +1,5 @@
-"""Fixtures for the browser tests: a trained model, the real server, Debian's chromium.
+"""Fixtures for the web tests: MNIST, a trained model, a warm training kernel, the real
+server, Debian's chromium.
 
 The model is trained once per session (the book's [784, 30, 10] on MNIST's 50,000 training
 digits, 10 epochs, seed 1: a few seconds with Numba). Servers are the real
@@ -13,6 +14,7 @@ import shutil
 import socket
 import threading
 import time
+import warnings
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -39,6 +41,8 @@ SERVER_START_SECONDS = 10.0
 MODEL_SIZES = [784, 30, 10]
 MODEL_EPOCHS = 10
 MODEL_SEED = 1
+#: A hang guard for the warm-up run; a cold Numba compile takes seconds, not minutes.
+WARM_UP_SECONDS = 600.0
 
 
 def web_modules() -> tuple[Any, Any]:
@@ -58,6 +62,33 @@ def mnist(mnist_dir: Path) -> Any:
 
 
 @pytest.fixture(scope="session")
+def warm_training(mnist_dir: Path, tmp_path_factory: pytest.TempPathFactory) -> None:
+    """Train once through the app as the page does (POST /api/train), on 100 digits.
+
+    The first run in a process compiles Numba's kernel, or loads it from its disk cache:
+    seconds, or a minute on a loaded machine. Tests that wait for a run to reach an epoch
+    take this fixture, so that what they time is the run, not the compiler.
+    """
+    web_modules()
+    from starlette.exceptions import StarletteDeprecationWarning
+
+    from digitnet.web.server import create_app
+
+    with warnings.catch_warnings():  # Starlette would rather it ran on httpx2; httpx works
+        warnings.simplefilter("ignore", StarletteDeprecationWarning)
+        from fastapi.testclient import TestClient
+
+    app = create_app(tmp_path_factory.mktemp("warm") / "warm.npz", data_dir=mnist_dir)
+    with TestClient(app, base_url="http://127.0.0.1") as client:
+        request = {"sizes": MODEL_SIZES, "epochs": 1, "training_size": 100, "seed": 0}
+        assert client.post("/api/train", json=request).status_code == 202
+        run = app.state.session.run
+        run.join(WARM_UP_SECONDS)
+        assert not run.running, "the warm-up run did not end"
+        assert run.events.since(0)[0][-1].name == "done"
+
+
+@pytest.fixture(scope="session")
 def trained_model(mnist: Any, tmp_path_factory: pytest.TempPathFactory) -> Path:
     """The book's network trained on all 50,000 training digits; about 94% accurate."""
     network = Network(MODEL_SIZES, seed=MODEL_SEED)
@@ -71,7 +102,7 @@ def trained_model(mnist: Any, tmp_path_factory: pytest.TempPathFactory) -> Path:
         monitor={"validation": mnist.validation},
     )
     path = tmp_path_factory.mktemp("model") / "model.npz"
-    save(path, network, settings=history.settings, history=history)
+    save(path, network, history=history)
     return path
 
 

@@ -174,7 +174,7 @@ def test_weights_show_one_picture_per_hidden_neuron(page, problems, server_url):
     assert problems.messages == []
 
 
-def test_training_from_the_page_draws_its_curves(page, problems, fresh_server):
+def test_training_from_the_page_draws_its_curves(page, problems, fresh_server, warm_training):
     open_page(page, fresh_server())
     expect(page.locator("#accuracy-chart")).to_have_attribute("data-points", "10")  # loaded
     page.evaluate(

@@ -27,15 +27,15 @@ from PIL import Image
 from starlette.exceptions import StarletteDeprecationWarning
 
 from digitnet import cli
-from digitnet.data import load_mnist
 from digitnet.decision import decide
 from digitnet.imaging import preprocess
 from digitnet.modelfile import load, save
 from digitnet.network import Network
 from digitnet.perceptron import AND, NAND, NOT, OR, truth_table
 from digitnet.training import sgd
-from digitnet.web import create_app, sse
-from digitnet.web.server import MAX_UPLOAD_BYTES
+from digitnet.web import create_app, sse, training_run
+from digitnet.web.listen import is_loopback, listen_socket
+from digitnet.web.request_body import MAX_UPLOAD_BYTES
 from digitnet.web.session import TRAINED_HERE
 from digitnet.web.training_run import Event, EventLog
 
@@ -50,11 +50,6 @@ N_DIGITS_SENT = 20
 
 
 LOCAL = "http://127.0.0.1"  # the app answers loopback Host headers only
-
-
-@pytest.fixture(scope="module")
-def mnist(mnist_dir: Path) -> Any:
-    return load_mnist(mnist_dir, dtype=np.uint8, download=False)
 
 
 @pytest.fixture(scope="module")
@@ -156,6 +151,15 @@ def test_model_without_a_file_is_not_loaded(fresh_client: TestClient) -> None:
         "history": None,
         "training": False,
     }
+
+
+def test_each_app_keeps_its_own_session(
+    client: TestClient, fresh_client: TestClient, model_file: Path
+) -> None:
+    assert fresh_client.get("/api/model").json()["loaded"] is False
+    assert client.get("/api/model").json()["source"] == str(model_file)
+    assert_error(fresh_client.get("/api/weights"), 409, "no model loaded")
+    assert client.get("/api/weights").status_code == 200
 
 
 def test_a_model_file_that_is_not_a_classifier_is_refused(tmp_path: Path) -> None:
@@ -370,7 +374,9 @@ def test_a_run_streams_its_epochs_then_done_and_becomes_the_model(
     np.testing.assert_allclose(outputs, saved.network.feedforward(preprocess(png)), rtol=1e-6)
 
 
-def test_a_run_can_be_stopped_and_a_late_client_hears_it_all(fresh_client: TestClient) -> None:
+def test_a_run_can_be_stopped_and_a_late_client_hears_it_all(
+    fresh_client: TestClient, warm_training: None
+) -> None:
     settings = {"epochs": 1000, "training_size": 2000, "seed": 2}
     assert fresh_client.post("/api/train", json=settings).status_code == 202
     assert fresh_client.get("/api/model").json()["training"] is True
@@ -530,7 +536,7 @@ def test_paths_out_of_static_are_404(client: TestClient, path: str) -> None:
      ("example.org", False)],
 )  # fmt: skip
 def test_loopback_hosts_are_recognised(host: str, loopback: bool) -> None:
-    assert cli.is_loopback(host) is loopback
+    assert is_loopback(host) is loopback
 
 
 def start_serve(*args: str, env_data: Path) -> tuple[subprocess.Popen[str], str]:
@@ -587,7 +593,7 @@ def test_serve_warns_when_the_host_is_not_loopback(tmp_path: Path, mnist_dir: Pa
 
 
 def test_serve_on_a_busy_port_is_a_one_line_error(tmp_path: Path) -> None:
-    listener = cli.listen_socket("127.0.0.1", 0)
+    listener = listen_socket("127.0.0.1", 0)
     port = listener.getsockname()[1]
     try:
         from click.testing import CliRunner
@@ -612,23 +618,84 @@ def test_serve_refuses_a_damaged_model_in_one_line(tmp_path: Path) -> None:
     assert "bad.npz" in result.stderr and len(result.stderr.strip().splitlines()) == 1
 
 
+#: The run watched while predictions are sent: a hidden layer wide enough that one kernel
+#: call (a hundredth of an epoch of 50,000 digits) lasts several predictions.
+BUSY_RUN = {"sizes": [784, 3000, 10], "epochs": 1000, "training_size": 50_000, "seed": 3}
+KERNEL_CALLS_WATCHED = 20
+MIN_PREDICTIONS_INSIDE = 5
+
+
+def served_inside_one_call(start: float, end: float, marks: list[tuple[int, float]]) -> bool:
+    """Whether [start, end] lies between two marks of one epoch, in under half their gap.
+
+    ``marks`` are ``(mini-batches done, time)`` at the end of each kernel call, in order;
+    between two marks of one epoch (``done`` grows) the training thread ran one call.
+    """
+    for (done_0, t_0), (done_1, t_1) in zip(marks, marks[1:]):
+        if done_1 > done_0 and t_0 < start and end < t_1 and end - start < (t_1 - t_0) / 2:
+            return True
+    return False
+
+
 def test_predictions_keep_coming_while_a_run_trains(
-    model_file: Path, mnist_dir: Path, mnist: Any, tmp_path: Path
+    model_file: Path,
+    mnist_dir: Path,
+    mnist: Any,
+    tmp_path: Path,
+    monkeypatch: pytest.MonkeyPatch,
+    warm_training: None,
 ) -> None:
-    """The compiled kernel releases the GIL: the old model answers while a new one learns."""
+    """The compiled kernel releases the GIL: the old model answers while a new one learns.
+
+    The run's ``on_batch`` callback marks the end of each call to the kernel, which trains
+    a hundredth of an epoch. Were the GIL held during a call, no other thread could run
+    Python until it returned; a prediction, which runs Python in this thread, the server's
+    event loop and its thread pool, could not start and finish between two marks. So some
+    predictions must do so, in under half the time between the marks: a bound set by the
+    run's own pace, whatever this machine's speed or load. (With ``nogil=False`` in
+    :func:`digitnet.compiled.jit_in_place`, a prediction spans dozens of calls.)
+    """
+    pytest.importorskip("numba", reason="the compiled kernel is what releases the GIL")
+    marks: list[tuple[int, float]] = []
+    real_train = training_run.train
+
+    def marked_train(*args: Any, on_batch: Any, **kwargs: Any) -> Any:
+        def mark(done: int, total: int) -> None:
+            marks.append((done, time.perf_counter()))
+            on_batch(done, total)
+
+        return real_train(*args, on_batch=mark, **kwargs)
+
+    monkeypatch.setattr(training_run, "train", marked_train)
     app = create_app(Path(shutil.copy(model_file, tmp_path / "m.npz")), data_dir=mnist_dir)
     png = canvas_png(mnist.test.images[0])
+    spans: list[tuple[float, float]] = []
+    answers = []
     with TestClient(app, base_url=LOCAL) as busy:
-        busy.post("/api/train", json={"epochs": 1000, "training_size": 50_000, "seed": 3})
-        answers = [busy.post("/api/predict", content=png) for _ in range(5)]
-        assert busy.get("/api/model").json()["training"] is True
+        assert busy.post("/api/train", json=BUSY_RUN).status_code == 202
+        wait_for(lambda: len(marks) > 0)  # the kernel has run: from now on, mid-epoch
+        watched_until = len(marks) + KERNEL_CALLS_WATCHED
+        deadline = time.monotonic() + 300  # a hang guard, not a bound on any latency
+        while len(marks) < watched_until and time.monotonic() < deadline:
+            start = time.perf_counter()
+            answers.append(busy.post("/api/predict", content=png))
+            spans.append((start, time.perf_counter()))
+        training = busy.get("/api/model").json()["training"]
         busy.post("/api/train/stop", json={})
         app.state.session.run.join(30)
+    assert len(marks) >= watched_until, "the run stalled"
+    assert training is True
     assert all(answer.status_code == 200 for answer in answers)
     assert {answer.json()["digit"] for answer in answers} == {7}  # the loaded model's answer
+    inside = sum(served_inside_one_call(start, end, marks) for start, end in spans)
+    assert inside >= MIN_PREDICTIONS_INSIDE, (
+        f"{inside} of {len(spans)} predictions were served within one kernel call"
+    )
 
 
-def test_shutting_down_stops_a_run_and_keeps_its_epochs(tmp_path: Path, mnist_dir: Path) -> None:
+def test_shutting_down_stops_a_run_and_keeps_its_epochs(
+    tmp_path: Path, mnist_dir: Path, warm_training: None
+) -> None:
     app = create_app(tmp_path / "kept.npz", data_dir=mnist_dir)
     with TestClient(app, base_url=LOCAL) as running:
         running.post("/api/train", json={"epochs": 1000, "training_size": 2000, "seed": 4})

@@ -107,7 +107,7 @@ def train_command(
             history=history,
         )
     report_outcome(history)
-    save(out, network, settings=settings, history=history, extra=record)
+    save(out, network, history=history, extra=record)
     stdout.print(f"Saved the model to {out}")
     if history.interrupted and checkpoint_dir is not None:
         stdout.print(

@@ -1,4 +1,5 @@
-"""Checking the JSON a page sends to train, with the rules of ``digitnet train``'s options.
+"""Checking the JSON a page sends: to train (with the rules of ``digitnet train``'s
+options), to ask a gate, to run the half adder.
 
 Every mistake is a :class:`~digitnet.errors.ConfigError` whose one-line message names the
 field and the value; the server answers it with 422.
@@ -6,14 +7,16 @@ field and the value; the server answers it with 422.
 
 from __future__ import annotations
 
-from collections.abc import Mapping
 from typing import Any
 
 from digitnet.data.mnist import MNIST_PIXELS, N_DIGITS, N_TRAINING
 from digitnet.errors import ConfigError
 from digitnet.network import validate_sizes
-from digitnet.training import MAX_SEED, TrainingSettings, fresh_seed
-from digitnet.web.training_run import TrainRequest
+from digitnet.perceptron import AND, NAND, NOT, OR, Circuit, Perceptron
+from digitnet.recipes import recipe
+from digitnet.settings import fresh_seed
+from digitnet.web.training_run import DTYPE, TrainRequest
+from digitnet.web.validation import check_bit, is_int, json_object, reject_unknown
 
 #: The fields of POST /api/train and their defaults (those of `digitnet train`).
 TRAIN_FIELDS: dict[str, Any] = {
@@ -24,26 +27,11 @@ TRAIN_FIELDS: dict[str, Any] = {
     "training_size": None,
     "seed": None,
 }
-MAX_LEARNING_RATE = 1e6  # as `digitnet train --learning-rate`
 #: A bound on the network a page may ask for, so that a typo cannot exhaust the memory.
 MAX_WEIGHTS = 10_000_000
-
-
-def json_object(body: Any, what: str) -> Mapping[str, Any]:
-    """``body`` if it is a JSON object, else a ConfigError naming ``what`` it was for."""
-    if not isinstance(body, Mapping):
-        raise ConfigError(f"{what}: expected a JSON object, got {type(body).__name__}")
-    return body
-
-
-def reject_unknown(body: Mapping[str, Any], known: Mapping[str, Any], what: str) -> None:
-    unknown = sorted(set(body) - set(known))
-    if unknown:
-        raise ConfigError(f"{what}: unknown field {unknown[0]!r} (known: {', '.join(known)})")
-
-
-def is_int(value: Any) -> bool:
-    return isinstance(value, int) and not isinstance(value, bool)
+#: The gates POST /api/gates knows, by name.
+GATES = {gate.name: gate for gate in (AND, OR, NAND, NOT)}
+GATE_FIELDS = {"gate": None, "inputs": None}
 
 
 def parse_train_request(body: Any) -> TrainRequest:
@@ -59,26 +47,20 @@ def parse_train_request(body: Any) -> TrainRequest:
     given = json_object(body, "train request")
     reject_unknown(given, TRAIN_FIELDS, "train request")
     fields.update({k: v for k, v in given.items() if v is not None})
-    sizes = parse_sizes(fields["sizes"])
-    rate = fields["learning_rate"]
-    if isinstance(rate, (int, float)) and not isinstance(rate, bool) and rate > MAX_LEARNING_RATE:
-        raise ConfigError(f"learning_rate must be at most {MAX_LEARNING_RATE:g}, got {rate!r}")
-    seed = fields["seed"]
-    if seed is None:
-        seed = fresh_seed()
-    elif not is_int(seed) or not 0 <= seed <= MAX_SEED:
-        raise ConfigError(f"seed must be an integer from 0 to {MAX_SEED}, got {seed!r}")
-    settings = TrainingSettings(
+    chosen = recipe(  # the settings check every number against the core's limits
+        "book",
+        sizes=parse_sizes(fields["sizes"]),
+        dtype=DTYPE,
         epochs=fields["epochs"],
         mini_batch_size=fields["mini_batch_size"],
-        learning_rate=rate,
-        seed=seed,
+        learning_rate=fields["learning_rate"],
+        seed=fresh_seed() if fields["seed"] is None else fields["seed"],
         engine="auto",
     )
     size = fields["training_size"]
     if size is not None and (not is_int(size) or not 1 <= size <= N_TRAINING):
         raise ConfigError(f"training_size must be an integer from 1 to {N_TRAINING}, got {size!r}")
-    return TrainRequest(sizes, settings, size)
+    return TrainRequest(chosen, size)
 
 
 def parse_sizes(value: Any) -> tuple[int, ...]:
@@ -94,3 +76,25 @@ def parse_sizes(value: Any) -> tuple[int, ...]:
             f"sizes {list(sizes)} make {n_weights:,} weights, over the limit of {MAX_WEIGHTS:,}"
         )
     return sizes
+
+
+def parse_gate_request(body: Any) -> tuple[Perceptron, list[int]]:
+    """POST /api/gates' JSON ``{"gate", "inputs"}`` -> the gate and its input bits."""
+    request = json_object(body, "gate request")
+    reject_unknown(request, GATE_FIELDS, "gate request")
+    name = request.get("gate")
+    if not isinstance(name, str) or name not in GATES:
+        raise ConfigError(f"gate must be one of {', '.join(GATES)}, got {name!r}")
+    gate = GATES[name]
+    inputs = request.get("inputs")
+    n_inputs = gate.weights.size
+    if not isinstance(inputs, list) or len(inputs) != n_inputs:
+        raise ConfigError(f"{name} takes a list of {n_inputs} input bits, got {inputs!r}")
+    return gate, [check_bit(bit, f"{name} input {i + 1}") for i, bit in enumerate(inputs)]
+
+
+def parse_circuit_inputs(body: Any, circuit: Circuit, what: str) -> dict[str, int]:
+    """A JSON object of one bit per input of ``circuit`` (``{"x1", "x2"}``) -> those bits."""
+    request = json_object(body, what)
+    reject_unknown(request, dict.fromkeys(circuit.input_names), what)
+    return {name: check_bit(request.get(name), name) for name in circuit.input_names}

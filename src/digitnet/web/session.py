@@ -15,18 +15,15 @@ import numpy as np
 
 from digitnet.data import MnistSplit, load_mnist
 from digitnet.data.mnist import check_classifier_sizes
-from digitnet.errors import DigitnetError, ModelFileError
+from digitnet.errors import ModelFileError
 from digitnet.modelfile import load, save
 from digitnet.network import Network
 from digitnet.training import History
+from digitnet.web.errors import Conflict
 from digitnet.web.training_run import TrainingRun, TrainRequest
 
 #: What ``source`` says of a model trained through the page.
 TRAINED_HERE = "trained in this session"
-
-
-class Conflict(DigitnetError):
-    """The request does not fit the server's state: no model yet, or a run already going."""
 
 
 @dataclass(frozen=True)
@@ -97,6 +94,13 @@ class Session:
             raise Conflict("no training run is going")
         run.stop()
 
+    def shut_down(self, timeout: float) -> None:
+        """Stop a run that is going and wait up to ``timeout`` seconds for it to save."""
+        run = self.run
+        if run is not None and run.running:  # keep what it learned, as Ctrl-C does in the CLI
+            run.stop()
+            run.join(timeout)
+
     def _refuse_if_training(self) -> None:
         if self.training:
             raise Conflict("a training run is already going: stop it first")
@@ -109,4 +113,4 @@ class Session:
             folder.mkdir(parents=True, exist_ok=True)
         except OSError as exc:
             raise ModelFileError(f"{folder}: cannot create the folder ({exc.strerror})") from None
-        save(self.model_path, network, settings=history.settings, history=history)
+        save(self.model_path, network, history=history)

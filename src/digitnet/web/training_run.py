@@ -14,7 +14,6 @@ keeps answering predictions while it runs. What happens is written to an append-
 
 from __future__ import annotations
 
-import math
 import threading
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -22,13 +21,14 @@ from typing import Any
 
 from digitnet.data import Dataset, MnistSplit
 from digitnet.errors import DigitnetError
+from digitnet.history import History
 from digitnet.network import Network
-from digitnet.training import History, TrainingSettings, train
+from digitnet.recipes import Recipe
+from digitnet.training import train
+from digitnet.web.views import MONITORED, done_data, epoch_data
 
 #: Progress events per epoch: enough for a progress bar, few enough for a slow link.
 PROGRESS_EVENTS_PER_EPOCH = 4
-#: The data set measured after each epoch (the book's held-out 10,000).
-MONITORED = "validation"
 #: What the network computes in; float32 is the CLI's default and twice as fast.
 DTYPE = "float32"
 UNEXPECTED_END = "training stopped unexpectedly; the server's log says why"
@@ -44,10 +44,9 @@ class Event:
 
 @dataclass(frozen=True)
 class TrainRequest:
-    """A validated request to train: the network's sizes, the settings, how much data."""
+    """A validated request to train: the recipe (network and settings), how much data."""
 
-    sizes: tuple[int, ...]
-    settings: TrainingSettings
+    recipe: Recipe
     training_size: int | None
 
 
@@ -129,11 +128,11 @@ class TrainingRun:
         if request.training_size is not None:
             size = request.training_size
             training = Dataset(training.images[:size], training.labels[:size])
-        network = Network(request.sizes, seed=request.settings.seed, dtype=DTYPE)
+        network = request.recipe.build()
         history = train(
             network,
             training,
-            request.settings,
+            request.recipe.settings,
             monitor={MONITORED: self.data.validation},
             on_batch=self._on_batch,
             on_epoch=self._on_epoch,
@@ -153,36 +152,3 @@ class TrainingRun:
 
     def _on_epoch(self, history: History) -> None:
         self.events.append(Event("epoch", epoch_data(history)))
-
-
-def percent(correct: int, total: int) -> float:
-    """``correct`` out of ``total`` in percent, as the page shows accuracies."""
-    return 100 * correct / total
-
-
-def finite_or_none(value: float) -> float | None:
-    """``value``, or None for NaN and infinity (which JSON cannot say): a diverged cost."""
-    return float(value) if math.isfinite(value) else None
-
-
-def epoch_data(history: History) -> dict[str, Any]:
-    """The ``epoch`` event for the last epoch of ``history``."""
-    return {
-        "epoch": history.epochs_run,
-        "epochs": history.settings.epochs,
-        "validation_accuracy": percent(history.correct[MONITORED][-1], history.total[MONITORED]),
-        "validation_cost": finite_or_none(history.cost[MONITORED][-1]),
-        "seconds": history.seconds[-1],
-    }
-
-
-def done_data(history: History) -> dict[str, Any]:
-    """The ``done`` event: how far the run got and why it ended."""
-    correct = history.correct.get(MONITORED) or []
-    best = percent(max(correct), history.total[MONITORED]) if correct else None
-    return {
-        "epochs_run": history.epochs_run,
-        "best_validation_accuracy": best,
-        "stopped": history.interrupted,
-        "diverged": history.diverged_epoch is not None,
-    }

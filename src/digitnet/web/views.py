@@ -1,0 +1,161 @@
+"""JSON views: the results the app computes, as the dicts its responses and events send.
+
+Accuracies are in percent, as the page shows them; a cost that is NaN or infinite (a
+diverged run) is sent as null, which JSON can say. Arrays become lists of Python floats,
+the centred pixels and the weights rounded to PIXEL_DECIMALS.
+"""
+
+from __future__ import annotations
+
+import math
+from typing import Any
+
+import numpy as np
+from numpy.typing import NDArray
+
+from digitnet.decision import Decision
+from digitnet.imaging import MNIST_SIDE, PreprocessSteps
+from digitnet.network import Network
+from digitnet.perceptron import Circuit, Perceptron
+from digitnet.training import History
+from digitnet.web.pictures import step_pictures
+
+#: The data set measured after each epoch (the book's held-out 10,000).
+MONITORED = "validation"
+PIXEL_DECIMALS = 4  # of the centred pixels and the weights sent to the page
+
+
+def percent(correct: int, total: int) -> float:
+    """``correct`` out of ``total`` in percent, as the page shows accuracies."""
+    return 100 * correct / total
+
+
+def finite_or_none(value: float) -> float | None:
+    """``value``, or None for NaN and infinity (which JSON cannot say): a diverged cost."""
+    return float(value) if math.isfinite(value) else None
+
+
+def model_view(
+    network: Network | None,
+    *,
+    source: str | None = None,
+    history: History | None = None,
+    training: bool,
+) -> dict[str, Any]:
+    """GET /api/model: the current network's sizes, where it came from, how it learned."""
+    return {
+        "loaded": network is not None,
+        "sizes": list(network.sizes) if network is not None else None,
+        "source": source,
+        "history": history_summary(history),
+        "training": training,
+    }
+
+
+def history_summary(history: History | None) -> dict[str, Any] | None:
+    """The per-epoch validation accuracy (percent) and cost of a model's training run."""
+    if history is None:
+        return None
+    correct = history.correct.get(MONITORED, [])
+    cost = history.cost.get(MONITORED, [])
+    return {
+        "epochs": history.epochs_run,
+        "validation_accuracy": [percent(c, history.total[MONITORED]) for c in correct],
+        "validation_cost": [finite_or_none(c) for c in cost],
+    }
+
+
+def first_layer_weights(network: Network) -> dict[str, Any]:
+    """Each first-layer neuron's 784 incoming weights (the output layer's, if no hidden)."""
+    weights = network.weights[0].astype(np.float64)
+    return {
+        "layer": 0,
+        "shape": [MNIST_SIDE, MNIST_SIDE],
+        "neurons": np.round(weights, PIXEL_DECIMALS).tolist(),
+        "min": float(weights.min()),
+        "max": float(weights.max()),
+    }
+
+
+def prediction_view(
+    steps: PreprocessSteps, activations: list[NDArray[np.floating]], decision: Decision
+) -> dict[str, Any]:
+    """POST /api/predict: the answer, every layer's activations, every preprocessing stage.
+
+    ``activations`` are the network's layers for the image, input first, output last.
+    """
+    return {
+        "digit": decision.digit,
+        "confidence": decision.confidence,
+        "unsure": decision.unsure,
+        "unsure_reason": decision.reason,
+        "outputs": activations[-1].astype(np.float64).tolist(),
+        "hidden": [layer.astype(np.float64).tolist() for layer in activations[1:-1]],
+        "steps": step_pictures(steps),
+        "centred_pixels": np.round(steps.vector.astype(np.float64), PIXEL_DECIMALS).tolist(),
+    }
+
+
+def epoch_data(history: History) -> dict[str, Any]:
+    """The ``epoch`` event for the last epoch of ``history``."""
+    return {
+        "epoch": history.epochs_run,
+        "epochs": history.settings.epochs,
+        "validation_accuracy": percent(history.correct[MONITORED][-1], history.total[MONITORED]),
+        "validation_cost": finite_or_none(history.cost[MONITORED][-1]),
+        "seconds": history.seconds[-1],
+    }
+
+
+def done_data(history: History) -> dict[str, Any]:
+    """The ``done`` event: how far the run got and why it ended."""
+    correct = history.correct.get(MONITORED) or []
+    best = percent(max(correct), history.total[MONITORED]) if correct else None
+    return {
+        "epochs_run": history.epochs_run,
+        "best_validation_accuracy": best,
+        "stopped": history.interrupted,
+        "diverged": history.diverged_epoch is not None,
+    }
+
+
+def gate_answer(gate: Perceptron, bits: list[int]) -> dict[str, Any]:
+    """POST /api/gates: the gate's output for ``bits`` and the sum ``z = w.x + b`` behind it.
+
+    Returns
+    -------
+    dict
+        ``{"output": 0 or 1, "weights": [...], "bias": b, "z": w.x + b}``.
+    """
+    return {
+        "output": gate.output(bits),
+        "weights": gate.weights.tolist(),
+        "bias": gate.bias,
+        "z": float(gate.weights @ bits + gate.bias),
+    }
+
+
+def circuit_trace(circuit: Circuit, inputs: dict[str, int]) -> dict[str, Any]:
+    """POST /api/half-adder: ``circuit`` run on ``inputs`` signal by signal.
+
+    Returns
+    -------
+    dict
+        The output signals by name (``"sum"``, ``"carry"``) and ``"gates": [{"name",
+        "inputs", "sources", "output"}, ...]``, every gate in order: ``inputs`` are the bits
+        it reads from the signals named in ``sources``.
+    """
+    signals = dict(inputs)
+    gates = []
+    for gate in circuit.gates:
+        bits = [signals[source] for source in gate.inputs]
+        signals[gate.output] = gate.perceptron.output(bits)
+        gates.append(
+            {
+                "name": gate.output,
+                "inputs": bits,
+                "sources": list(gate.inputs),
+                "output": signals[gate.output],
+            }
+        )
+    return {**{name: signals[name] for name in circuit.output_names}, "gates": gates}
