@@ -82,8 +82,7 @@ INTERFACE_LIBRARIES = {"click", "rich", "fastapi", "starlette", "pydantic", "uvi
 
 #: (importing module, imported module) -> why it is allowed for now. Delete an entry when the
 #: restructure fixes it: its test then passes, which strict xfail reports as a failure.
-KNOWN_VIOLATIONS: dict[tuple[str, str], str] = {
-}
+KNOWN_VIOLATIONS: dict[tuple[str, str], str] = {}
 
 
 @dataclass(frozen=True)

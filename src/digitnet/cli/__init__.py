@@ -18,17 +18,12 @@ from digitnet.cli.gates import gates_command
 from digitnet.cli.plot import plot_command
 from digitnet.cli.predict import predict_command
 from digitnet.cli.reproduce import reproduce_command
-from digitnet.cli.serve import (  # re-exported for tests/web until they move to digitnet.web
-    is_loopback,
-    listen_socket,
-    page_url,
-    serve_command,
-)
+from digitnet.cli.serve import serve_command
 from digitnet.cli.train import train_command
 from digitnet.errors import DigitnetError
 from digitnet.version import __version__
 
-__all__ = ["DigitnetGroup", "is_loopback", "listen_socket", "main", "page_url"]
+__all__ = ["DigitnetGroup", "main"]
 
 
 class DigitnetGroup(click.Group):
