@@ -49,6 +49,7 @@ FLOORS: dict[str, int] = {
     "digitnet.saturation": 2,
     "digitnet.metrics": 2,
     "digitnet.baselines": 2,
+    "digitnet.handwriting": 2,
     # 3 engines: the updates, readable and fast, and the distortions
     "digitnet.backprop": 3,
     "digitnet.optimizer": 3,
