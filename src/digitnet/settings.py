@@ -58,6 +58,7 @@ LIMITS: dict[str, Range] = {
     "momentum": Range(0, 1, high_open=True),
     "dropout": Range(0, 1, high_open=True),
     "time_budget": Range(0, low_open=True),
+    "clean_fraction": Range(0, 1),
 }
 
 #: The settings that are positive integers (``early_stopping`` also may be None).
@@ -102,6 +103,12 @@ class TrainingSettings:
         Seconds the run may take, evaluation included; the cosine schedule spans it.
     augment : bool
         Train each epoch on fresh random distortions of the training images.
+    vary_ink : bool
+        Also thicken or thin each image's strokes, blur and dim its ink, afresh each epoch
+        (see :mod:`digitnet.augment.ink`): what pens, cameras and the pipeline do to digits.
+    clean_fraction : float
+        The share of the training images, drawn afresh each epoch, that ``augment`` and
+        ``vary_ink`` leave as they are (without either, all are).
     """
 
     epochs: int = 30
@@ -120,6 +127,8 @@ class TrainingSettings:
     early_stopping: int | None = None
     time_budget: float | None = None
     augment: bool = False
+    vary_ink: bool = False
+    clean_fraction: float = 0.0
 
     def __post_init__(self) -> None:
         for name in POSITIVE_INTEGERS:
@@ -139,7 +148,7 @@ class TrainingSettings:
             value = getattr(self, name)
             if not isinstance(value, str) or value not in choices:
                 raise ConfigError(f"{name} must be one of {', '.join(choices)}, got {value!r}")
-        for name in ("nesterov", "augment"):
+        for name in ("nesterov", "augment", "vary_ink"):
             if not isinstance(getattr(self, name), bool):
                 raise ConfigError(f"{name} must be True or False, got {getattr(self, name)!r}")
         if self.nesterov and not self.momentum:

@@ -269,14 +269,19 @@ def _measure(
 
 def _make_augmenter(settings: TrainingSettings, images: NDArray[Any]) -> Any:
     """Fresh distortions of the images each epoch (see :mod:`digitnet.augment`), or None."""
-    if not settings.augment:
+    if not (settings.augment or settings.vary_ink):
         return None
-    from digitnet.augment import Augmenter
+    from digitnet.augment import Augmenter, Distortion, InkVariation
 
     if images.dtype != np.uint8:
-        raise ConfigError("augment needs the training images as uint8 pixels (0-255)")
+        raise ConfigError("augment and vary_ink need the training images as uint8 pixels (0-255)")
     # The bank of elastic fields comes from the seed alone, so a resumed run rebuilds it.
-    return Augmenter(rng=np.random.default_rng([settings.seed or 0, 1]))
+    return Augmenter(
+        Distortion() if settings.augment else None,
+        rng=np.random.default_rng([settings.seed or 0, 1]),
+        ink=InkVariation() if settings.vary_ink else None,
+        clean_fraction=settings.clean_fraction,
+    )
 
 
 def sgd(
@@ -299,6 +304,8 @@ def sgd(
     early_stopping: int | None = None,
     time_budget: float | None = None,
     augment: bool = False,
+    vary_ink: bool = False,
+    clean_fraction: float = 0.0,
     monitor: Mapping[str, Data] | None = None,
     on_batch: Callable[[int, int], None] | None = None,
     on_epoch: Callable[[History], None] | None = None,
@@ -319,7 +326,7 @@ def sgd(
         Chapter 1's run (30 epochs of mini-batches of 10 at ``eta`` 3.0, quadratic cost),
         the seed of the shuffling, dropout and distortions, and the engine.
     l2, momentum, nesterov, weight_decay, dropout, schedule, patience, early_stopping,
-    time_budget, augment
+    time_budget, augment, vary_ink, clean_fraction
         The later chapters' options, all off by default (see :class:`TrainingSettings`).
     monitor : mapping of name -> Dataset or (images, labels), optional
         Held-out data measured (accuracy and cost) after every epoch, e.g.
@@ -356,6 +363,8 @@ def sgd(
         early_stopping=early_stopping,
         time_budget=time_budget,
         augment=augment,
+        vary_ink=vary_ink,
+        clean_fraction=clean_fraction,
     )
     return train(
         network,

@@ -25,6 +25,7 @@ NETWORK_OPTIONS = ("sizes", "activation", "init")
 SETTINGS_OPTIONS = (
     "epochs", "mini_batch_size", "learning_rate", "cost", "l2", "momentum", "nesterov",
     "weight_decay", "dropout", "schedule", "patience", "early_stopping", "time_budget", "augment",
+    "vary_ink", "clean_fraction",
 )  # fmt: skip
 
 
@@ -123,6 +124,16 @@ TRAIN_OPTIONS: tuple[Callable[[Any], Any], ...] = (
     override(
         "--augment/--no-augment",
         help="Train on fresh random distortions of the images each epoch [no].",
+    ),
+    override(
+        "--vary-ink/--no-vary-ink",
+        help="Also thicken or thin the strokes, blur and dim the ink each epoch, as pens, "
+        "photos and scans do [no].",
+    ),
+    override(
+        "--clean-fraction",
+        type=limited("clean_fraction"),
+        help="Share of the images that --augment and --vary-ink leave as they are [0].",
     ),
     click.option(
         "--seed",

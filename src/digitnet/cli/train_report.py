@@ -35,6 +35,10 @@ def describe(settings: TrainingSettings) -> str:
         parts.append(f"keeping the best epoch's weights (patience {settings.early_stopping})")
     if settings.augment:
         parts.append("fresh distortions each epoch")
+    if settings.vary_ink:
+        parts.append("varied ink each epoch")
+    if settings.clean_fraction:
+        parts.append(f"{settings.clean_fraction:.0%} of the images left clean")
     parts.append(f"seed {settings.seed}")
     return ", ".join(parts)
 
