@@ -32,8 +32,11 @@ from digitnet.settings import TrainingSettings
 from digitnet.version import __version__
 
 #: Where ``digitnet train`` saves and ``predict``, ``evaluate``, ``plot`` and ``serve`` look
-#: when no model is named.
+#: when no model is named; without one there, they use :func:`shipped_model_path`.
 DEFAULT_MODEL = Path(user_data_dir("digitnet")) / "model.npz"
+
+#: The file name of the model inside the package (``src/digitnet/models/``).
+SHIPPED_MODEL_NAME = "handwriting.npz"
 
 FORMAT_NAME = "digitnet-model"
 FORMAT_VERSION = 1
@@ -52,6 +55,13 @@ class SavedModel:
     settings: TrainingSettings | None
     history: History | None
     metadata: dict[str, Any]
+
+
+def shipped_model_path() -> Path:
+    """The model that ships inside the package, trained by ``digitnet train --preset
+    handwriting`` (its recipe, seed and accuracy are in its metadata): what commands use
+    when no model is named and none was saved as the default."""
+    return Path(__file__).parent / "models" / SHIPPED_MODEL_NAME
 
 
 def save(

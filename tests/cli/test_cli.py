@@ -184,6 +184,7 @@ def test_predict_without_a_model_says_how_to_train_one(
     run, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     monkeypatch.setattr(cli.options, "DEFAULT_MODEL", tmp_path / "nothing.npz")
+    monkeypatch.setattr(cli.options, "shipped_model_path", lambda: tmp_path / "none.npz")
     image = tmp_path / "x.png"
     Image.new("L", (10, 10), 255).save(image)
     code, _, err = run("predict", str(image))

@@ -153,12 +153,12 @@ def server_url(trained_model: Path, mnist_dir: Path) -> Iterator[str]:
 
 @pytest.fixture
 def fresh_server(
-    trained_model: Path, mnist_dir: Path, tmp_path: Path
+    trained_model: Path, mnist_dir: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> Iterator[Callable[..., str]]:
     """Start a server of one's own (say for training, which replaces its model).
 
     ``fresh_server()`` serves a copy of the trained model; ``fresh_server(model=False)``
-    serves no model at all.
+    serves no model at all, not even the shipped one.
     """
     started: list[RunningServer] = []
 
@@ -166,6 +166,10 @@ def fresh_server(
         path = tmp_path / f"model-{len(started)}.npz"
         if model:
             shutil.copy(trained_model, path)
+        else:
+            from digitnet.web import session
+
+            monkeypatch.setattr(session, "shipped_model_path", lambda: tmp_path / "none.npz")
         started.append(start_server(path, mnist_dir))
         return started[-1].url
 

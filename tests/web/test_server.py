@@ -34,6 +34,7 @@ from digitnet.network import Network
 from digitnet.perceptron import AND, NAND, NOT, OR, truth_table
 from digitnet.training import sgd
 from digitnet.web import create_app, sse, training_run
+from digitnet.web import session as session_module
 from digitnet.web.listen import is_loopback, listen_socket
 from digitnet.web.request_body import MAX_UPLOAD_BYTES
 from digitnet.web.session import TRAINED_HERE
@@ -68,8 +69,12 @@ def client(model_file: Path, mnist_dir: Path) -> Iterator[TestClient]:
 
 
 @pytest.fixture
-def fresh_client(tmp_path: Path, mnist_dir: Path) -> Iterator[TestClient]:
-    """An app with no model yet, which saves what it trains to tmp_path/trained.npz."""
+def fresh_client(
+    tmp_path: Path, mnist_dir: Path, monkeypatch: pytest.MonkeyPatch
+) -> Iterator[TestClient]:
+    """An app with no model yet (not even the shipped one), which saves what it trains to
+    tmp_path/trained.npz."""
+    monkeypatch.setattr(session_module, "shipped_model_path", lambda: tmp_path / "none.npz")
     with TestClient(
         create_app(tmp_path / "trained.npz", data_dir=mnist_dir), base_url=LOCAL
     ) as test_client:

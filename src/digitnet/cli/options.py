@@ -11,7 +11,7 @@ import numpy as np
 from digitnet.cli.progress import download_progress
 from digitnet.data import MNIST_PIXELS, N_DIGITS, MnistSplit, load_mnist
 from digitnet.errors import DigitnetError
-from digitnet.modelfile import DEFAULT_MODEL, SavedModel, load
+from digitnet.modelfile import DEFAULT_MODEL, SavedModel, load, shipped_model_path
 
 
 def parse_sizes(
@@ -78,12 +78,13 @@ def load_data(data_dir: Path | None) -> MnistSplit:
 
 
 def load_model(path: Path | None) -> tuple[Path, SavedModel]:
-    """Load ``path``, or the default model, saying how to make one when there is none."""
+    """Load ``path``, else the default model, else the shipped one (saying how to make one
+    when there is none)."""
     if path is None:
-        path = DEFAULT_MODEL
+        path = DEFAULT_MODEL if DEFAULT_MODEL.exists() else shipped_model_path()
         if not path.exists():
             raise DigitnetError(
-                f"no model given and no default model at {path}; "
+                f"no model given and no default model at {DEFAULT_MODEL}; "
                 f"train one with `digitnet train` (or pass MODEL.npz)"
             )
     return path, load(path)

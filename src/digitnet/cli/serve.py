@@ -9,7 +9,7 @@ import click
 from digitnet.cli.options import data_dir_option, model_argument
 from digitnet.cli.progress import stderr, stdout
 from digitnet.extras import require
-from digitnet.modelfile import DEFAULT_MODEL
+from digitnet.modelfile import DEFAULT_MODEL, shipped_model_path
 
 
 @click.command("serve")
@@ -27,8 +27,9 @@ from digitnet.modelfile import DEFAULT_MODEL
 def serve_command(model: Path | None, host: str, port: int, data_dir: Path | None) -> None:
     """Open the web app: draw a digit and watch the network read it, train, play with gates.
 
-    MODEL defaults to the model `digitnet train` saved last. A network trained on the page
-    becomes the current model at once and is saved to MODEL (or to that default).
+    MODEL defaults to the model `digitnet train` saved last; until there is one, the page
+    starts with the model that ships with digitnet. A network trained on the page becomes
+    the current model at once and is saved to MODEL (or to that default).
     """
     uvicorn = require("uvicorn", "web", "`digitnet serve`")
     require("digitnet.web", "web", "`digitnet serve`")
@@ -46,6 +47,11 @@ def serve_command(model: Path | None, host: str, port: int, data_dir: Path | Non
         )
     if path.exists():
         stdout.print(f"Model: {path}")
+    elif shipped_model_path().exists():
+        stdout.print(
+            f"Model: the one shipped with digitnet ({shipped_model_path()}); "
+            f"a network trained on the page is saved to {path}."
+        )
     else:
         stdout.print(f"No model at {path} yet: train one on the page; it will be saved there.")
     stdout.print(f"Serving digitnet on {page_url(host, listener)} (Ctrl-C to stop)")

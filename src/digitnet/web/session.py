@@ -16,7 +16,7 @@ import numpy as np
 from digitnet.data import MnistSplit, load_mnist
 from digitnet.data.mnist import check_classifier_sizes
 from digitnet.errors import ModelFileError
-from digitnet.modelfile import load, save
+from digitnet.modelfile import load, save, shipped_model_path
 from digitnet.network import Network
 from digitnet.training import History
 from digitnet.web.errors import Conflict
@@ -41,7 +41,8 @@ class Session:
     Parameters
     ----------
     model_path : Path
-        Read at start if it exists; where a network trained here is saved (atomically).
+        Read at start if it exists (else the shipped model, if any); where a network trained
+        here is saved (atomically).
     data_dir : Path or None
         MNIST's folder for training (None: ``$DIGITNET_DATA``, else the per-user cache).
     """
@@ -53,10 +54,11 @@ class Session:
         self._mnist: MnistSplit | None = None
         self._mnist_lock = threading.Lock()
         self._start_lock = threading.Lock()
-        if model_path.exists():
-            saved = load(model_path)
-            check_classifier_sizes(saved.network.sizes, str(model_path))
-            self.model = CurrentModel(saved.network, str(model_path), saved.history)
+        start = model_path if model_path.exists() else shipped_model_path()
+        if start.exists():
+            saved = load(start)
+            check_classifier_sizes(saved.network.sizes, str(start))
+            self.model = CurrentModel(saved.network, str(start), saved.history)
 
     @property
     def training(self) -> bool:
