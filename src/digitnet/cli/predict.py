@@ -24,9 +24,9 @@ def predict_command(args: Sequence[str], as_json: bool) -> None:
     Any size, dark ink on light paper or light on dark, colour or grey: each image is
     converted the way MNIST was made (grey, cropped to the ink, scaled into 20x20, centred
     by centre of mass in 28x28). MODEL (a .npz file) defaults to the model `digitnet train`
-    saved last, else to the model that ships with digitnet. Confidence is the winning output's share of all ten output activations;
-    an answer is marked unsure when no output reaches 0.5 or the runner-up is over half the
-    winner.
+    saved last, else to the model that ships with digitnet. Confidence is the winning
+    output's share of all ten output activations; an answer is marked unsure when no output
+    reaches 0.5 or the runner-up is over half the winner.
     """
     from digitnet.decision import decide
     from digitnet.imaging import preprocess

@@ -34,7 +34,7 @@ __all__ = ["DEFAULT_PER_STYLE", "DEFAULT_SEED", "STYLES", "Sample", "make_set", 
 #: The seed of the set the README and ``digitnet reproduce`` report on.
 DEFAULT_SEED = 20260
 #: Images of each style in that set (a tenth of them of each digit).
-DEFAULT_PER_STYLE = 100
+DEFAULT_PER_STYLE = 200
 N_DIGITS = 10
 
 
