@@ -159,7 +159,10 @@ def test_diverged_runs_are_counted_and_shown_beside_the_stalled() -> None:
     results = [network_run("e", 1, 0.1, diverged_epoch=2), network_run("e", 2, 0.1)]
     summary = reproduce.summarise(rows_by_key()["e"], results)
     assert summary.diverged == 1 and summary.stalled == 2
-    assert reproduce.table_rows([summary])[0][5] == "2 (1 diverged)"
+    assert (
+        reproduce.table_rows([summary])[0][reproduce.TABLE_HEADER.index("stalled")]
+        == "2 (1 diverged)"
+    )
 
 
 # ---- The report -----------------------------------------------------------------------------
@@ -389,7 +392,8 @@ def test_workers_must_be_a_positive_integer(workers: object) -> None:
 
 
 def test_a_tiny_real_run_in_this_process(mnist_dir: Path) -> None:
-    rows = [e for e in experiments("quick", epochs=1, training_size=3000) if e.key in "bcf"]
+    tiny = experiments("quick", epochs=1, training_size=3000, handwriting=2)
+    rows = [e for e in tiny if e.key in "bcf"]
     rows += [e for e in experiments("quick") if e.key == "darkness"]
     calls: list[tuple[int, int, str]] = []
     results = reproduce.run(
@@ -410,6 +414,9 @@ def test_a_tiny_real_run_in_this_process(mnist_dir: Path) -> None:
     assert summaries["c"].mean > max(0.5, summaries["b"].mean)  # one epoch on 3,000 images
     assert by_key["f"].saturation_start is None and len(by_key["f"].test) == 1
     assert by_key["darkness"].correct == 2225  # the book's figure, on all 50,000 images
+    own = by_key["c"].handwriting  # 16 images of the own set: a multiple of 1/16
+    assert own is not None and 0 <= own <= 1 and (own * 16).is_integer()
+    assert by_key["darkness"].handwriting is None
 
 
 def test_a_missing_scikit_learn_makes_the_svm_rows_say_how_to_install_it(
@@ -431,3 +438,23 @@ def test_row_g_is_chapter_3s_network() -> None:
         (784, 100, 10), "cross-entropy", 5.0, 0.1, "scaled",
     )  # fmt: skip
     assert row.book == "98.04%" and "60 epochs" in row.title
+
+
+def test_networks_are_scored_on_the_own_handwriting_set_and_the_report_says_so() -> None:
+    full, quick = experiments("full"), experiments("quick")
+    assert {e.handwriting for e in full if e.method == reproduce.NETWORK} == {200}
+    assert {e.handwriting for e in quick if e.method == reproduce.NETWORK} == {20}
+    assert {e.handwriting for e in experiments("quick", handwriting=0)} == {0}
+    assert "own set of non-MNIST digits (1600 images" in reproduce.caption(full)
+    assert "own set" not in reproduce.caption(experiments("full", handwriting=0))
+    rows = [e for e in full if e.key == "a"]
+    results = [RunResult("a", 1, 0.95, handwriting=0.8), RunResult("a", 2, 0.96, handwriting=0.9)]
+    [cells] = reproduce.table_rows(reproduce.summarise_all(rows, results))
+    assert cells[reproduce.TABLE_HEADER.index("own handwriting")] == "85.00%"
+    assert "handwriting" in reproduce.runs_csv(rows, results).splitlines()[0]
+
+
+@pytest.mark.parametrize("value", [-1, 1.5, True])
+def test_the_handwriting_set_size_must_be_a_whole_number(value: object) -> None:
+    with pytest.raises(ConfigError, match="handwriting"):
+        experiments("quick", handwriting=value)  # type: ignore[arg-type]

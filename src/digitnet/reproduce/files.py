@@ -43,7 +43,7 @@ SUMMARY_COLUMNS = (
     "key", "experiment", "method", "sizes", "learning_rate", "init", "epochs", "training_size",
     "book_accuracy", "book_note", "runs", "mean", "std", "median", "min", "max", "stalled",
     "stalled_below", "diverged", "mean_test_at_best_validation", "mean_saturation_start",
-    "mean_saturation_end", "mean_z_spread_start", "mean_seconds", "missing",
+    "mean_saturation_end", "mean_z_spread_start", "mean_seconds", "mean_handwriting", "missing",
 )  # fmt: skip
 
 
@@ -60,7 +60,7 @@ def summary_csv(summaries: Sequence[RowSummary]) -> str:
             s.runs, s.mean, s.std, s.median, s.low, s.high, s.stalled,
             STALLED_BELOW if network else None, s.diverged, s.test_at_best_validation,
             s.saturation_start, s.saturation_end, s.z_spread_start, round(s.seconds, 3),
-            s.missing,
+            s.handwriting, s.missing,
         ))  # fmt: skip
     return _csv(SUMMARY_COLUMNS, records)
 
@@ -68,7 +68,7 @@ def summary_csv(summaries: Sequence[RowSummary]) -> str:
 RUN_COLUMNS = (
     "key", "seed", "accuracy", "correct", "total", "best_epoch", "test_at_best_validation",
     "stalled", "saturation_start", "saturation_end", "z_spread_start", "diverged_epoch",
-    "engine", "seconds", "missing",
+    "engine", "seconds", "handwriting", "missing",
 )  # fmt: skip
 
 
@@ -81,7 +81,8 @@ def runs_csv(rows: Sequence[Experiment], results: Sequence[RunResult]) -> str:
         records.append((
             r.key, r.seed, r.accuracy, r.correct, r.total, r.best_epoch,
             r.test_at_best_validation, stalled, r.saturation_start, r.saturation_end,
-            r.z_spread_start, r.diverged_epoch, r.engine, round(r.seconds, 3), r.missing,
+            r.z_spread_start, r.diverged_epoch, r.engine, round(r.seconds, 3), r.handwriting,
+            r.missing,
         ))  # fmt: skip
     return _csv(RUN_COLUMNS, records)
 

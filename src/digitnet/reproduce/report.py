@@ -12,6 +12,7 @@ from collections.abc import Sequence
 
 from digitnet.activations import SIGMOID
 from digitnet.data.mnist import N_TRAINING
+from digitnet.handwriting import DEFAULT_SEED, STYLES
 from digitnet.reproduce.runs import STALLED_BELOW, RunResult
 from digitnet.reproduce.statistics import RowSummary
 from digitnet.reproduce.table import (
@@ -63,6 +64,7 @@ TABLE_HEADER = (
     "book",
     "ours (best epoch)",
     "min-max",
+    "own handwriting",
     "runs",
     "stalled",
     "saturation",
@@ -85,7 +87,7 @@ def table_rows(summaries: Sequence[RowSummary]) -> list[tuple[str, ...]]:
         name = f"{e.key}. {e.label}" if e.method == NETWORK else e.label
         book = e.book or NO_BOOK_FIGURE
         if s.mean is None:
-            rows.append((name, book, s.missing or "", "", "0", "", ""))
+            rows.append((name, book, s.missing or "", "", "", "0", "", ""))
             continue
         ours = _percent(s.mean) + (f" ± {100 * s.std:.2f}" if s.std is not None else "")
         spread = ""
@@ -97,7 +99,8 @@ def table_rows(summaries: Sequence[RowSummary]) -> list[tuple[str, ...]]:
         saturation = ""
         if s.saturation_start is not None and s.saturation_end is not None:
             saturation = f"{s.saturation_start:.0%} → {s.saturation_end:.0%}"
-        rows.append((name, book, ours, spread, str(s.runs), stalled, saturation))
+        own = _percent(s.handwriting)
+        rows.append((name, book, ours, spread, own, str(s.runs), stalled, saturation))
     return rows
 
 
@@ -124,6 +127,15 @@ def caption(rows: Sequence[Experiment]) -> str:
             f"{SATURATION_LEVEL * SIGMOID.peak_derivative:g} (|z| > {SATURATED_Z:.1f}): "
             f"before training → after the last epoch, the mean over the runs."
         )
+        scored = sorted({e.handwriting for e in networks if e.handwriting})
+        if scored:
+            text += (
+                f" 'Own handwriting' is the last epoch's accuracy on digitnet's own set of "
+                f"non-MNIST digits ({'/'.join(str(n * len(STYLES)) for n in scored)} images "
+                f"drawn with the seed {DEFAULT_SEED} in {len(STYLES)} styles: "
+                f"{', '.join(STYLES)}), read through digitnet's pipeline, the mean over the "
+                f"runs."
+            )
         if epochs != [FULL_EPOCHS] or sizes != [N_TRAINING]:
             text += (
                 " This is a short run, not a reproduction: the book's figures are for "

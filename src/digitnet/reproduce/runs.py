@@ -33,6 +33,7 @@ from digitnet.data.mnist import (
 from digitnet.errors import ConfigError, MissingExtra
 from digitnet.network import Network
 from digitnet.recipes import recipe
+from digitnet.reproduce.handwriting import handwriting_accuracy
 from digitnet.reproduce.runner import DEFAULT_WORKERS, run_jobs
 from digitnet.reproduce.table import (
     DTYPE,
@@ -89,6 +90,8 @@ class RunResult:
         The epoch whose weights became non-finite, if any.
     engine : str or None
         The engine that trained the network.
+    handwriting : float or None
+        The last epoch's accuracy on digitnet's own handwriting set, if it was scored.
     missing : str or None
         Why the run could not happen, with how to fix it (e.g. scikit-learn missing).
     """
@@ -108,6 +111,7 @@ class RunResult:
     z_spread_start: float | None = None
     diverged_epoch: int | None = None
     engine: str | None = None
+    handwriting: float | None = None
     missing: str | None = None
 
     @property
@@ -214,6 +218,11 @@ def _train_network(job: Job, data: MnistSplit) -> RunResult:
         z_spread_start=spread,
         diverged_epoch=history.diverged_epoch,
         engine=history.engine,
+        handwriting=(
+            handwriting_accuracy(network, experiment.handwriting)
+            if experiment.handwriting
+            else None
+        ),
     )
 
 

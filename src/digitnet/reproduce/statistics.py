@@ -24,7 +24,8 @@ class RowSummary:
     and ``high`` describe the runs' ``accuracy`` (best epoch for a network); ``stalled``
     counts network runs below :data:`STALLED_BELOW` (None for a baseline);
     ``saturation_start``, ``saturation_end`` and ``z_spread_start`` are means over the runs
-    (None without a hidden layer); ``missing`` says why no run could happen.
+    (None without a hidden layer); ``handwriting`` is the mean accuracy on digitnet's own
+    handwriting set (None if not scored); ``missing`` says why no run could happen.
     """
 
     experiment: Experiment
@@ -41,6 +42,7 @@ class RowSummary:
     saturation_end: float | None = None
     z_spread_start: float | None = None
     seconds: float = 0.0
+    handwriting: float | None = None
     missing: str | None = None
 
 
@@ -73,6 +75,7 @@ def summarise(experiment: Experiment, results: Sequence[RunResult]) -> RowSummar
         saturation_end=_mean([r.saturation_end for r in done]),
         z_spread_start=_mean([r.z_spread_start for r in done]),
         seconds=statistics.fmean(r.seconds for r in done),
+        handwriting=_mean([r.handwriting for r in done]),
         missing=missing,
     )
 
