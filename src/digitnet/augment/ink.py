@@ -29,8 +29,9 @@ from digitnet.mnist_shape import MNIST_SIDE
 #: The largest value each :class:`InkVariation` setting may take (the least is 0).
 INK_LIMITS = {"thicken": 1.0, "thin": 1.0, "blur": 1.0, "contrast": 0.9}
 
-#: Images per step: a few (CHUNK, 28, 28) float32 work arrays stay in the cache.
-CHUNK = 1024
+#: Images per step: the (CHUNK, 28, 28) float32 work arrays (400 kB each) stay in the L2
+#: cache (measured on 50,000 images, 2 loaded cores: 1024 took 5.4 s, 256 4.0 s, 128 3.3 s).
+CHUNK = 128
 PIXEL_ROUNDING = 0.5
 
 
