@@ -58,6 +58,7 @@ def train_command(
         check_resumable(checkpoint, given_on_command_line(ctx), label=typed.__getitem__)
         network, history, rng = checkpoint.network, checkpoint.history, checkpoint.rng
         settings, training_size = history.settings, checkpoint.extra.get("training_size")
+        preset = checkpoint.extra.get("preset", preset)
         stdout.print(
             f"Resuming {network} from {checkpoint_path(checkpoint_dir)}: "
             f"{history.epochs_run} of {settings.epochs} epochs done"
@@ -76,7 +77,8 @@ def train_command(
         rng = np.random.default_rng(seed)
     data = load_data(data_dir)
     training = data.training.first(training_size)
-    record = {"training_size": training_size}  # with the settings: all it takes to repeat it
+    # with the settings, all it takes to repeat the run: `digitnet train --preset P --seed S`
+    record = {"training_size": training_size, "preset": preset}
     if not resume:
         stdout.print(f"Training {network} on {len(training):,} images: {describe(settings)}")
     with progress_bar(
