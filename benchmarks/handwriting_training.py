@@ -5,17 +5,22 @@
 Prints one line: the recipe's overrides, seconds, validation and test accuracy, and the
 handwriting set's accuracy overall and style by style. ``--save PATH`` keeps the model.
 The handwriting set's inputs are cached in ``--cache`` (they take a minute to make).
+``--ink '{"thin": 1.0}'`` and ``--distortion '{"elastic_alpha": 0}'`` change the defaults of
+:class:`~digitnet.augment.InkVariation` and :class:`~digitnet.augment.Distortion` that
+``vary_ink`` and ``augment`` use, for trying other strengths.
 """
 
 from __future__ import annotations
 
 import argparse
+import functools
 import json
 import time
 from pathlib import Path
 
 import numpy as np
 
+from digitnet import augment
 from digitnet.data import load_mnist
 from digitnet.handwriting import DEFAULT_PER_STYLE, make_set
 from digitnet.handwriting.score import Prepared, accuracy_by_style, prepare
@@ -50,8 +55,12 @@ def main() -> None:
     parser.add_argument("--model", type=Path, help="score this model instead of training")
     parser.add_argument("--save", type=Path)
     parser.add_argument("--per-style", type=int, default=DEFAULT_PER_STYLE)
+    parser.add_argument("--ink", type=json.loads, default={})
+    parser.add_argument("--distortion", type=json.loads, default={})
     parser.add_argument("--cache", type=Path, default=Path("/tmp/digitnet-handwriting.npz"))
     args = parser.parse_args()
+    augment.InkVariation = functools.partial(augment.InkVariation, **args.ink)  # type: ignore[misc]
+    augment.Distortion = functools.partial(augment.Distortion, **args.distortion)  # type: ignore[misc]
     prepared = prepared_set(args.cache, args.per_style)
     mnist = load_mnist(dtype=np.uint8, download=False)
     if args.model:
@@ -66,7 +75,9 @@ def main() -> None:
         history = train(network, mnist.training, made.settings,
                         monitor={"validation": mnist.validation})  # fmt: skip
         seconds = time.perf_counter() - start
-        label = f"{args.preset} {' '.join(args.set)}"
+        label = f"{args.preset} seed {args.seed} {' '.join(args.set)}"
+        label += "".join(f" {k} {v}" for k, v in (("ink", args.ink), ("distortion",
+                         args.distortion)) if v)  # fmt: skip
         if args.save:
             save(args.save, network, history=history)
     validation = network.evaluate(mnist.validation.images, mnist.validation.labels) / 100
