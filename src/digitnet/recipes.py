@@ -19,6 +19,16 @@ checked once, here. The presets:
   best validation accuracy instead picked epoch 102 of 148 in a trial with seed 0, 99.41%
   on the test set against the last epoch's 99.54%: 10,000 validation images cannot tell
   apart epochs that differ by a few images.)
+- ``handwriting``: the model that ships inside the package (:func:`digitnet.modelfile.
+  shipped_model_path`), made to read real handwriting, not only MNIST: [784, 512, 512, 10]
+  ReLU (2.7 MB in float32) with ``best``'s output, cost, initialisation and update rule,
+  30 epochs on a cosine schedule (so the same on any machine, unlike a time budget), fresh
+  distortions *and* varied ink (thicker and thinner strokes, blur, fainter ink) each
+  epoch, with half of the images left clean. Chosen on the validation set and on
+  :mod:`digitnet.handwriting`'s own set of non-MNIST digits, never on the test set: on
+  [784, 256, 10] runs of 15 epochs (seeds 0 and 1), the distortions alone raised the
+  test accuracy from 97.9% to 98.6% but lowered the own set's from 88.2% to 85.9%; with
+  varied ink and half the images clean it was 98.7% and 88.4%.
 """
 
 from __future__ import annotations
@@ -39,6 +49,10 @@ BEST_TIME_BUDGET = 14 * 60
 
 #: The ``best`` recipe's cap on epochs: its time budget ends it long before.
 BEST_MAX_EPOCHS = 1_000
+
+#: The ``handwriting`` recipe's epochs and its share of each epoch's images left clean.
+HANDWRITING_EPOCHS = 30
+HANDWRITING_CLEAN_FRACTION = 0.5
 
 #: The fields of a recipe that shape the network; every other override is a training setting.
 NETWORK_FIELDS = ("sizes", "activation", "init", "dtype")
@@ -114,6 +128,24 @@ PRESETS: dict[str, Recipe] = {
             schedule="cosine",
             time_budget=BEST_TIME_BUDGET,
             augment=True,
+        ),
+    ),
+    "handwriting": Recipe(
+        (784, 512, 512, 10),
+        "relu",
+        "he",
+        TrainingSettings(
+            epochs=HANDWRITING_EPOCHS,
+            mini_batch_size=128,
+            learning_rate=0.05,
+            cost="log-likelihood",
+            momentum=0.9,
+            nesterov=True,
+            l2=0.5,
+            schedule="cosine",
+            augment=True,
+            vary_ink=True,
+            clean_fraction=HANDWRITING_CLEAN_FRACTION,
         ),
     ),
 }

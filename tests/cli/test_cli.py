@@ -11,7 +11,9 @@ from PIL import Image
 
 from digitnet import cli
 from digitnet.data import MnistSplit
-from digitnet.modelfile import load
+from digitnet.handwriting import make_set
+from digitnet.imaging import preprocess
+from digitnet.modelfile import load, shipped_model_path
 from digitnet.pixels import as_unit_interval
 
 COMMANDS = ("train", "evaluate", "predict", "gates")
@@ -189,6 +191,44 @@ def test_predict_without_a_model_says_how_to_train_one(
     Image.new("L", (10, 10), 255).save(image)
     code, _, err = run("predict", str(image))
     assert_one_line_error(code, err, "digitnet train")
+
+
+def test_train_records_the_preset_it_started_from(trained_model: Path) -> None:
+    metadata = load(trained_model).metadata
+    assert metadata["preset"] == "book" and metadata["training_size"] == 5000
+
+
+def predicted_outputs(run, *args: str) -> list[list[float]]:
+    code, out, err = run("predict", "--json", *args)
+    assert code == 0, err
+    return [json.loads(line)["outputs"] for line in out.splitlines()]
+
+
+def test_predict_without_training_uses_the_shipped_model(
+    run, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(cli.options, "DEFAULT_MODEL", tmp_path / "nothing.npz")
+    samples = make_set(10, styles=("pen",))
+    paths = []
+    for k, item in enumerate(samples):
+        paths.append(tmp_path / f"{k}.png")
+        paths[-1].write_bytes(item.data)
+    outputs = predicted_outputs(run, *map(str, paths))
+    network = load(shipped_model_path()).network
+    expected = network.feedforward(np.stack([preprocess(p) for p in paths]))
+    assert np.allclose(outputs, expected, atol=1e-6)  # JSON rounds to 6 decimals
+    assert sum(int(np.argmax(o)) == s.digit for o, s in zip(outputs, samples)) >= 8
+
+
+def test_a_saved_default_model_comes_before_the_shipped_one(
+    run, trained_model: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(cli.options, "DEFAULT_MODEL", trained_model)
+    path = tmp_path / "seven.png"
+    path.write_bytes(make_set(8, styles=("pen",))[7].data)
+    [outputs] = predicted_outputs(run, str(path))
+    mine = load(trained_model).network.feedforward(preprocess(path))
+    assert np.allclose(outputs, mine.ravel(), atol=1e-6)
 
 
 def test_evaluate_missing_model_file_is_a_one_line_error(run, tmp_path: Path) -> None:

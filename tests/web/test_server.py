@@ -29,7 +29,7 @@ from starlette.exceptions import StarletteDeprecationWarning
 from digitnet import cli
 from digitnet.decision import decide
 from digitnet.imaging import preprocess
-from digitnet.modelfile import load, save
+from digitnet.modelfile import load, save, shipped_model_path
 from digitnet.network import Network
 from digitnet.perceptron import AND, NAND, NOT, OR, truth_table
 from digitnet.training import sgd
@@ -334,6 +334,13 @@ def test_json_endpoints_refuse_other_content_types(fresh_client: TestClient) -> 
     body = json.dumps({"epochs": 1})
     headers = {"Content-Type": "text/plain"}
     assert_error(fresh_client.post("/api/train", content=body, headers=headers), 415, "json")
+
+
+def test_without_a_model_file_the_page_starts_with_the_shipped_model(tmp_path: Path) -> None:
+    with TestClient(create_app(tmp_path / "m.npz"), base_url=LOCAL) as shipped:
+        body = shipped.get("/api/model").json()
+    assert body["loaded"] is True and body["source"] == str(shipped_model_path())
+    assert not (tmp_path / "m.npz").exists()  # training here would save there
 
 
 def test_training_without_mnist_is_503(tmp_path: Path) -> None:
