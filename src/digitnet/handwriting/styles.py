@@ -43,7 +43,7 @@ def _place(
     left = int(rng.integers(0, max(1, page.shape[1] - w + 1)))
     region = page[top : top + h, left : left + w]
     alpha = (opacity * mask[: region.shape[0], : region.shape[1]])[..., None]
-    region += alpha * (np.float32(ink) - region)
+    region += alpha * (np.asarray(ink, np.float32) - region)
     return page
 
 
