@@ -227,7 +227,7 @@ def test_truncated_model_file_is_refused(tmp_path, model_path, fraction):
     raw = model_path.read_bytes()
     path = tmp_path / "cut.npz"
     path.write_bytes(raw[: int(len(raw) * fraction)])
-    assert_refused(path)
+    assert_refused(path, match="truncated or damaged model file")
 
 
 def test_model_truncated_anywhere_is_refused(tmp_path, model_path):

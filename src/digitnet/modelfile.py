@@ -42,6 +42,8 @@ METADATA_KEY = "metadata"
 MAX_METADATA_BYTES = 16 * 2**20
 MAX_PARAMETERS = 200_000_000
 READ_CHUNK_BYTES = 1 << 20  # arrays are read piecewise (see _read_at_most)
+#: The first bytes of a zip archive (and so of every .npz): a local file header.
+ZIP_MEMBER_SIGNATURE = b"PK\x03\x04"
 
 
 @dataclass
@@ -119,7 +121,23 @@ def load(path: str | os.PathLike[str]) -> SavedModel:
         RuntimeError,  # an encrypted member
         UnicodeDecodeError,  # a member name flagged as UTF-8 that is not
     ) as exc:
-        raise ModelFileError(f"{path}: not a digitnet model file ({_detail(exc)})") from exc
+        raise ModelFileError(f"{path}: {_what_is_wrong(path)} ({_detail(exc)})") from exc
+
+
+def _what_is_wrong(path: Path) -> str:
+    """Why an unreadable file is refused: a zip archive that broke, or not an archive at all.
+
+    A .npz begins with a zip member's signature; a file that starts so but cannot be read
+    was cut short (an interrupted copy or download) or damaged on the way.
+    """
+    try:
+        with path.open("rb") as stream:
+            start = stream.read(len(ZIP_MEMBER_SIGNATURE))
+    except OSError:
+        start = b""
+    if start == ZIP_MEMBER_SIGNATURE:
+        return "truncated or damaged model file"
+    return "not a digitnet model file"
 
 
 def _detail(exc: Exception) -> str:
