@@ -113,8 +113,9 @@ def test_missing_data_is_a_one_line_error(
     run, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     monkeypatch.setenv("DIGITNET_MNIST_URL", "http://127.0.0.1:9/")  # the discard port: closed
+    (tmp_path / "empty").mkdir()
     code, _, err = run("train", "--epochs", "1", "--data-dir", str(tmp_path / "empty"))
-    assert_one_line_error(code, err, "train-images-idx3-ubyte.gz")
+    assert_one_line_error(code, err, "train-images-idx3-ubyte.gz", "Offline?")
 
 
 def test_evaluate_prints_accuracy_and_the_confusion_matrix(

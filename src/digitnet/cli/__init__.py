@@ -13,6 +13,7 @@ from typing import Any
 import click
 
 from digitnet.cli.baselines import baselines_command
+from digitnet.cli.data import data_command
 from digitnet.cli.evaluate import evaluate_command
 from digitnet.cli.gates import gates_command
 from digitnet.cli.plot import plot_command
@@ -54,3 +55,4 @@ main.add_command(gates_command)
 main.add_command(serve_command)
 main.add_command(baselines_command)
 main.add_command(reproduce_command)
+main.add_command(data_command)

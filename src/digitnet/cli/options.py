@@ -9,8 +9,16 @@ import click
 import numpy as np
 
 from digitnet.cli.progress import download_progress
-from digitnet.data import MNIST_PIXELS, N_DIGITS, MnistSplit, load_mnist
-from digitnet.errors import DigitnetError
+from digitnet.data import (
+    DATA_ENV_VAR,
+    MNIST_FILES,
+    MNIST_PIXELS,
+    N_DIGITS,
+    DownloadError,
+    MnistSplit,
+    load_mnist,
+)
+from digitnet.errors import DataError, DigitnetError
 from digitnet.modelfile import DEFAULT_MODEL, SavedModel, load
 
 
@@ -72,9 +80,31 @@ model_argument = click.argument(
 
 
 def load_data(data_dir: Path | None) -> MnistSplit:
-    """MNIST as raw uint8 pixels (a quarter of float32's memory), downloading if missing."""
-    with download_progress() as report:
-        return load_mnist(data_dir, dtype=np.uint8, progress=report)
+    """MNIST as raw uint8 pixels (a quarter of float32's memory), downloading if missing.
+
+    A ``--data-dir`` that does not exist is a mistake to name, not a place to download to
+    (``digitnet data download --data-dir DIR`` does that); a failed download says how to
+    work offline.
+    """
+    if data_dir is not None and not data_dir.expanduser().exists():
+        raise DataError(
+            f"no MNIST files in {data_dir}: no such folder (fetch them into it with "
+            f"`digitnet data download --data-dir {data_dir}`)"
+        )
+    try:
+        with download_progress() as report:
+            return load_mnist(data_dir, dtype=np.uint8, progress=report)
+    except DownloadError as exc:
+        raise DataError(f"{exc}. {offline_hint(exc.folder)}") from exc
+
+
+def offline_hint(folder: Path) -> str:
+    """How to give digitnet MNIST without a network, in one sentence."""
+    return (
+        f"Offline? Put the four MNIST files ({', '.join(MNIST_FILES)}) in {folder}, "
+        f"copy them there with `digitnet data import FOLDER`, or name the folder that holds "
+        f"them with --data-dir or ${DATA_ENV_VAR}"
+    )
 
 
 def load_model(path: Path | None) -> tuple[Path, SavedModel]:

@@ -11,6 +11,7 @@ from contextlib import contextmanager
 from typing import Any
 
 from rich.console import Console
+from rich.filesize import decimal
 from rich.progress import (
     BarColumn,
     DownloadColumn,
@@ -18,15 +19,23 @@ from rich.progress import (
     ProgressColumn,
     SpinnerColumn,
     TextColumn,
+    TimeRemainingColumn,
+    TransferSpeedColumn,
 )
+
+from digitnet.data.download import DownloadStep
 
 stdout = Console(highlight=False, soft_wrap=True)
 stderr = Console(stderr=True, highlight=False, soft_wrap=True)
 
 
-def progress_bar(*columns: str | ProgressColumn) -> Progress:
-    """A progress display of ``columns`` that vanishes when done and hides on a pipe."""
-    return Progress(*columns, console=stdout, transient=True, disable=not stdout.is_terminal)
+def progress_bar(*columns: str | ProgressColumn, console: Console = stdout) -> Progress:
+    """A progress display of ``columns`` that vanishes when done and hides on a pipe.
+
+    ``console`` is where it draws: stdout, or stderr for work that is not the command's
+    output (a download before ``evaluate --json``).
+    """
+    return Progress(*columns, console=console, transient=True, disable=not console.is_terminal)
 
 
 @contextmanager
@@ -39,14 +48,34 @@ def spinner(text: str) -> Iterator[None]:
 
 
 @contextmanager
-def download_progress() -> Iterator[Callable[[str, int, int | None], None]]:
-    """A progress callback for downloads that draws one bar per file."""
-    with progress_bar(TextColumn("{task.description}"), BarColumn(), DownloadColumn()) as progress:
+def download_progress() -> Iterator[Callable[[DownloadStep], None]]:
+    """A progress callback for downloads, on stderr: each file's source, size and bar, then
+    the checksum's verdict in one line."""
+    columns = (
+        TextColumn("{task.description}"),
+        BarColumn(),
+        DownloadColumn(),
+        TransferSpeedColumn(),
+        TimeRemainingColumn(),
+    )
+    with progress_bar(*columns, console=stderr) as progress:
         tasks: dict[str, Any] = {}
 
-        def report(name: str, done: int, total: int | None) -> None:
-            if name not in tasks:
-                tasks[name] = progress.add_task(f"downloading {name}", total=total)
-            progress.update(tasks[name], completed=done, total=total)
+        def report(step: DownloadStep) -> None:
+            key = step.url
+            if step.status == "fetching" and key not in tasks:
+                size = "size not announced" if step.total is None else decimal(step.total)
+                stderr.print(f"Downloading {step.name} ({size}) from {step.url}", markup=False)
+                tasks[key] = progress.add_task(step.name, total=step.total)
+            if key in tasks:
+                progress.update(tasks[key], completed=step.done, total=step.total)
+            if step.status == "verified":
+                stderr.print(
+                    f"  SHA-256 of the content verified; saved {step.target}", markup=False
+                )
+            elif step.status == "failed" and key in tasks:  # else the error says it all
+                stderr.print(f"  {step.url}: {step.problem}", markup=False)
+            if step.status != "fetching" and key in tasks:
+                progress.remove_task(tasks.pop(key))
 
         yield report

@@ -127,7 +127,7 @@ def _image_dtype(dtype: DTypeLike) -> np.dtype[Any]:
     return image_dtype
 
 
-def _find(directory: Path, name: str) -> Path | None:
+def find_file(directory: Path, name: str) -> Path | None:
     """The file ``name`` in ``directory``, or its uncompressed twin (name without .gz)."""
     for candidate in (directory / name, directory / name.removesuffix(GZIP_SUFFIX)):
         if candidate.is_file():
@@ -141,7 +141,7 @@ def _locate_files(
     """Paths of the four MNIST files in ``directory``, downloading missing ones if allowed."""
     if directory.exists() and not directory.is_dir():
         raise DataError(f"MNIST data folder {directory} is a file, not a folder")
-    found = {name: _find(directory, name) for name in MNIST_FILES}
+    found = {name: find_file(directory, name) for name in MNIST_FILES}
     missing = [name for name, path in found.items() if path is None]
     if missing and not download:
         raise DataError(
@@ -208,7 +208,8 @@ def load_mnist(
         Fetch missing files from the mirrors (see :func:`digitnet.data.download.ensure_mnist`)
         and verify their checksums. Files already present are trusted and not re-hashed.
     progress : callable, optional
-        ``progress(file_name, bytes_done, bytes_total_or_None)``, called while downloading.
+        ``progress(step)``, called while downloading (see
+        :class:`digitnet.data.download.DownloadStep`).
 
     Returns
     -------
