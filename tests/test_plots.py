@@ -56,12 +56,32 @@ def test_training_curves_draws_accuracy_and_cost_with_a_line_per_data_set() -> N
     assert f"best validation (epoch {best})" in [t.get_text() for t in accuracy_axes.texts] + [
         line.get_label() for line in accuracy_axes.get_lines()
     ]
-    legend = accuracy_axes.get_legend()
-    assert legend is not None
+    [legend] = figure.legends  # the figure's, below the axes: it hides no point
+    assert accuracy_axes.get_legend() is None
     assert {"validation (100 images)", "test (100 images)"} <= {
         t.get_text() for t in legend.get_texts()
     }
     assert "4 epochs" in figure.get_suptitle() and "seed 7" in figure.get_suptitle()
+
+
+def tick_labels(axes, which: str) -> list[str]:
+    axis = axes.yaxis if which == "y" else axes.xaxis
+    low, high = axes.get_ylim() if which == "y" else axes.get_xlim()
+    ticks = [tick for tick in axis.get_major_ticks() if low <= tick.get_loc() <= high]
+    return [tick.label1.get_text() for tick in ticks]
+
+
+def test_one_epoch_curves_read_right() -> None:
+    """Regression: one epoch gave "95.6%" on every y tick, x ticks at 0.96, 0.98, ...,
+    and "1 epochs" in the title."""
+    figure = plots.training_curves(make_history(epochs=1))
+    figure.canvas.draw()
+    accuracy_axes, cost_axes = figure.axes
+    for axes in (accuracy_axes, cost_axes):
+        labels = tick_labels(axes, "y")
+        assert len(labels) >= 3 and len(set(labels)) == len(labels), labels
+        assert tick_labels(axes, "x") == ["1"]
+    assert "Training: 1 epoch," in figure.get_suptitle()
 
 
 def test_training_curves_labels_any_monitored_set_by_its_name() -> None:
