@@ -115,6 +115,77 @@ def _run_title(history: History) -> str:
     return title
 
 
+#: The data set :func:`compared_curves` draws, in order of preference.
+COMPARED_SETS = ("validation", "test")
+
+
+@styled
+def compared_curves(runs: Sequence[tuple[str, History]]) -> Figure:
+    """Several runs' accuracy and cost per epoch on one pair of axes, as the book compares
+    hyperparameters (e.g. learning rates 0.025, 0.25 and 2.5 in chapter 3).
+
+    Parameters
+    ----------
+    runs : sequence of (name, History)
+        Each run's name (say its file name) and history. Each line is labelled by the name
+        and the settings in which the runs differ (``learning rate 0.5``).
+
+    Returns
+    -------
+    matplotlib.figure.Figure
+        Two axes: accuracy (%) and cost per epoch on the validation set (the test set if
+        some run did not monitor validation).
+
+    Raises
+    ------
+    ConfigError
+        If there are fewer than two runs, or no data set that every run measured.
+    """
+    if len(runs) < 2:
+        raise ConfigError(f"comparing runs needs at least two, got {len(runs)}")
+    measured = [{name for name, c in history.correct.items() if c} for _, history in runs]
+    shared = [name for name in COMPARED_SETS if all(name in sets for sets in measured)]
+    if not shared:
+        raise ConfigError(
+            "the runs to compare have no data set measured in all of them "
+            f"(looked for {' or '.join(COMPARED_SETS)})"
+        )
+    data_set = shared[0]
+    figure = new_figure(11, 4.6)
+    accuracy_axes, cost_axes = figure.subplots(1, 2)
+    differences = _differences([history for _, history in runs])
+    for (name, history), differs in zip(runs, differences):
+        epochs = np.arange(1, len(history.correct[data_set]) + 1)
+        label = f"{name}: {differs}" if differs else name
+        accuracy_axes.plot(epochs, history.accuracy[data_set], marker=".", label=label)
+        cost_axes.plot(epochs, history.cost[data_set], marker=".", label=label)
+    n_epochs = max(len(history.correct[data_set]) for _, history in runs)
+    _format_accuracy_axes(accuracy_axes, n_epochs)
+    _widen(cost_axes, MIN_COST_SPAN_FRACTION * max(abs(v) for v in cost_axes.get_ylim()))
+    _epoch_axis(cost_axes, n_epochs)
+    images = runs[0][1].total[data_set]
+    accuracy_axes.set(title=f"Accuracy on the {images:,} {data_set} images", ylabel="correct")
+    cost_axes.set(title=f"Cost on the {data_set} images", ylabel="mean cost")
+    handles, labels = accuracy_axes.get_legend_handles_labels()
+    figure.legend(handles, labels, loc="outside lower center", ncols=2, frameon=False)
+    figure.suptitle(f"{len(runs)} runs compared")
+    return figure
+
+
+def _differences(histories: Sequence[History]) -> list[str]:
+    """For each history, the settings in which the runs differ: ``learning rate 0.5``."""
+    records = [history.settings.to_dict() for history in histories]
+    differ = [key for key in records[0] if len({repr(r.get(key)) for r in records}) > 1]
+    return [
+        ", ".join(f"{key.replace('_', ' ')} {_value(record.get(key))}" for key in differ)
+        for record in records
+    ]
+
+
+def _value(value: object) -> str:
+    return f"{value:g}" if isinstance(value, float) else str(value)
+
+
 #: Panels per row of :func:`reproduction_curves`, and each panel's size in inches.
 CURVE_PANEL_COLUMNS = 3
 CURVE_PANEL_SIZE = (4.4, 3.3)
