@@ -66,6 +66,7 @@ FLOORS: dict[str, int] = {
     # 7 interfaces: pictures and the web app
     "digitnet.plots": 7,
     "digitnet.web": 7,
+    "digitnet.progress": 7,
     # 8 the command line
     "digitnet.cli": 8,
     "digitnet.__main__": 8,

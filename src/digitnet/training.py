@@ -326,9 +326,11 @@ def sgd(
         ``{"validation": split.validation}``; the plateau schedule and early stopping
         watch ``"validation"``.
     on_batch : callable(batches_done, batches_total), optional
-        Called about 100 times per epoch, for a progress bar.
+        Called about 100 times per epoch, for a progress bar
+        (:func:`digitnet.progress.print_batches` draws one on stderr).
     on_epoch : callable(History), optional
-        Called after each epoch with the history so far.
+        Called after each epoch with the history so far
+        (:func:`digitnet.progress.print_epoch` prints a line per epoch on stderr).
     should_stop : callable() -> bool, optional
         Asked as often as ``on_batch`` is called; True stops training as Ctrl-C does.
 

@@ -7,11 +7,10 @@ from typing import Any
 
 import click
 import numpy as np
-from rich.progress import BarColumn, TextColumn, TimeRemainingColumn
 
 from digitnet.checkpoint import check_resumable, checkpoint_path, load_checkpoint, save_checkpoint
 from digitnet.cli.options import data_dir_option, load_data
-from digitnet.cli.progress import progress_bar, stdout
+from digitnet.cli.progress import epoch_bar, stdout
 from digitnet.cli.train_options import train_options
 from digitnet.cli.train_report import describe, epoch_line, report_outcome
 from digitnet.errors import DigitnetError
@@ -79,20 +78,13 @@ def train_command(
     record = {"training_size": training_size}  # with the settings: all it takes to repeat it
     if not resume:
         stdout.print(f"Training {network} on {len(training):,} images: {describe(settings)}")
-    with progress_bar(
-        TextColumn("epoch {task.fields[epoch]}"),
-        BarColumn(),
-        TextColumn("{task.percentage:>3.0f}%"),
-        TimeRemainingColumn(),
-    ) as progress:
-        task = progress.add_task("", total=1, epoch=1)
-
-        def on_batch(done: int, total: int) -> None:
-            progress.update(task, completed=done, total=total)
+    first = history.epochs_run + 1 if history is not None else 1
+    waiting = "distorting the images" if settings.augment else ""
+    with epoch_bar(settings.epochs, settings.mini_batch_size, first, waiting=waiting) as bar:
 
         def on_epoch(history: History) -> None:
-            progress.update(task, completed=0, epoch=history.epochs_run + 1)
-            stdout.print(epoch_line(history))
+            stdout.print(epoch_line(history))  # drawn with the bar of the epoch it ends
+            bar.next_epoch(history.epochs_run + 1)
             if checkpoint_dir is not None:
                 save_checkpoint(checkpoint_dir, network, history, rng, extra=record)
 
@@ -101,7 +93,7 @@ def train_command(
             training,
             settings,
             monitor={"validation": data.validation, "test": data.test},
-            on_batch=on_batch,
+            on_batch=bar.on_batch,
             on_epoch=on_epoch,
             rng=rng,
             history=history,
