@@ -167,7 +167,9 @@ def compared_curves(runs: Sequence[tuple[str, History]]) -> Figure:
     accuracy_axes.set(title=f"Accuracy on the {images:,} {data_set} images", ylabel="correct")
     cost_axes.set(title=f"Cost on the {data_set} images", ylabel="mean cost")
     handles, labels = accuracy_axes.get_legend_handles_labels()
-    figure.legend(handles, labels, loc="outside lower center", ncols=2, frameon=False)
+    figure.legend(
+        handles, labels, loc="outside lower center", ncols=min(len(labels), 3), frameon=False
+    )
     figure.suptitle(f"{len(runs)} runs compared")
     return figure
 
