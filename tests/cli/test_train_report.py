@@ -15,6 +15,7 @@ from digitnet.settings import TrainingSettings
 
 def test_counts_are_singular_for_one() -> None:
     assert [count(n, "epoch") for n in (1, 2, 0)] == ["1 epoch", "2 epochs", "0 epochs"]
+    assert count(1_000_000, "epoch") == "1000000 epochs"
     assert count(1.5, "minute") == "1.5 minutes" and count(1.0, "minute") == "1 minute"
 
 

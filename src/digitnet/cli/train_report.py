@@ -15,7 +15,8 @@ STALLED_ACCURACY = 0.2
 
 def count(n: int | float, unit: str) -> str:
     """``1 epoch``, ``3 epochs``, ``1.5 minutes``: ``n`` and ``unit``, plural unless one."""
-    return f"{n:g} {unit}" + ("" if n == 1 else "s")
+    number = f"{n:g}" if isinstance(n, float) else f"{n}"
+    return f"{number} {unit}" + ("" if n == 1 else "s")
 
 
 def describe(settings: TrainingSettings) -> str:
