@@ -25,6 +25,7 @@ from digitnet.errors import ConfigError, ModelFileError
 from digitnet.modelfile import load, save
 from digitnet.network import Network
 from digitnet.training import TrainingSettings, train
+from digitnet.training_state import TrainingState
 
 ENGINES = [
     pytest.param("compiled", marks=pytest.mark.skipif(not numba_available(), reason="no Numba")),
@@ -53,7 +54,7 @@ def test_resumed_run_ends_bit_identical_to_an_uninterrupted_one(engine, tmp_path
     expected = train(whole, data, settings, monitor=monitor)
 
     first = Network([12, 9, 4], seed=5)
-    rng = np.random.default_rng(settings.seed)
+    state = TrainingState.fresh(settings.seed)
     batches_seen = []
 
     def stop_in_epoch_four() -> bool:  # stops mid-epoch: that epoch's updates are lost
@@ -61,17 +62,16 @@ def test_resumed_run_ends_bit_identical_to_an_uninterrupted_one(engine, tmp_path
         return len(batches_seen) > 3 * 30 + 7
 
     interrupted = train(
-        first, data, settings, monitor=monitor, rng=rng, should_stop=stop_in_epoch_four,
-        on_epoch=lambda h: save_checkpoint(tmp_path, first, h, rng),
+        first, data, settings, monitor=monitor, state=state, should_stop=stop_in_epoch_four,
+        on_epoch=lambda h: save_checkpoint(tmp_path, first, state),
     )  # fmt: skip
     assert interrupted.interrupted and interrupted.epochs_run == 3
 
     checkpoint = load_checkpoint(tmp_path)
     assert checkpoint.history.epochs_run == 3
     resumed = train(
-        checkpoint.network, data, checkpoint.history.settings, monitor=monitor,
-        rng=checkpoint.rng, history=checkpoint.history,
-    )  # fmt: skip
+        checkpoint.network, data, checkpoint.settings, monitor=monitor, state=checkpoint.state
+    )
     assert resumed.epochs_run == 6 and not resumed.interrupted
     assert resumed.correct == expected.correct and resumed.cost == expected.cost
     assert_identical(checkpoint.network, whole)
@@ -80,25 +80,24 @@ def test_resumed_run_ends_bit_identical_to_an_uninterrupted_one(engine, tmp_path
 def test_resuming_with_other_settings_is_refused(tmp_path):
     data = blobs()
     settings = TrainingSettings(epochs=2, mini_batch_size=10, seed=1)
-    net, rng = Network([12, 9, 4], seed=1), np.random.default_rng(1)
-    train(net, data, settings, rng=rng, on_epoch=lambda h: save_checkpoint(tmp_path, net, h, rng))
+    net, state = Network([12, 9, 4], seed=1), TrainingState.fresh(1)
+    train(
+        net, data, settings, state=state, on_epoch=lambda h: save_checkpoint(tmp_path, net, state)
+    )
     checkpoint = load_checkpoint(tmp_path)
     with pytest.raises(ValueError, match="other settings"):
-        train(
-            checkpoint.network, data, TrainingSettings(epochs=3, seed=1),
-            rng=checkpoint.rng, history=checkpoint.history,
-        )  # fmt: skip
+        train(checkpoint.network, data, TrainingSettings(epochs=3, seed=1), state=checkpoint.state)
 
 
 def two_epoch_checkpoint(directory, *, training_size=None):
     settings = TrainingSettings(epochs=2, mini_batch_size=10, learning_rate=0.5, seed=1)
-    net, rng = Network([12, 9, 4], seed=1, dtype="float64"), np.random.default_rng(1)
+    net, state = Network([12, 9, 4], seed=1, dtype="float64"), TrainingState.fresh(1)
     extra = {"training_size": training_size}
 
     def on_epoch(history):
-        save_checkpoint(directory, net, history, rng, extra=extra)
+        save_checkpoint(directory, net, state, extra=extra)
 
-    train(net, blobs(), settings, rng=rng, on_epoch=on_epoch)
+    train(net, blobs(), settings, state=state, on_epoch=on_epoch)
     return load_checkpoint(directory)
 
 

@@ -174,7 +174,7 @@ def _read(archive: zipfile.ZipFile, path: Path) -> SavedModel:
         raise ModelFileError(f"{path}: not a digitnet model file (member {twice!r} twice)")
     metadata = _read_metadata(archive, path)
     sizes, dtype = metadata["sizes"], DTYPES[metadata["dtype"]]
-    shapes = [(n_out, n_in) for n_out, n_in in zip(sizes[1:], sizes[:-1])]
+    shapes: list[tuple[int, ...]] = [(n_out, n_in) for n_out, n_in in zip(sizes[1:], sizes[:-1])]
     shapes += [(n_out,) for n_out in sizes[1:]]
     sets: dict[str, list[NDArray[Any]]] = {}
     for name in ["", *metadata["parameter_sets"]]:

@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable
+import math
+from collections.abc import Callable, Mapping
 from pathlib import Path
 from typing import Any, TypeVar
 
@@ -27,6 +28,9 @@ SETTINGS_OPTIONS = (
     "weight_decay", "dropout", "schedule", "patience", "early_stopping", "time_budget", "augment",
 )  # fmt: skip
 
+#: What ``--time-budget none`` gives: no budget, not even a preset's (``best`` has one).
+NO_TIME_BUDGET = math.inf
+
 
 def limited(setting: str) -> click.FloatRange:
     """The option type of a real-valued setting: its range in :data:`digitnet.settings.LIMITS`."""
@@ -49,6 +53,14 @@ def preset_help() -> str:
 def override(*names: str, **attrs: Any) -> Callable[[F], F]:
     """An option a preset sets: None unless given, so that the preset's value stands."""
     return click.option(*names, default=None, **attrs)
+
+
+def preset_overrides(values: Mapping[str, Any]) -> dict[str, Any]:
+    """The options given (not None), as a recipe spells them: ``--time-budget none`` is None."""
+    given = {name: value for name, value in values.items() if value is not None}
+    if given.get("time_budget") == NO_TIME_BUDGET:
+        given["time_budget"] = None
+    return given
 
 
 #: The options in the order `digitnet train --help` lists them.
@@ -117,8 +129,9 @@ TRAIN_OPTIONS: tuple[Callable[[Any], Any], ...] = (
     ),
     override(
         "--time-budget",
-        type=Duration(),
-        help="Stop after this long (e.g. 90s, 13.5m); a cosine schedule spans it.",
+        type=Duration(none_is_infinite=True),
+        help="Stop after this long (e.g. 90s, 13.5m); a cosine schedule spans it. "
+        "none: no budget (the best preset has 14m), so that the run repeats bit for bit.",
     ),
     override(
         "--augment/--no-augment",
