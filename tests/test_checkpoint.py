@@ -180,19 +180,17 @@ def wait_for_a_new(path: Path, process: subprocess.Popen, before: tuple[int, int
         time.sleep(0.02)
 
 
-@pytest.mark.slow
-def test_kill_9_leaves_a_loadable_checkpoint_and_resuming_matches_an_uninterrupted_run(
-    mnist_dir, tmp_path
-):
-    options = [
-        "--epochs", "40", "--training-size", "3000", "--seed", "7", "--dtype", "float64",
-        "--engine", "numpy", "--data-dir", str(mnist_dir),
-    ]  # fmt: skip
+def kill_resume_and_compare(options: list[str], tmp_path: Path, *, kills: int = 4):
+    """Run ``digitnet train *options`` with a checkpoint, SIGKILL it ``kills`` times at
+    random moments, resume it to the end, and run it again uninterrupted.
+
+    Returns the two saved models (resumed, uninterrupted) and the last checkpoint.
+    """
     environment = {**os.environ, "OPENBLAS_NUM_THREADS": "1"}
     run_dir, path = tmp_path / "run", checkpoint_path(tmp_path / "run")
     rng = np.random.default_rng(0)
     epochs_done = 0
-    for kill in range(4):
+    for kill in range(kills):
         extra = ["--resume"] if kill else []
         command = cli(*options, "--checkpoint", str(run_dir), "--out", str(tmp_path / "m.npz"))
         before = file_identity(path)
@@ -210,10 +208,40 @@ def test_kill_9_leaves_a_loadable_checkpoint_and_resuming_matches_an_uninterrupt
     subprocess.run(finish, env=environment, check=True, stdout=subprocess.DEVNULL)
     whole = cli(*options, "--out", str(tmp_path / "whole.npz"))
     subprocess.run(whole, env=environment, check=True, stdout=subprocess.DEVNULL)
-    resumed, uninterrupted = load(tmp_path / "r.npz"), load(tmp_path / "whole.npz")
+    assert not list(run_dir.glob("*.tmp"))  # stale temporary files are swept on each save
+    return load(tmp_path / "r.npz"), load(tmp_path / "whole.npz"), load_checkpoint(run_dir)
+
+
+@pytest.mark.slow
+def test_kill_9_leaves_a_loadable_checkpoint_and_resuming_matches_an_uninterrupted_run(
+    mnist_dir, tmp_path
+):
+    options = [
+        "--epochs", "40", "--training-size", "3000", "--seed", "7", "--dtype", "float64",
+        "--engine", "numpy", "--data-dir", str(mnist_dir),
+    ]  # fmt: skip
+    resumed, uninterrupted, _ = kill_resume_and_compare(options, tmp_path)
     assert resumed.history is not None and resumed.history.epochs_run == 40
     assert_identical(resumed.network, uninterrupted.network)
-    assert not list(run_dir.glob("*.tmp"))  # stale temporary files are swept on each save
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("engine", ENGINES)
+def test_a_killed_best_preset_run_resumes_to_the_uninterrupted_end(mnist_dir, tmp_path, engine):
+    # best's momentum, L2, cosine schedule and distortions, early stopping added, on a small
+    # network and a slice of the data; without the time budget, whose clock no run repeats.
+    options = [
+        "--preset", "best", "--sizes", "784,32,10", "--epochs", "30", "--time-budget", "none",
+        "--early-stopping", "3", "--training-size", "3000", "--seed", "7",
+        "--dtype", "float64", "--engine", engine, "--data-dir", str(mnist_dir),
+    ]  # fmt: skip
+    resumed, uninterrupted, checkpoint = kill_resume_and_compare(options, tmp_path)
+    assert checkpoint.state.velocities and checkpoint.state.best is not None
+    assert resumed.settings == uninterrupted.settings and resumed.settings.momentum == 0.9
+    assert resumed.history.correct == uninterrupted.history.correct
+    assert resumed.history.kept_epoch == uninterrupted.history.kept_epoch is not None
+    assert resumed.history.end == uninterrupted.history.end
+    assert_identical(resumed.network, uninterrupted.network)
 
 
 def test_cli_resume_needs_a_checkpoint_folder_and_keeps_the_runs_options(mnist_dir, tmp_path):

@@ -176,6 +176,18 @@ def test_inconsistent_options_are_one_line_errors(
     assert len(lines) == 1 and lines[0].startswith("Error: ") and needle in lines[0], stderr
 
 
+def test_time_budget_none_drops_the_presets_budget(run, mnist_dir: Path, tmp_path: Path) -> None:
+    out = tmp_path / "best.npz"
+    code, _, stderr = run(
+        "train", "--preset", "best", "--sizes", "784,10", "--epochs", "1", "--time-budget",
+        "none", "--training-size", "300", "--data-dir", str(mnist_dir), "--out", str(out),
+    )  # fmt: skip
+    assert code == 0, stderr
+    saved = load(out)
+    assert saved.settings is not None and saved.settings.time_budget is None
+    assert saved.settings.schedule == "cosine"  # over the epochs now
+
+
 @pytest.mark.parametrize("budget", ["abc", "0", "-5m", "inf"])
 def test_a_bad_time_budget_is_a_usage_error(run, budget: str) -> None:
     code, _, stderr = run("train", "--time-budget", budget)
