@@ -122,6 +122,7 @@ def test_resuming_with_the_recorded_values_or_unrelated_ones_passes(tmp_path):
         ({"sizes": (12, 5, 4)}, r"sizes \(12, 5, 4\) differs from the checkpoint's \(12, 9, 4\)"),
         ({"dtype": "float32"}, "dtype float32 differs from the checkpoint's float64"),
         ({"training_size": 100}, "training_size 100 differs from the checkpoint's None"),
+        ({"validation_size": 5}, "validation_size 5 differs from the checkpoint's None"),
     ],
 )
 def test_resuming_with_another_value_names_it_and_the_recorded_one(tmp_path, given, message):

@@ -171,7 +171,8 @@ def recorded_values(checkpoint: Checkpoint) -> dict[str, Any]:
 
     Every field of the run's :class:`~digitnet.training.TrainingSettings`, and the network's
     ``sizes``, ``activation`` (its name) and ``dtype`` (its name), and the ``training_size``
-    the checkpoint's extra record holds (None: the whole training set).
+    and ``validation_size`` the checkpoint's extra record holds (None: the whole training
+    set; the last sixth of the training file).
     """
     values = checkpoint.history.settings.to_dict()
     values |= {
@@ -179,6 +180,7 @@ def recorded_values(checkpoint: Checkpoint) -> dict[str, Any]:
         "activation": checkpoint.network.hidden_activation.name,
         "dtype": np.dtype(checkpoint.network.dtype).name,
         "training_size": checkpoint.extra.get("training_size"),
+        "validation_size": checkpoint.extra.get("validation_size"),
     }
     return values
 

@@ -80,10 +80,13 @@ model_argument = click.argument(
 )
 
 
-def load_data(data_dir: Path | None) -> MnistSplit:
-    """MNIST as raw uint8 pixels (a quarter of float32's memory), downloading if missing."""
+def load_data(data_dir: Path | None, *, validation_size: int | None = None) -> MnistSplit:
+    """MNIST (or data in its form) as raw uint8 pixels (a quarter of float32's memory),
+    downloading MNIST if missing; ``validation_size`` as :func:`~digitnet.data.load_mnist`."""
     with download_progress() as report:
-        return load_mnist(data_dir, dtype=np.uint8, progress=report)
+        return load_mnist(
+            data_dir, dtype=np.uint8, progress=report, validation_size=validation_size
+        )
 
 
 def load_model(path: Path | None) -> tuple[Path, SavedModel]:

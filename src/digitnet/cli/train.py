@@ -21,6 +21,7 @@ from digitnet.cli.options import data_dir_option, load_data
 from digitnet.cli.progress import progress_bar, stdout
 from digitnet.cli.train_options import preset_overrides, train_options
 from digitnet.cli.train_report import describe, epoch_line, report_outcome
+from digitnet.errors import ConfigError
 from digitnet.modelfile import save
 from digitnet.network import Network
 from digitnet.recipes import recipe
@@ -39,6 +40,7 @@ def train_command(
     dtype: str,
     out: Path,
     training_size: int | None,
+    validation_size: int | None,
     engine: str,
     checkpoint_dir: Path | None,
     resume: bool,
@@ -49,10 +51,15 @@ def train_command(
 
     The defaults are the book's experiment (--preset book); --preset best is the most
     accurate network this project trains in under 15 minutes. After each epoch it prints
-    the accuracy on the 10,000 validation images (the last 10,000 of MNIST's training file)
-    and on the 10,000 test images, and the cost on the validation images. Ctrl-C stops and
-    keeps the model so far; with --checkpoint, --resume later ends exactly as an
-    uninterrupted run would.
+    the accuracy on the validation images (the last 10,000 of MNIST's training file) and on
+    the 10,000 test images, and the cost on the validation images. Ctrl-C stops and keeps
+    the model so far; with --checkpoint, --resume later ends exactly as an uninterrupted
+    run would.
+
+    --data-dir may hold another data set in MNIST's form instead (EMNIST's digits,
+    Fashion-MNIST, your own): IDX files under MNIST's four names, 28 x 28 images, labels
+    0-9, any number of them; the last sixth of its training file validates, or
+    --validation-size N.
     """
     if resume and checkpoint_dir is None:
         raise click.UsageError("--resume needs --checkpoint DIR, the folder of the run")
@@ -66,13 +73,15 @@ def train_command(
             checkpoint = resumed_run(ctx, checkpoint_dir)
             network, state, settings = checkpoint.network, checkpoint.state, checkpoint.settings
             training_size = checkpoint.extra.get("training_size")
+            validation_size = checkpoint.extra.get("validation_size")
         else:
             if seed is None:
                 seed = fresh_seed()
             given = preset_overrides(options)
             chosen = recipe(preset, seed=seed, engine=engine, dtype=dtype, **given)
             network, state, settings = chosen.build(), TrainingState.fresh(seed), chosen.settings
-        record = {"training_size": training_size}  # with the settings: all it takes to repeat it
+        # With the settings, all it takes to repeat the run (and the data folder).
+        record = {"training_size": training_size, "validation_size": validation_size}
         history = run(network, settings, state, record, data_dir, checkpoint_dir)
     save(out, network, history=history, extra=record)
     stdout.print(f"Saved the model to {out}")
@@ -106,10 +115,16 @@ def run(
 ) -> History:
     """Train on MNIST with a progress bar and a line per epoch, checkpointing if asked.
 
-    ``record`` (the training size) goes into each checkpoint with the state.
+    ``record`` (the training and validation sizes) goes into each checkpoint with the state.
     """
-    data = load_data(data_dir)
-    training = data.training.first(record["training_size"])
+    data = load_data(data_dir, validation_size=record["validation_size"])
+    training_size = record["training_size"]
+    if training_size is not None and training_size > len(data.training):
+        raise ConfigError(
+            f"--training-size {training_size} is more than the {len(data.training):,} "
+            f"training images"
+        )
+    training = data.training.first(training_size)
     if state.history is None:
         stdout.print(f"Training {network} on {len(training):,} images: {describe(settings)}")
     with progress_bar(

@@ -12,7 +12,6 @@ import click
 from digitnet.activations import ACTIVATIONS
 from digitnet.cli.options import Duration, parse_sizes
 from digitnet.costs import COSTS
-from digitnet.data import N_TRAINING
 from digitnet.modelfile import DEFAULT_MODEL
 from digitnet.network import DTYPES, INITIALISATIONS
 from digitnet.recipes import PRESETS
@@ -156,10 +155,16 @@ TRAIN_OPTIONS: tuple[Callable[[Any], Any], ...] = (
     ),
     click.option(
         "--training-size",
-        type=click.IntRange(1, N_TRAINING),
+        type=click.IntRange(min=1),
         default=None,
-        help=f"Train on only the first N of the {N_TRAINING:,} training images "
-        "(for quick experiments).",
+        help="Train on only the first N training images (for quick experiments).",
+    ),
+    click.option(
+        "--validation-size",
+        type=click.IntRange(min=1),
+        default=None,
+        help="Validate on the last N images of the training file "
+        "[default: its last sixth, MNIST's 10,000].",
     ),
     click.option(
         "--engine",
