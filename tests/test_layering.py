@@ -57,6 +57,7 @@ FLOORS: dict[str, int] = {
     # 4 training: the loop, its history, the recipes
     "digitnet.training": 4,
     "digitnet.history": 4,
+    "digitnet.training_state": 4,
     "digitnet.recipes": 4,
     # 5 records on disk
     "digitnet.modelfile": 5,

@@ -151,6 +151,52 @@ def test_extra_metadata_is_stored(tmp_path):
     assert load(path).metadata["note"] == "hello"
 
 
+def test_parameter_sets_round_trip_bit_for_bit_in_the_order_weights_then_biases(tmp_path):
+    net = Network([3, 4, 2], seed=0, dtype="float64")
+    rng = np.random.default_rng(1)
+    velocities = [rng.standard_normal(p.shape) for p in net.weights + net.biases]
+    path = save(tmp_path / "m.npz", net, parameter_sets={"velocities": velocities})
+    assert {"velocities_weights_1.npy", "velocities_biases_0.npy"} <= set(members(path))
+    saved = load(path)
+    assert list(saved.parameter_sets) == ["velocities"]
+    for read, written in zip(saved.parameter_sets["velocities"], velocities, strict=True):
+        np.testing.assert_array_equal(read, written)
+    assert load(save(tmp_path / "plain.npz", net)).parameter_sets == {}
+
+
+@pytest.mark.parametrize(
+    ("sets", "match"),
+    [
+        ({"Velocities": None}, "not lowercase"),
+        ({"velocities": "short"}, "not shaped like the network"),
+        ({f"set_{c}": None for c in "abcde"}, "at most 4"),
+    ],
+    ids=["name", "shape", "count"],
+)
+def test_a_bad_parameter_set_is_refused_when_saving(tmp_path, sets, match):
+    net = Network([3, 4, 2], seed=0)
+    full = [np.zeros_like(p) for p in net.weights + net.biases]
+    sets = {k: full[:1] if v == "short" else full for k, v in sets.items()}
+    with pytest.raises(ModelFileError, match=match):
+        save(tmp_path / "m.npz", net, parameter_sets=sets)
+    assert not (tmp_path / "m.npz").exists()
+
+
+@pytest.mark.parametrize(
+    "sets", [["velocities"], "velocities", [1], ["../x"], ["a", "a"], ["a", "b", "c", "d", "e"]]
+)
+def test_metadata_naming_missing_or_bad_parameter_sets_is_refused(model_path, sets):
+    rewrite_metadata(model_path, parameter_sets=sets)
+    assert_refused(model_path)
+
+
+def test_a_parameter_set_of_the_wrong_shape_in_the_file_is_refused(tmp_path):
+    net = Network([3, 4, 2], seed=0)
+    path = save(tmp_path / "m.npz", net, parameter_sets={"best": net.weights + net.biases})
+    rewrite(path, best_biases_1=np.zeros(3, dtype=np.float32))
+    assert_refused(path, match="best_biases_1")
+
+
 def test_save_uses_the_name_as_given(tmp_path):
     save(tmp_path / "model.bin", Network([2, 2], seed=0))
     assert sorted(p.name for p in tmp_path.iterdir()) == ["model.bin"]

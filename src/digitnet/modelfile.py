@@ -1,7 +1,10 @@
 """Models on disk: one ``.npz`` file of arrays plus a JSON metadata record, never pickle.
 
 The archive holds ``weights_0, biases_0, weights_1, ...`` and ``metadata``, a UTF-8 JSON
-document stored as a uint8 array. It is read with ``allow_pickle=False``, so an untrusted
+document stored as a uint8 array. It may also hold *parameter sets*, arrays shaped like the
+network's own (``velocities_weights_0, ...``), that the metadata names in
+``parameter_sets``: a checkpoint keeps the momentum's velocities and the best epoch's
+parameters so. It is read with ``allow_pickle=False``, so an untrusted
 file cannot run code, and every array's header (shape, dtype) is checked against the
 metadata before the array is read, so a hostile file cannot make it allocate a lot.
 Saving is atomic: a crash leaves the old file or the new one, never half of one.
@@ -11,11 +14,13 @@ from __future__ import annotations
 
 import json
 import os
+import re
 import tokenize
 import warnings
 import zipfile
 import zlib
-from dataclasses import dataclass
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import IO, Any
 
@@ -42,16 +47,23 @@ METADATA_KEY = "metadata"
 MAX_METADATA_BYTES = 16 * 2**20
 MAX_PARAMETERS = 200_000_000
 READ_CHUNK_BYTES = 1 << 20  # arrays are read piecewise (see _read_at_most)
+#: A file may hold this many parameter sets besides the network, each named like this.
+MAX_PARAMETER_SETS = 4
+PARAMETER_SET_NAME = re.compile(r"[a-z][a-z_]{0,31}")
 
 
 @dataclass
 class SavedModel:
-    """What a model file holds: the network and how it came to be."""
+    """What a model file holds: the network, how it came to be, and its parameter sets.
+
+    ``parameter_sets[name]`` lists arrays shaped like ``network.weights + network.biases``.
+    """
 
     network: Network
     settings: TrainingSettings | None
     history: History | None
     metadata: dict[str, Any]
+    parameter_sets: dict[str, list[NDArray[Any]]] = field(default_factory=dict)
 
 
 def save(
@@ -60,12 +72,17 @@ def save(
     *,
     history: History | None = None,
     extra: dict[str, Any] | None = None,
+    parameter_sets: Mapping[str, Sequence[NDArray[Any]]] | None = None,
 ) -> Path:
     """Write ``network`` (and its training history, settings included) to ``path`` atomically.
 
-    Returns the path written; ``.npz`` is not appended, the name is used as given.
+    ``parameter_sets`` maps a name (lowercase letters and ``_``) to arrays shaped like
+    ``network.weights + network.biases``, in that order. Returns the path written; ``.npz``
+    is not appended, the name is used as given.
     """
     path = Path(path)
+    sets = dict(parameter_sets or {})
+    _check_parameter_sets(sets, network)
     metadata: dict[str, Any] = {
         "format": FORMAT_NAME,
         "format_version": FORMAT_VERSION,
@@ -78,12 +95,16 @@ def save(
         "training": history.settings.to_dict() if history else None,
         "history": history.to_dict() if history else None,
         **(extra or {}),
+        "parameter_sets": list(sets),
     }
     arrays: dict[str, NDArray[Any]] = {
         METADATA_KEY: np.frombuffer(json.dumps(metadata).encode(), dtype=np.uint8)
     }
     for l, (w, b) in enumerate(zip(network.weights, network.biases)):
         arrays[f"weights_{l}"], arrays[f"biases_{l}"] = w, b
+    for name, parameters in sets.items():
+        for key, array in zip(_parameter_keys(network.num_layers - 1, name), parameters):
+            arrays[key] = np.asarray(array, dtype=network.dtype)
     if not path.parent.is_dir():
         raise ModelFileError(f"{path}: folder {path.parent} does not exist")
     try:
@@ -92,6 +113,25 @@ def save(
     except OSError as exc:
         raise ModelFileError(f"{path}: cannot write: {exc.strerror or exc}") from exc
     return path
+
+
+def _parameter_keys(n_layers: int, prefix: str = "") -> list[str]:
+    """Member names of a parameter set, in the order ``weights + biases``."""
+    start = f"{prefix}_" if prefix else ""
+    return [f"{start}weights_{l}" for l in range(n_layers)] + [
+        f"{start}biases_{l}" for l in range(n_layers)
+    ]
+
+
+def _check_parameter_sets(sets: Mapping[str, Sequence[NDArray[Any]]], network: Network) -> None:
+    if len(sets) > MAX_PARAMETER_SETS:
+        raise ModelFileError(f"at most {MAX_PARAMETER_SETS} parameter sets, got {len(sets)}")
+    shapes = [p.shape for p in network.weights + network.biases]
+    for name, parameters in sets.items():
+        if not PARAMETER_SET_NAME.fullmatch(name):
+            raise ModelFileError(f"parameter set name {name!r} is not lowercase letters and _")
+        if [np.shape(p) for p in parameters] != shapes:
+            raise ModelFileError(f"parameter set {name!r} is not shaped like the network")
 
 
 def load(path: str | os.PathLike[str]) -> SavedModel:
@@ -134,10 +174,14 @@ def _read(archive: zipfile.ZipFile, path: Path) -> SavedModel:
         raise ModelFileError(f"{path}: not a digitnet model file (member {twice!r} twice)")
     metadata = _read_metadata(archive, path)
     sizes, dtype = metadata["sizes"], DTYPES[metadata["dtype"]]
-    weights, biases = [], []
-    for l, (n_out, n_in) in enumerate(zip(sizes[1:], sizes[:-1])):
-        weights.append(_read_array(archive, path, f"weights_{l}", (n_out, n_in), dtype))
-        biases.append(_read_array(archive, path, f"biases_{l}", (n_out,), dtype))
+    shapes: list[tuple[int, ...]] = [(n_out, n_in) for n_out, n_in in zip(sizes[1:], sizes[:-1])]
+    shapes += [(n_out,) for n_out in sizes[1:]]
+    sets: dict[str, list[NDArray[Any]]] = {}
+    for name in ["", *metadata["parameter_sets"]]:
+        keys = _parameter_keys(len(sizes) - 1, name)
+        sets[name] = [_read_array(archive, path, k, s, dtype) for k, s in zip(keys, shapes)]
+    parameters = sets.pop("")
+    weights, biases = parameters[: len(sizes) - 1], parameters[len(sizes) - 1 :]
     try:
         network = Network.from_parameters(
             weights, biases, activation=metadata["activation"], output=metadata["output"]
@@ -146,7 +190,7 @@ def _read(archive: zipfile.ZipFile, path: Path) -> SavedModel:
         history = History.from_dict(metadata["history"]) if metadata["history"] else None
     except (DigitnetError, TypeError, KeyError, ValueError) as exc:
         raise ModelFileError(f"{path}: damaged metadata ({_detail(exc)})") from exc
-    return SavedModel(network, settings, history, metadata)
+    return SavedModel(network, settings, history, metadata, sets)
 
 
 def _read_metadata(archive: zipfile.ZipFile, path: Path) -> dict[str, Any]:
@@ -187,6 +231,14 @@ def _read_metadata(archive: zipfile.ZipFile, path: Path) -> dict[str, Any]:
     for key in ("training", "history"):
         if not isinstance(metadata.get(key), (dict, type(None))):
             raise ModelFileError(f"{path}: damaged metadata field {key!r}")
+    sets = metadata.setdefault("parameter_sets", [])  # files before checkpoints had none
+    if (
+        not isinstance(sets, list)
+        or len(sets) > MAX_PARAMETER_SETS
+        or len(set(map(str, sets))) != len(sets)
+        or not all(isinstance(n, str) and PARAMETER_SET_NAME.fullmatch(n) for n in sets)
+    ):
+        raise ModelFileError(f"{path}: bad parameter sets {sets!r}")
     return metadata
 
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import math
 from pathlib import Path
 from typing import Any, ClassVar
 
@@ -37,10 +38,16 @@ def parse_sizes(
 
 
 class Duration(click.ParamType):
-    """Seconds, or a number with a unit: ``90``, ``90s``, ``13.5m``, ``1h``."""
+    """Seconds, or a number with a unit: ``90``, ``90s``, ``13.5m``, ``1h``.
+
+    With ``none_is_infinite``, ``none`` is accepted too, as infinitely long.
+    """
 
     name = "duration"
     units: ClassVar[dict[str, float]] = {"s": 1.0, "m": 60.0, "h": 3600.0}
+
+    def __init__(self, *, none_is_infinite: bool = False) -> None:
+        self.none_is_infinite = none_is_infinite
 
     def convert(
         self, value: Any, param: click.Parameter | None, ctx: click.Context | None
@@ -48,6 +55,8 @@ class Duration(click.ParamType):
         if isinstance(value, (int, float)):
             return float(value)
         text = str(value).strip().lower()
+        if self.none_is_infinite and text == "none":
+            return math.inf
         scale = self.units.get(text[-1:], None)
         try:
             seconds = float(text[:-1] if scale else text) * (scale or 1.0)
@@ -71,10 +80,13 @@ model_argument = click.argument(
 )
 
 
-def load_data(data_dir: Path | None) -> MnistSplit:
-    """MNIST as raw uint8 pixels (a quarter of float32's memory), downloading if missing."""
+def load_data(data_dir: Path | None, *, validation_size: int | None = None) -> MnistSplit:
+    """MNIST (or data in its form) as raw uint8 pixels (a quarter of float32's memory),
+    downloading MNIST if missing; ``validation_size`` as :func:`~digitnet.data.load_mnist`."""
     with download_progress() as report:
-        return load_mnist(data_dir, dtype=np.uint8, progress=report)
+        return load_mnist(
+            data_dir, dtype=np.uint8, progress=report, validation_size=validation_size
+        )
 
 
 def load_model(path: Path | None) -> tuple[Path, SavedModel]:
