@@ -25,7 +25,7 @@ from numpy.typing import ArrayLike, NDArray
 from digitnet.costs import COSTS, QUADRATIC, Cost, one_hot
 from digitnet.engines.selection import FusedEpoch, choose_engine, make_runner
 from digitnet.errors import ConfigError
-from digitnet.history import History, RunEnd
+from digitnet.history import VALIDATION, History, RunEnd
 from digitnet.network import EVALUATION_CHUNK, Network
 from digitnet.saturation import saturated_fraction
 from digitnet.schedules import PlateauSchedule, cosine_rate
@@ -35,9 +35,6 @@ FloatArray = NDArray[np.floating]
 
 #: How many times per epoch the ``on_batch`` callback is called (for a progress bar).
 PROGRESS_UPDATES_PER_EPOCH = 100
-
-#: The monitored data set that schedules and early stopping watch.
-VALIDATION = "validation"
 
 
 class LabelledData(Protocol):

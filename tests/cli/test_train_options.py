@@ -28,6 +28,7 @@ NOT_SETTINGS: dict[str, str] = {
     "training_size": "the data: the first n training images",
     "data_dir": "the data: where MNIST is",
     "out": "where the model file goes",
+    "make_default": "whether the saved model becomes the default",
     "checkpoint_dir": "where checkpoints go",
     "resume": "a run to go on with, from its checkpoint",
 }
