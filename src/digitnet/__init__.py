@@ -13,8 +13,7 @@ stochastic gradient descent, trained on MNIST.
 
 from __future__ import annotations
 
-import importlib
-from typing import TYPE_CHECKING, Any
+TYPE_CHECKING = False  # as typing's, which type checkers read, without importing typing
 
 #: Public name -> the module that defines it. They are imported when first used, so that
 #: ``import digitnet.errors`` or the ``digitnet`` command (see :mod:`digitnet.command`)
@@ -58,9 +57,11 @@ __all__ = [
 ]
 
 
-def __getattr__(name: str) -> Any:
+def __getattr__(name: str) -> object:
     if name not in _EXPORTS:
         raise AttributeError(f"module 'digitnet' has no attribute {name!r}")
+    import importlib
+
     value = getattr(importlib.import_module(_EXPORTS[name]), name)
     globals()[name] = value  # once: later look-ups do not come here
     return value

@@ -107,10 +107,12 @@ class ModelStore:
 
     def models(self) -> list[StoredModel]:
         """Every model, the earlier single default first, then oldest to newest."""
-        paths = sorted(self.folder.glob(f"*{SUFFIX}")) if self.folder.is_dir() else []
-        if self.legacy.is_file():
-            paths.insert(0, self.legacy)
-        return [self._read(path) for path in paths if path.is_file()]
+        paths = self.folder.glob(f"*{SUFFIX}") if self.folder.is_dir() else []
+        models = sorted(
+            (self._read(path) for path in paths if path.is_file()),
+            key=lambda model: (model.saved_at, model.name),
+        )
+        return [self._read(self.legacy), *models] if self.legacy.is_file() else models
 
     def find(self, name: str) -> StoredModel:
         """The model called ``name`` (``.npz`` may be added); a one-line error if none is."""
@@ -189,7 +191,7 @@ class ModelStore:
         previous = self._default_or_none()
         reason = self._why_not_default(model, previous) if make_default is None else None
         if make_default is False:
-            reason = "asked not to"
+            reason = "asked"
         if reason is None:
             self.use(model.name)
             return Saved(model, True, None, model)
@@ -228,7 +230,7 @@ class ModelStore:
             return None
         new, old = model.accuracy(), previous.accuracy()
         if new is not None and old is not None and new < old:
-            return f"the default {previous.name} is more accurate ({old:.2%} against {new:.2%})"
+            return f"that one is more accurate ({old:.2%} against {new:.2%})"
         return None
 
     def _name(self, path: Path) -> str:

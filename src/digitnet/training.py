@@ -196,9 +196,10 @@ def train(
                     if settings.time_budget is not None and clock.elapsed() >= settings.time_budget:
                         history.end = RunEnd.TIME_BUDGET
                         break
-            history.seconds.append(time.perf_counter() - start)
+            seconds = time.perf_counter() - start
             history.learning_rates.append(rate)
             _measure(history, network, monitored, cost, forward)
+            history.seconds.append(seconds)  # last: the epoch counts once all is recorded
             if not all(np.isfinite(w).all() for w in network.weights + network.biases):
                 history.end = RunEnd.DIVERGED
             elif VALIDATION in monitored:
@@ -221,12 +222,22 @@ def train(
             history.end = RunEnd.COMPLETED
     except (KeyboardInterrupt, _StopRequested):
         history.end = RunEnd.INTERRUPTED
+        _forget_unfinished_epoch(history)
     history.elapsed = clock.elapsed()
     if best_weights is not None:
         for p, best in zip(network.weights + network.biases, best_weights):
             p[...] = best
         history.kept_epoch = history.best_epoch(VALIDATION)
     return history
+
+
+def _forget_unfinished_epoch(history: History) -> None:
+    """Drop what a Ctrl-C left of an epoch whose record was not finished (see the loop)."""
+    epochs = history.epochs_run
+    del history.learning_rates[epochs:], history.saturation[epochs:]
+    for table in (history.correct, history.cost):
+        for values in table.values():
+            del values[epochs:]
 
 
 def _learning_rate(
