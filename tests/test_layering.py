@@ -38,6 +38,7 @@ FLOORS: dict[str, int] = {
     "digitnet.activations": 0,
     "digitnet.costs": 0,
     "digitnet.schedules": 0,
+    "digitnet.interrupt": 0,
     # 1 data and single models: files, images, gates, networks and how to train them
     "digitnet.data": 1,
     "digitnet.imaging": 1,
@@ -62,6 +63,7 @@ FLOORS: dict[str, int] = {
     # 5 records on disk
     "digitnet.modelfile": 5,
     "digitnet.checkpoint": 5,
+    "digitnet.models_store": 5,
     # 6 experiments: the book's figures reproduced
     "digitnet.reproduce": 6,
     # 7 interfaces: pictures and the web app
@@ -69,6 +71,7 @@ FLOORS: dict[str, int] = {
     "digitnet.web": 7,
     # 8 the command line
     "digitnet.cli": 8,
+    "digitnet.command": 8,
     "digitnet.__main__": 8,
     # 9 the public API (re-exports for users), imported by no module of the package
     ROOT: 9,

@@ -430,17 +430,65 @@ def test_declared_sizes_must_match_the_arrays(model_path):
 
 @pytest.mark.parametrize("value", [np.nan, np.inf, -np.inf])
 def test_non_finite_weights_are_refused(tmp_path, value):
-    net = Network([3, 4, 2], seed=0)
-    net.weights[1][0, 1] = value
-    path = save(tmp_path / "model.npz", net)
+    path = save(tmp_path / "model.npz", Network([3, 4, 2], seed=0))
+    weights = read_arrays(path)["weights_1"].copy()
+    weights[0, 1] = value
+    rewrite(path, weights_1=weights)
     assert_refused(path, match="non-finite")
 
 
 def test_non_finite_biases_are_refused(tmp_path):
-    net = Network([3, 4, 2], seed=0)
-    net.biases[0][2] = np.nan
-    path = save(tmp_path / "model.npz", net)
+    path = save(tmp_path / "model.npz", Network([3, 4, 2], seed=0))
+    biases = read_arrays(path)["biases_0"].copy()
+    biases[2] = np.nan
+    rewrite(path, biases_0=biases)
     assert_refused(path, match="non-finite")
+
+
+@pytest.mark.parametrize("value", [np.nan, np.inf])
+def test_a_diverged_network_is_not_saved(tmp_path, value):
+    net = Network([3, 4, 2], seed=0)
+    net.weights[0][1, 1] = value
+    with pytest.raises(ModelFileError, match="not finite"):
+        save(tmp_path / "model.npz", net)
+    assert list(tmp_path.iterdir()) == []  # no file, no temporary file
+
+
+@pytest.mark.parametrize(
+    ("activation", "output", "dtype"),
+    [
+        ("sigmoid", "sigmoid", "float32"),
+        ("relu", "softmax", "float32"),
+        ("tanh", "softmax", "float64"),
+    ],
+)
+def test_weights_that_overflow_the_sums_are_refused_without_a_warning(
+    tmp_path, activation, output, dtype
+):
+    """3e38 is a finite float32, but 784 of them (or 3e38 ** 2 through relu) are not."""
+    net = Network([784, 30, 10], seed=0, activation=activation, output=output, dtype=dtype)
+    path = save(tmp_path / "model.npz", net)
+    big = np.finfo(dtype).max * 0.9
+    signs = np.random.default_rng(0).choice([-1, 1], net.weights[0].shape)
+    rewrite(path, weights_0=(big * signs).astype(dtype))
+    message = assert_refused(path, match="overflow")  # warnings are errors in the tests
+    assert "layer 1" in message and dtype in message
+    net.weights[0][...] = big * signs
+    with pytest.raises(ModelFileError, match="overflow"):
+        save(tmp_path / "again.npz", net)
+
+
+def test_relu_layers_carry_their_bound_to_the_next_layer(tmp_path):
+    """Each relu layer's sums are 1e20 at most, fine alone; 1e20 * 1e20 overflows float32."""
+    net = Network([2, 1, 1], seed=0, activation="relu", dtype="float32")
+    net.weights[0][...], net.biases[0][...] = 0.5e20, 0
+    path = save(
+        tmp_path / "model.npz", Network([2, 1, 1], seed=0, activation="relu", dtype="float32")
+    )
+    rewrite(path, weights_0=net.weights[0], biases_0=net.biases[0])
+    load(path)  # a sigmoid output layer of weight ~1 is fine
+    rewrite(path, weights_1=np.full((1, 1), 1e20, np.float32))
+    assert_refused(path, match="layer 2")
 
 
 @pytest.mark.parametrize("key", ["weights_0", "biases_1", "metadata"])

@@ -26,7 +26,6 @@ from typing import IO, Any
 
 import numpy as np
 from numpy.typing import NDArray
-from platformdirs import user_data_dir
 
 from digitnet.activations import ACTIVATIONS, OUTPUT_ACTIVATIONS
 from digitnet.atomic import atomic_open
@@ -35,10 +34,6 @@ from digitnet.history import History
 from digitnet.network import DTYPES, Network
 from digitnet.settings import TrainingSettings
 from digitnet.version import __version__
-
-#: Where ``digitnet train`` saves and ``predict``, ``evaluate``, ``plot`` and ``serve`` look
-#: when no model is named.
-DEFAULT_MODEL = Path(user_data_dir("digitnet")) / "model.npz"
 
 FORMAT_NAME = "digitnet-model"
 FORMAT_VERSION = 1
@@ -50,6 +45,19 @@ READ_CHUNK_BYTES = 1 << 20  # arrays are read piecewise (see _read_at_most)
 #: A file may hold this many parameter sets besides the network, each named like this.
 MAX_PARAMETER_SETS = 4
 PARAMETER_SET_NAME = re.compile(r"[a-z][a-z_]{0,31}")
+
+
+#: What reading a damaged archive raises, besides our own ModelFileError.
+_UNREADABLE = (
+    zipfile.BadZipFile,
+    zipfile.LargeZipFile,
+    EOFError,
+    OSError,
+    zlib.error,  # a damaged deflate stream
+    NotImplementedError,  # an unknown compression method
+    RuntimeError,  # an encrypted member
+    UnicodeDecodeError,  # a member name flagged as UTF-8 that is not
+)
 
 
 @dataclass
@@ -72,15 +80,21 @@ def save(
     *,
     history: History | None = None,
     extra: dict[str, Any] | None = None,
+    replace: bool = True,
     parameter_sets: Mapping[str, Sequence[NDArray[Any]]] | None = None,
 ) -> Path:
     """Write ``network`` (and its training history, settings included) to ``path`` atomically.
 
     ``parameter_sets`` maps a name (lowercase letters and ``_``) to arrays shaped like
     ``network.weights + network.biases``, in that order. Returns the path written; ``.npz``
-    is not appended, the name is used as given.
+    is not appended, the name is used as given. With ``replace`` False an existing file is
+    never overwritten: FileExistsError instead. A network :func:`load` would refuse (see
+    :func:`unsavable`) is a ModelFileError.
     """
     path = Path(path)
+    problem = unsavable(network)
+    if problem is not None:
+        raise ModelFileError(f"{path}: not saved: {problem}")
     sets = dict(parameter_sets or {})
     _check_parameter_sets(sets, network)
     metadata: dict[str, Any] = {
@@ -108,9 +122,11 @@ def save(
     if not path.parent.is_dir():
         raise ModelFileError(f"{path}: folder {path.parent} does not exist")
     try:
-        with atomic_open(path, "wb") as f:
+        with atomic_open(path, "wb", replace=replace) as f:
             np.savez(f, **arrays)  # type: ignore[arg-type]
     except OSError as exc:
+        if isinstance(exc, FileExistsError) and not replace:
+            raise
         raise ModelFileError(f"{path}: cannot write: {exc.strerror or exc}") from exc
     return path
 
@@ -149,16 +165,26 @@ def load(path: str | os.PathLike[str]) -> SavedModel:
     try:
         with zipfile.ZipFile(path) as archive:
             return _read(archive, path)
-    except (
-        zipfile.BadZipFile,
-        zipfile.LargeZipFile,
-        EOFError,
-        OSError,
-        zlib.error,  # a damaged deflate stream
-        NotImplementedError,  # an unknown compression method
-        RuntimeError,  # an encrypted member
-        UnicodeDecodeError,  # a member name flagged as UTF-8 that is not
-    ) as exc:
+    except _UNREADABLE as exc:
+        raise ModelFileError(f"{path}: not a digitnet model file ({_detail(exc)})") from exc
+
+
+def read_metadata(path: str | os.PathLike[str]) -> dict[str, Any]:
+    """The metadata record of a model file, checked as :func:`load` checks it, without its
+    arrays: what a listing of many models needs.
+
+    Raises
+    ------
+    ModelFileError
+        As :func:`load`, for a file that is missing, damaged or not a digitnet model.
+    """
+    path = Path(path)
+    if not path.is_file():
+        raise ModelFileError(f"{path}: no such model file")
+    try:
+        with zipfile.ZipFile(path) as archive:
+            return _read_metadata(archive, path)
+    except _UNREADABLE as exc:
         raise ModelFileError(f"{path}: not a digitnet model file ({_detail(exc)})") from exc
 
 
@@ -190,7 +216,40 @@ def _read(archive: zipfile.ZipFile, path: Path) -> SavedModel:
         history = History.from_dict(metadata["history"]) if metadata["history"] else None
     except (DigitnetError, TypeError, KeyError, ValueError) as exc:
         raise ModelFileError(f"{path}: damaged metadata ({_detail(exc)})") from exc
+    problem = unsavable(network)
+    if problem is not None:
+        raise ModelFileError(f"{path}: not a usable network: {problem}")
     return SavedModel(network, settings, history, metadata, sets)
+
+
+def unsavable(network: Network) -> str | None:
+    """Why :func:`load` would refuse ``network``'s numbers, or None if it would read them.
+
+    Non-finite weights (a diverged run) are refused, and so are weights so large that
+    ``feedforward`` could overflow on inputs in [0, 1]: with ``|a_i| <= A`` on a layer's
+    inputs, every partial sum of ``z_j = sum_i w_ji a_i + b_j`` is at most
+    ``A sum_i |w_ji| + |b_j|``, where A is 1 for the pixels and after a bounded activation
+    (sigmoid, tanh, softmax) and that bound itself after relu. Keeping it under a quarter of
+    the dtype's largest number leaves room for softmax's ``z - max(z)``, so a network that
+    loads never makes NumPy warn or answer NaN.
+    """
+    parameters = network.weights + network.biases
+    if not all(np.isfinite(p).all() for p in parameters):
+        return "its weights are not finite numbers (the run diverged)"
+    limit = float(np.finfo(network.dtype).max) / 4
+    bound = 1.0
+    for l, (w, b) in enumerate(zip(network.weights, network.biases)):
+        with np.errstate(over="ignore", invalid="ignore"):  # the sums are compared, not used
+            row_sums = np.abs(w).sum(axis=1, dtype=np.float64)
+            largest = float(np.max(bound * row_sums + np.abs(b)))
+        if not largest <= limit:
+            return (
+                f"the weights of layer {l + 1} are so large that its sums can overflow "
+                f"{np.dtype(network.dtype).name} (up to {largest:.3g})"
+            )
+        activation = network.activation_of_layer(l)
+        bound = largest if activation.bound is None else activation.bound
+    return None
 
 
 def _read_metadata(archive: zipfile.ZipFile, path: Path) -> dict[str, Any]:

@@ -25,7 +25,7 @@ from numpy.typing import ArrayLike, NDArray
 from digitnet.costs import COSTS, QUADRATIC, Cost, one_hot
 from digitnet.engines.selection import FusedEpoch, choose_engine, make_runner
 from digitnet.errors import ConfigError
-from digitnet.history import History, RunEnd
+from digitnet.history import VALIDATION, History, RunEnd
 from digitnet.network import EVALUATION_CHUNK, Network
 from digitnet.saturation import saturated_fraction
 from digitnet.schedules import PlateauSchedule, cosine_rate
@@ -36,9 +36,6 @@ FloatArray = NDArray[np.floating]
 
 #: How many times per epoch the ``on_batch`` callback is called (for a progress bar).
 PROGRESS_UPDATES_PER_EPOCH = 100
-
-#: The monitored data set that schedules and early stopping watch.
-VALIDATION = "validation"
 
 
 class LabelledData(Protocol):
@@ -201,9 +198,10 @@ def train(
                     if settings.time_budget is not None and clock.elapsed() >= settings.time_budget:
                         history.end = RunEnd.TIME_BUDGET
                         break
-            history.seconds.append(time.perf_counter() - start)
+            seconds = time.perf_counter() - start
             history.learning_rates.append(rate)
             _measure(history, network, monitored, cost, forward)
+            history.seconds.append(seconds)  # last: the epoch counts once all is recorded
             if not all(np.isfinite(w).all() for w in network.weights + network.biases):
                 history.end = RunEnd.DIVERGED
             elif VALIDATION in monitored:
@@ -227,6 +225,7 @@ def train(
                 history.end = RunEnd.COMPLETED
     except (KeyboardInterrupt, _StopRequested):
         history.end = RunEnd.INTERRUPTED
+        _forget_unfinished_epoch(history)
     history.elapsed = clock.elapsed()
     if settings.early_stopping is not None and state.best is not None:
         for p, best in zip(parameters, state.best):
@@ -250,6 +249,15 @@ def _history_to_continue(
     elif set(state.history.correct) != set(monitored) or state.history.settings != settings:
         raise ConfigError("the history to resume has other settings or monitored data sets")
     return state.history
+
+
+def _forget_unfinished_epoch(history: History) -> None:
+    """Drop what a Ctrl-C left of an epoch whose record was not finished (see the loop)."""
+    epochs = history.epochs_run
+    del history.learning_rates[epochs:], history.saturation[epochs:]
+    for table in (history.correct, history.cost):
+        for values in table.values():
+            del values[epochs:]
 
 
 def _learning_rate(

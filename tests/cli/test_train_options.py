@@ -31,6 +31,7 @@ NOT_SETTINGS: dict[str, str] = {
     "validation_size": "the data: the last n images of the training file",
     "data_dir": "the data: where MNIST is",
     "out": "where the model file goes",
+    "make_default": "whether the saved model becomes the default",
     "checkpoint_dir": "where checkpoints go",
     "resume": "a run to go on with, from its checkpoint",
 }

@@ -21,7 +21,7 @@ from digitnet.metrics import confusion_matrix, per_class_accuracy
 def evaluate_command(model: Path | None, data_dir: Path | None) -> None:
     """Accuracy of MODEL on the 10,000 MNIST test images, per digit, and the confusion matrix.
 
-    MODEL defaults to the model `digitnet train` saved last.
+    MODEL defaults to the default model (`digitnet models`).
     """
     path, saved = load_model(model)
     network = saved.network

@@ -12,7 +12,8 @@ import numpy as np
 from digitnet.cli.progress import download_progress
 from digitnet.data import MNIST_PIXELS, N_DIGITS, MnistSplit, load_mnist
 from digitnet.errors import DigitnetError
-from digitnet.modelfile import DEFAULT_MODEL, SavedModel, load
+from digitnet.modelfile import SavedModel, load
+from digitnet.models_store import user_store
 
 
 def parse_sizes(
@@ -74,7 +75,7 @@ data_dir_option = click.option(
     help="Folder of the MNIST files [default: $DIGITNET_DATA, else a per-user cache].",
 )
 
-#: MODEL, a .npz file; commands given none use the model `digitnet train` saved last.
+#: MODEL, a .npz file; commands given none use the default model (`digitnet models`).
 model_argument = click.argument(
     "model", required=False, type=click.Path(dir_okay=False, path_type=Path)
 )
@@ -89,15 +90,28 @@ def load_data(data_dir: Path | None, *, validation_size: int | None = None) -> M
         )
 
 
+def default_model_path() -> Path | None:
+    """The default model's file (see :mod:`digitnet.models_store`), or None if there is none."""
+    default = user_store().default()
+    return None if default is None else default.path
+
+
 def load_model(path: Path | None) -> tuple[Path, SavedModel]:
     """Load ``path``, or the default model, saying how to make one when there is none."""
     if path is None:
-        path = DEFAULT_MODEL
-        if not path.exists():
+        path = default_model_path()
+    if path is None:
+        store = user_store()
+        saved = len(store.models())
+        if saved:
             raise DigitnetError(
-                f"no model given and no default model at {path}; "
-                f"train one with `digitnet train` (or pass MODEL.npz)"
+                f"no model given and no default model; make one of the {saved} in "
+                f"{store.folder} the default with `digitnet models use NAME` (or pass MODEL.npz)"
             )
+        raise DigitnetError(
+            f"no model given and no default model in {store.home}; "
+            f"train one with `digitnet train` (or pass MODEL.npz)"
+        )
     return path, load(path)
 
 

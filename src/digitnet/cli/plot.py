@@ -44,7 +44,7 @@ def plot_command(
     Writes into --out-dir: curves (accuracy and cost per epoch on each monitored data set),
     weights (each hidden neuron's incoming weights as a 28x28 image), confusion (the
     confusion matrix on the 10,000 test images) and mistakes (test digits the model gets
-    wrong). MODEL defaults to the model `digitnet train` saved last.
+    wrong). MODEL defaults to the default model (`digitnet models`).
     """
     require("digitnet.plots", "plots", "`digitnet plot`")
     from digitnet import plots

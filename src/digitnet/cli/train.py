@@ -17,12 +17,13 @@ from digitnet.checkpoint import (
     locked_folder,
     save_checkpoint,
 )
+from digitnet.cli.keep import keep_model
 from digitnet.cli.options import data_dir_option, load_data
 from digitnet.cli.progress import progress_bar, stdout
 from digitnet.cli.train_options import preset_overrides, train_options
 from digitnet.cli.train_report import describe, epoch_line, report_outcome
 from digitnet.errors import ConfigError
-from digitnet.modelfile import save
+from digitnet.interrupt import INTERRUPTED_STATUS
 from digitnet.network import Network
 from digitnet.recipes import recipe
 from digitnet.training import History, TrainingSettings, fresh_seed, train
@@ -38,10 +39,11 @@ def train_command(
     preset: str,
     seed: int | None,
     dtype: str,
-    out: Path,
+    out: Path | None,
     training_size: int | None,
     validation_size: int | None,
     engine: str,
+    make_default: bool | None,
     checkpoint_dir: Path | None,
     resume: bool,
     data_dir: Path | None,
@@ -52,9 +54,14 @@ def train_command(
     The defaults are the book's experiment (--preset book); --preset best is the most
     accurate network this project trains in under 15 minutes. After each epoch it prints
     the accuracy on the validation images (the last 10,000 of MNIST's training file) and on
-    the 10,000 test images, and the cost on the validation images. Ctrl-C stops and keeps
-    the model so far; with --checkpoint, --resume later ends exactly as an uninterrupted
-    run would.
+    the 10,000 test images, and the cost on the validation images.
+
+    Each run is saved as a new model in the models folder (`digitnet models` lists them),
+    which becomes the default only if the run ended healthily (not interrupted, diverged
+    or stalled near chance) and is at least as accurate on the validation images as the
+    default; --make-default or --keep-default decide instead. Ctrl-C keeps the epochs
+    finished so far (nothing if none finished) and exits with 130; with --checkpoint,
+    --resume later ends exactly as an uninterrupted run would.
 
     --data-dir may hold another data set in MNIST's form instead (EMNIST's digits,
     Fashion-MNIST, your own): IDX files under MNIST's four names, 28 x 28 images, labels
@@ -63,8 +70,13 @@ def train_command(
     """
     if resume and checkpoint_dir is None:
         raise click.UsageError("--resume needs --checkpoint DIR, the folder of the run")
-    out = out.expanduser()
-    out.parent.mkdir(parents=True, exist_ok=True)
+    if out is not None:
+        if make_default is not None:
+            raise click.UsageError(
+                "--make-default and --keep-default are for the models folder, not --out"
+            )
+        out = out.expanduser()
+        out.parent.mkdir(parents=True, exist_ok=True)
     # Held for the whole run: a second run would overwrite this one's checkpoints.
     folder = contextlib.nullcontext() if checkpoint_dir is None else locked_folder(checkpoint_dir)
     with folder:
@@ -83,13 +95,14 @@ def train_command(
         # With the settings, all it takes to repeat the run (and the data folder).
         record = {"training_size": training_size, "validation_size": validation_size}
         history = run(network, settings, state, record, data_dir, checkpoint_dir)
-    save(out, network, history=history, extra=record)
-    stdout.print(f"Saved the model to {out}")
-    if history.interrupted and checkpoint_dir is not None:
-        stdout.print(
-            f"The checkpoint holds epoch {history.epochs_run}; go on with: "
-            f"digitnet train --checkpoint {checkpoint_dir} --resume"
-        )
+    keep_model(network, history, out=out, make_default=make_default, extra=record)
+    if history.interrupted:
+        if checkpoint_dir is not None and history.epochs_run:
+            stdout.print(
+                f"The checkpoint holds epoch {history.epochs_run}; go on with: "
+                f"digitnet train --checkpoint {checkpoint_dir} --resume"
+            )
+        ctx.exit(INTERRUPTED_STATUS)
 
 
 def resumed_run(ctx: click.Context, checkpoint_dir: Path) -> Checkpoint:

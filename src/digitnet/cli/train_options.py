@@ -12,7 +12,6 @@ import click
 from digitnet.activations import ACTIVATIONS
 from digitnet.cli.options import Duration, parse_sizes
 from digitnet.costs import COSTS
-from digitnet.modelfile import DEFAULT_MODEL
 from digitnet.network import DTYPES, INITIALISATIONS
 from digitnet.recipes import PRESETS
 from digitnet.schedules import SCHEDULES
@@ -149,9 +148,16 @@ TRAIN_OPTIONS: tuple[Callable[[Any], Any], ...] = (
     click.option(
         "--out",
         type=click.Path(dir_okay=False, path_type=Path),
-        default=DEFAULT_MODEL,
-        show_default=True,
-        help="Where to save the trained model.",
+        default=None,
+        help="Save the model to this file [default: a new file in the models folder, "
+        "see `digitnet models`].",
+    ),
+    click.option(
+        "--make-default/--keep-default",
+        "make_default",
+        default=None,
+        help="Make the new model the default, or keep the current default [default: the new "
+        "model becomes the default if the run ended healthily and is at least as accurate].",
     ),
     click.option(
         "--training-size",

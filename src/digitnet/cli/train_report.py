@@ -3,11 +3,8 @@
 from __future__ import annotations
 
 from digitnet.cli.progress import stdout
-from digitnet.history import History, RunEnd
+from digitnet.history import STALLED_ACCURACY, History, RunEnd
 from digitnet.settings import TrainingSettings
-
-#: Below this best validation accuracy a run is called stalled (chance is 10%).
-STALLED_ACCURACY = 0.2
 
 
 def describe(settings: TrainingSettings) -> str:
@@ -79,7 +76,7 @@ STOP_REASONS = {
 def report_outcome(history: History) -> None:
     """One line each for divergence, a stall, an interruption, an early end, the best epoch."""
     if history.epochs_run == 0:
-        stdout.print("Interrupted before the first epoch ended.")
+        stdout.print("Interrupted before the first epoch ended: nothing saved.")
         return
     if history.interrupted:
         stdout.print(f"Interrupted after {history.epochs_run} epochs; keeping the model so far.")
