@@ -7,8 +7,10 @@ from collections.abc import Callable
 import numpy as np
 import pytest
 
+from digitnet.history import RunEnd
 from digitnet.network import Network
-from digitnet.training import ENGINES, TrainingSettings, sgd, train
+from digitnet.settings import ENGINES, TrainingSettings
+from digitnet.training import sgd, train
 
 N_EXAMPLES = 400
 MINI_BATCH = 4  # 100 batches an epoch, so should_stop is asked 100 times an epoch
@@ -95,3 +97,13 @@ def test_ctrl_c_while_an_epoch_is_measured_leaves_no_half_recorded_epoch(
     assert {name: len(v) for name, v in history.correct.items()} == {"validation": 1, "test": 1}
     assert len(history.cost["test"]) == len(history.learning_rates) == 1
     assert len(history.saturation) == 1
+
+
+def test_weights_about_to_overflow_count_as_divergence() -> None:
+    """Finite weights whose sums can overflow are a diverged run, not one to save or go on."""
+    network = Network([8, 5, 2], seed=0, dtype=np.float32, activation="relu")
+    network.weights[1][...] = np.float32(1e37)
+    assert all(np.isfinite(w).all() for w in network.weights)
+    assert network.overflow_problem() is not None
+    history = sgd(network, toy_data(), epochs=2, mini_batch_size=MINI_BATCH, learning_rate=1e-30)
+    assert history.end is RunEnd.DIVERGED and history.diverged_epoch == 1

@@ -18,7 +18,7 @@ class RunEnd(str, Enum):
 
     COMPLETED = "completed"  # every epoch ran
     INTERRUPTED = "interrupted"  # Ctrl-C, or the caller's should_stop
-    DIVERGED = "diverged"  # a weight became non-finite (the learning rate is too large)
+    DIVERGED = "diverged"  # the weights blew up (see Network.overflow_problem)
     TIME_BUDGET = "time budget"
     EARLY_STOPPING = "early stopping"  # validation accuracy stopped improving
     RATE_EXHAUSTED = "learning rate down to 1/128"  # the plateau schedule gave up
@@ -69,7 +69,7 @@ class History:
 
     @property
     def diverged_epoch(self) -> int | None:
-        """The epoch after which the weights were non-finite, or None."""
+        """The epoch after which the weights had blown up, or None."""
         return self.epochs_run if self.end is RunEnd.DIVERGED else None
 
     @property

@@ -89,10 +89,10 @@ def save(
     ``network.weights + network.biases``, in that order. Returns the path written; ``.npz``
     is not appended, the name is used as given. With ``replace`` False an existing file is
     never overwritten: FileExistsError instead. A network :func:`load` would refuse (see
-    :func:`unsavable`) is a ModelFileError.
+    :meth:`Network.overflow_problem`) is a ModelFileError.
     """
     path = Path(path)
-    problem = unsavable(network)
+    problem = network.overflow_problem()
     if problem is not None:
         raise ModelFileError(f"{path}: not saved: {problem}")
     sets = dict(parameter_sets or {})
@@ -216,40 +216,10 @@ def _read(archive: zipfile.ZipFile, path: Path) -> SavedModel:
         history = History.from_dict(metadata["history"]) if metadata["history"] else None
     except (DigitnetError, TypeError, KeyError, ValueError) as exc:
         raise ModelFileError(f"{path}: damaged metadata ({_detail(exc)})") from exc
-    problem = unsavable(network)
+    problem = network.overflow_problem()
     if problem is not None:
         raise ModelFileError(f"{path}: not a usable network: {problem}")
     return SavedModel(network, settings, history, metadata, sets)
-
-
-def unsavable(network: Network) -> str | None:
-    """Why :func:`load` would refuse ``network``'s numbers, or None if it would read them.
-
-    Non-finite weights (a diverged run) are refused, and so are weights so large that
-    ``feedforward`` could overflow on inputs in [0, 1]: with ``|a_i| <= A`` on a layer's
-    inputs, every partial sum of ``z_j = sum_i w_ji a_i + b_j`` is at most
-    ``A sum_i |w_ji| + |b_j|``, where A is 1 for the pixels and after a bounded activation
-    (sigmoid, tanh, softmax) and that bound itself after relu. Keeping it under a quarter of
-    the dtype's largest number leaves room for softmax's ``z - max(z)``, so a network that
-    loads never makes NumPy warn or answer NaN.
-    """
-    parameters = network.weights + network.biases
-    if not all(np.isfinite(p).all() for p in parameters):
-        return "its weights are not finite numbers (the run diverged)"
-    limit = float(np.finfo(network.dtype).max) / 4
-    bound = 1.0
-    for l, (w, b) in enumerate(zip(network.weights, network.biases)):
-        with np.errstate(over="ignore", invalid="ignore"):  # the sums are compared, not used
-            row_sums = np.abs(w).sum(axis=1, dtype=np.float64)
-            largest = float(np.max(bound * row_sums + np.abs(b)))
-        if not largest <= limit:
-            return (
-                f"the weights of layer {l + 1} are so large that its sums can overflow "
-                f"{np.dtype(network.dtype).name} (up to {largest:.3g})"
-            )
-        activation = network.activation_of_layer(l)
-        bound = largest if activation.bound is None else activation.bound
-    return None
 
 
 def _read_metadata(archive: zipfile.ZipFile, path: Path) -> dict[str, Any]:

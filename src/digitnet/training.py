@@ -202,7 +202,7 @@ def train(
             history.learning_rates.append(rate)
             _measure(history, network, monitored, cost, forward)
             history.seconds.append(seconds)  # last: the epoch counts once all is recorded
-            if not all(np.isfinite(w).all() for w in network.weights + network.biases):
+            if network.overflow_problem() is not None:  # non-finite, or nearly
                 history.end = RunEnd.DIVERGED
             elif VALIDATION in monitored:
                 correct = history.correct[VALIDATION][-1]
@@ -364,7 +364,7 @@ def sgd(
     -------
     History
         Per-epoch seconds, and accuracy and cost on each monitored set; ``history.end``
-        says why the run ended: all epochs run, divergence (a weight became non-finite),
+        says why the run ended: all epochs run, divergence (weights blown up),
         Ctrl-C between mini-batches, the time budget or early stopping.
     """
     settings = TrainingSettings(

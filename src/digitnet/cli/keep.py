@@ -14,7 +14,7 @@ from typing import Any
 from digitnet.cli.progress import stdout
 from digitnet.errors import ModelFileError
 from digitnet.history import VALIDATION, History
-from digitnet.modelfile import read_metadata, save, unsavable
+from digitnet.modelfile import read_metadata, save
 from digitnet.models_store import user_store
 from digitnet.network import Network
 
@@ -30,7 +30,7 @@ def keep_model(
     """Save the trained ``network`` as the options say, and say where in one line."""
     if history.epochs_run == 0:
         return  # report_outcome has said that nothing is saved
-    problem = unsavable(network)
+    problem = network.overflow_problem()
     if problem is not None:
         stdout.print(f"Nothing saved: {problem}.")
         return

@@ -23,10 +23,12 @@ from digitnet.cli.progress import progress_bar, stdout
 from digitnet.cli.train_options import preset_overrides, train_options
 from digitnet.cli.train_report import describe, epoch_line, report_outcome
 from digitnet.errors import ConfigError
+from digitnet.history import History, RunEnd
 from digitnet.interrupt import INTERRUPTED_STATUS
 from digitnet.network import Network
 from digitnet.recipes import recipe
-from digitnet.training import History, TrainingSettings, fresh_seed, train
+from digitnet.settings import TrainingSettings, fresh_seed
+from digitnet.training import train
 from digitnet.training_state import TrainingState
 
 
@@ -154,7 +156,7 @@ def run(
         def on_epoch(history: History) -> None:
             progress.update(task, completed=0, epoch=history.epochs_run + 1)
             stdout.print(epoch_line(history))
-            if checkpoint_dir is not None:
+            if checkpoint_dir is not None and history.end is not RunEnd.DIVERGED:
                 save_checkpoint(checkpoint_dir, network, state, extra=record)
 
         history = train(

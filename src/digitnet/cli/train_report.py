@@ -84,8 +84,8 @@ def report_outcome(history: History) -> None:
         stdout.print(STOP_REASONS[history.end].format(epochs=history.epochs_run))
     if history.diverged_epoch is not None:
         stdout.print(
-            f"Training diverged at epoch {history.diverged_epoch}: the weights became "
-            f"non-finite; try a smaller --learning-rate."
+            f"Training diverged at epoch {history.diverged_epoch}: the weights blew up "
+            f"(non-finite or about to overflow); try a smaller --learning-rate."
         )
         if history.kept_epoch is None:
             return

@@ -23,7 +23,6 @@ from typing import Any
 from digitnet.data import Dataset, MnistSplit
 from digitnet.errors import DigitnetError
 from digitnet.history import History
-from digitnet.modelfile import unsavable
 from digitnet.network import Network
 from digitnet.recipes import Recipe
 from digitnet.training import train
@@ -141,7 +140,7 @@ class TrainingRun:
             on_epoch=self._on_epoch,
             should_stop=self._stop.is_set,
         )
-        if history.epochs_run == 0 or unsavable(network) is not None:
+        if history.epochs_run == 0 or network.overflow_problem() is not None:
             return history, None
         return history, self.on_trained(network, history, request)
 
