@@ -7,8 +7,10 @@ from collections.abc import Callable
 import numpy as np
 import pytest
 
+from digitnet.history import RunEnd
 from digitnet.network import Network
-from digitnet.training import ENGINES, TrainingSettings, sgd, train
+from digitnet.settings import ENGINES, TrainingSettings
+from digitnet.training import sgd, train
 
 N_EXAMPLES = 400
 MINI_BATCH = 4  # 100 batches an epoch, so should_stop is asked 100 times an epoch
@@ -69,3 +71,39 @@ def test_stopping_keeps_the_weights_learned_so_far() -> None:
     train(full, toy_data(), one_epoch)
     for w_stopped, w_full in zip(stopped.weights, full.weights):
         np.testing.assert_array_equal(w_stopped, w_full)  # the same steps in the same order
+
+
+def test_ctrl_c_while_an_epoch_is_measured_leaves_no_half_recorded_epoch(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """A Ctrl-C between two monitored sets once left 'validation' an epoch longer than
+    'test', and the CLI's report then failed with an IndexError."""
+    from digitnet import training
+
+    real = training.evaluate_cost_and_correct
+    calls: list[int] = []
+
+    def interrupted_on_the_fourth(*args: object, **kwargs: object) -> tuple[float, int]:
+        calls.append(1)
+        if len(calls) == 4:  # epoch 2, after "validation", before "test"
+            raise KeyboardInterrupt
+        return real(*args, **kwargs)  # type: ignore[arg-type]
+
+    monkeypatch.setattr(training, "evaluate_cost_and_correct", interrupted_on_the_fourth)
+    settings = TrainingSettings(epochs=5, mini_batch_size=MINI_BATCH, seed=1, engine="numpy")
+    monitor = {"validation": toy_data(1), "test": toy_data(2)}
+    history = train(Network([8, 5, 2], seed=1), toy_data(), settings, monitor=monitor)
+    assert history.interrupted and history.epochs_run == 1
+    assert {name: len(v) for name, v in history.correct.items()} == {"validation": 1, "test": 1}
+    assert len(history.cost["test"]) == len(history.learning_rates) == 1
+    assert len(history.saturation) == 1
+
+
+def test_weights_about_to_overflow_count_as_divergence() -> None:
+    """Finite weights whose sums can overflow are a diverged run, not one to save or go on."""
+    network = Network([8, 5, 2], seed=0, dtype=np.float32, activation="relu")
+    network.weights[1][...] = np.float32(1e37)
+    assert all(np.isfinite(w).all() for w in network.weights)
+    assert network.overflow_problem() is not None
+    history = sgd(network, toy_data(), epochs=2, mini_batch_size=MINI_BATCH, learning_rate=1e-30)
+    assert history.end is RunEnd.DIVERGED and history.diverged_epoch == 1

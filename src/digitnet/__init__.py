@@ -13,15 +13,33 @@ stochastic gradient descent, trained on MNIST.
 ``on_epoch=print_epoch`` prints a line per epoch on stderr (see :mod:`digitnet.progress`).
 """
 
-from digitnet.data import load_mnist
-from digitnet.errors import ConfigError, DataError, DigitnetError, ImageError, ModelFileError
-from digitnet.history import History, RunEnd
-from digitnet.modelfile import SavedModel, load, save
-from digitnet.network import Network
-from digitnet.progress import print_batches, print_epoch
-from digitnet.settings import TrainingSettings
-from digitnet.training import sgd, train
-from digitnet.version import __version__
+from __future__ import annotations
+
+TYPE_CHECKING = False  # as typing's, which type checkers read, without importing typing
+
+#: Public name -> the module that defines it. They are imported when first used, so that
+#: ``import digitnet.errors`` or the ``digitnet`` command (see :mod:`digitnet.command`)
+#: does not wait for NumPy.
+_EXPORTS = {
+    "ConfigError": "digitnet.errors",
+    "DataError": "digitnet.errors",
+    "DigitnetError": "digitnet.errors",
+    "History": "digitnet.history",
+    "ImageError": "digitnet.errors",
+    "ModelFileError": "digitnet.errors",
+    "Network": "digitnet.network",
+    "RunEnd": "digitnet.history",
+    "SavedModel": "digitnet.modelfile",
+    "TrainingSettings": "digitnet.settings",
+    "load": "digitnet.modelfile",
+    "load_mnist": "digitnet.data",
+    "print_batches": "digitnet.progress",
+    "print_epoch": "digitnet.progress",
+    "save": "digitnet.modelfile",
+    "sgd": "digitnet.training",
+    "train": "digitnet.training",
+    "__version__": "digitnet.version",
+}
 
 __all__ = [
     "ConfigError",
@@ -43,3 +61,29 @@ __all__ = [
     "sgd",
     "train",
 ]
+
+
+def __getattr__(name: str) -> object:
+    if name not in _EXPORTS:
+        raise AttributeError(f"module 'digitnet' has no attribute {name!r}")
+    import importlib
+
+    value = getattr(importlib.import_module(_EXPORTS[name]), name)
+    globals()[name] = value  # once: later look-ups do not come here
+    return value
+
+
+def __dir__() -> list[str]:
+    return sorted({*globals(), *__all__})
+
+
+if TYPE_CHECKING:
+    from digitnet.data import load_mnist
+    from digitnet.errors import ConfigError, DataError, DigitnetError, ImageError, ModelFileError
+    from digitnet.history import History, RunEnd
+    from digitnet.modelfile import SavedModel, load, save
+    from digitnet.network import Network
+    from digitnet.progress import print_batches, print_epoch
+    from digitnet.settings import TrainingSettings
+    from digitnet.training import sgd, train
+    from digitnet.version import __version__

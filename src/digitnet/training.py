@@ -25,19 +25,17 @@ from numpy.typing import ArrayLike, NDArray
 from digitnet.costs import COSTS, QUADRATIC, Cost, one_hot
 from digitnet.engines.selection import FusedEpoch, choose_engine, make_runner
 from digitnet.errors import ConfigError
-from digitnet.history import History, RunEnd
+from digitnet.history import VALIDATION, History, RunEnd
 from digitnet.network import EVALUATION_CHUNK, Network
 from digitnet.saturation import saturated_fraction
 from digitnet.schedules import PlateauSchedule, cosine_rate
 from digitnet.settings import ENGINES, MAX_SEED, TrainingSettings, fresh_seed  # noqa: F401 (edges still import these from here)
+from digitnet.training_state import TrainingState
 
 FloatArray = NDArray[np.floating]
 
 #: How many times per epoch the ``on_batch`` callback is called (for a progress bar).
 PROGRESS_UPDATES_PER_EPOCH = 100
-
-#: The monitored data set that schedules and early stopping watch.
-VALIDATION = "validation"
 
 
 class LabelledData(Protocol):
@@ -135,17 +133,18 @@ def train(
     on_batch: Callable[[int, int], None] | None = None,
     on_epoch: Callable[[History], None] | None = None,
     should_stop: Callable[[], bool] | None = None,
-    rng: np.random.Generator | None = None,
-    history: History | None = None,
+    state: TrainingState | None = None,
 ) -> History:
     """Train ``network`` in place by mini-batch SGD as ``settings`` say; see :func:`sgd`.
 
-    ``rng`` (default: a new generator from ``settings.seed``) shuffles each epoch, and
-    draws the dropout masks and distortions. To resume a run, pass the network, generator
-    and ``history`` saved after its last finished epoch (see :mod:`digitnet.checkpoint`):
-    training goes on from the next epoch and ends exactly as the uninterrupted run would
-    have. Runs with momentum or early stopping carry state a checkpoint does not hold, and
-    cannot be resumed.
+    ``state`` (default: a fresh one, its generator seeded with ``settings.seed``) holds the
+    generator that shuffles each epoch and draws the dropout masks and distortions, the
+    history, the momentum's velocities and early stopping's best parameters (see
+    :mod:`digitnet.training_state`); training keeps it up to date after every epoch. To
+    resume a run, pass the network and the state saved after its last finished epoch (see
+    :mod:`digitnet.checkpoint`): training goes on from the next epoch and ends exactly as
+    the uninterrupted run would have. A run that had ended (every epoch run, early
+    stopping, ...) is not trained further: it ends as it did.
     """
     images, labels = _as_arrays(training_data, "training", network)
     monitored = {name: _as_arrays(d, name, network) for name, d in (monitor or {}).items()}
@@ -153,17 +152,14 @@ def train(
     cost = COSTS[settings.cost]
     n, m = images.shape[0], min(settings.mini_batch_size, images.shape[0])
     engine = choose_engine(settings, network, m)
-    if history is None:
-        history = History(settings, engine=engine)
-        for name, (x, _) in monitored.items():
-            history.correct[name], history.cost[name], history.total[name] = [], [], x.shape[0]
-    elif set(history.correct) != set(monitored) or history.settings != settings:
-        raise ConfigError("the history to resume has other settings or monitored data sets")
-    elif history.epochs_run and (settings.momentum or settings.early_stopping):
-        raise ConfigError("a run with momentum or early stopping cannot be resumed")
-    history.end = None
-    clock = _Clock(history.elapsed)
-    rng = np.random.default_rng(settings.seed) if rng is None else rng
+    state = TrainingState.fresh(settings.seed) if state is None else state
+    history = _history_to_continue(state, settings, engine, monitored)
+    parameters = network.weights + network.biases
+    state.check_resumable(settings, parameters)
+    finished = history.end not in (None, RunEnd.INTERRUPTED)
+    if not finished:
+        history.end = None
+    clock, rng = _Clock(history.elapsed), state.rng
     augmenter = _make_augmenter(settings, images)
     runner = make_runner(
         engine,
@@ -174,16 +170,19 @@ def train(
         settings,
         rng,
     )
+    for velocity, saved in zip(runner.velocities, state.velocities):
+        velocity[...] = saved
+    state.velocities = runner.velocities  # the rule's own arrays, up to date after each epoch
     forward = runner.feedforward if isinstance(runner, FusedEpoch) else None
     plateau = PlateauSchedule(settings.learning_rate, settings.patience)
     for correct in history.correct.get(VALIDATION, []):  # replayed when resuming
         plateau.end_epoch(correct)
-    best_weights: list[FloatArray] | None = None
     distorted = np.empty_like(images) if augmenter is not None else images  # never in place
     n_batches = -(-n // m)
+    remaining = range(history.epochs_run + 1, settings.epochs + 1) if not finished else range(0)
     chunk = max(1, n_batches // PROGRESS_UPDATES_PER_EPOCH)  # batches between reports
     try:
-        for epoch in range(history.epochs_run + 1, settings.epochs + 1):
+        for epoch in remaining:
             order = rng.permutation(n)
             start = time.perf_counter()
             if augmenter is not None:
@@ -199,16 +198,17 @@ def train(
                     if settings.time_budget is not None and clock.elapsed() >= settings.time_budget:
                         history.end = RunEnd.TIME_BUDGET
                         break
-            history.seconds.append(time.perf_counter() - start)
+            seconds = time.perf_counter() - start
             history.learning_rates.append(rate)
             _measure(history, network, monitored, cost, forward)
-            if not all(np.isfinite(w).all() for w in network.weights + network.biases):
+            history.seconds.append(seconds)  # last: the epoch counts once all is recorded
+            if network.overflow_problem() is not None:  # non-finite, or nearly
                 history.end = RunEnd.DIVERGED
             elif VALIDATION in monitored:
                 correct = history.correct[VALIDATION][-1]
                 if settings.early_stopping is not None:
                     if history.best_epoch(VALIDATION) == epoch:
-                        best_weights = [p.copy() for p in network.weights + network.biases]
+                        state.best = [p.copy() for p in parameters]
                     elif epoch - history.best_epoch(VALIDATION) >= settings.early_stopping:
                         history.end = RunEnd.EARLY_STOPPING
                 if settings.schedule == "plateau":
@@ -221,15 +221,43 @@ def train(
             if history.end is not None:
                 break
         else:
-            history.end = RunEnd.COMPLETED
+            if history.end is None:
+                history.end = RunEnd.COMPLETED
     except (KeyboardInterrupt, _StopRequested):
         history.end = RunEnd.INTERRUPTED
+        _forget_unfinished_epoch(history)
     history.elapsed = clock.elapsed()
-    if best_weights is not None:
-        for p, best in zip(network.weights + network.biases, best_weights):
+    if settings.early_stopping is not None and state.best is not None:
+        for p, best in zip(parameters, state.best):
             p[...] = best
         history.kept_epoch = history.best_epoch(VALIDATION)
     return history
+
+
+def _history_to_continue(
+    state: TrainingState,
+    settings: TrainingSettings,
+    engine: str,
+    monitored: Mapping[str, tuple[FloatArray, NDArray[Any]]],
+) -> History:
+    """``state.history``, or a new one (stored there) for a run that has not begun."""
+    if state.history is None:
+        state.history = History(settings, engine=engine)
+        for name, (x, _) in monitored.items():
+            state.history.correct[name], state.history.cost[name] = [], []
+            state.history.total[name] = x.shape[0]
+    elif set(state.history.correct) != set(monitored) or state.history.settings != settings:
+        raise ConfigError("the history to resume has other settings or monitored data sets")
+    return state.history
+
+
+def _forget_unfinished_epoch(history: History) -> None:
+    """Drop what a Ctrl-C left of an epoch whose record was not finished (see the loop)."""
+    epochs = history.epochs_run
+    del history.learning_rates[epochs:], history.saturation[epochs:]
+    for table in (history.correct, history.cost):
+        for values in table.values():
+            del values[epochs:]
 
 
 def _learning_rate(
@@ -338,7 +366,7 @@ def sgd(
     -------
     History
         Per-epoch seconds, and accuracy and cost on each monitored set; ``history.end``
-        says why the run ended: all epochs run, divergence (a weight became non-finite),
+        says why the run ended: all epochs run, divergence (weights blown up),
         Ctrl-C between mini-batches, the time budget or early stopping.
     """
     settings = TrainingSettings(

@@ -9,7 +9,6 @@ import numpy as np
 import pytest
 from PIL import Image
 
-from digitnet import cli
 from digitnet.data import MnistSplit
 from digitnet.modelfile import load
 from digitnet.pixels import as_unit_interval
@@ -181,10 +180,7 @@ def test_predict_refuses_a_model_from_elsewhere(run, tmp_path: Path) -> None:
     assert_one_line_error(code, err, "other.npz")
 
 
-def test_predict_without_a_model_says_how_to_train_one(
-    run, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
-) -> None:
-    monkeypatch.setattr(cli.options, "DEFAULT_MODEL", tmp_path / "nothing.npz")
+def test_predict_without_a_model_says_how_to_train_one(run, tmp_path: Path) -> None:
     image = tmp_path / "x.png"
     Image.new("L", (10, 10), 255).save(image)
     code, _, err = run("predict", str(image))

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import shutil
 import xml.etree.ElementTree as ET
 from pathlib import Path
 
@@ -109,9 +110,9 @@ def test_plot_of_a_model_without_history_skips_the_curves_with_a_note(
 
 
 def test_plot_uses_the_default_model_when_none_is_named(
-    run, model: Path, mnist_dir: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+    run, model: Path, mnist_dir: Path, tmp_path: Path, models_home: Path
 ) -> None:
-    monkeypatch.setattr(cli.options, "DEFAULT_MODEL", model)
+    shutil.copy(model, models_home / "model.npz")  # where earlier versions kept the default
     code, _, stderr = run("plot", "--out-dir", str(tmp_path), "--data-dir", str(mnist_dir))
     assert code == 0, stderr
     assert_png(tmp_path / "curves.png")

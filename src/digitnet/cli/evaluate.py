@@ -43,7 +43,7 @@ def evaluate_command(model: Path | None, split: str, as_json: bool, data_dir: Pa
 
     Recall of a digit is the share of its images classified as it (its accuracy);
     precision, the share of the answers "it is that digit" that were right; F1, their
-    harmonic mean. MODEL defaults to the model `digitnet train` saved last.
+    harmonic mean. MODEL defaults to the default model (`digitnet models`).
     """
     path, saved = load_model(model)
     network = saved.network

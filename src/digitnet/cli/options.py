@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import math
 from pathlib import Path
 from typing import Any, ClassVar
 
@@ -19,7 +20,8 @@ from digitnet.data import (
     load_mnist,
 )
 from digitnet.errors import DataError, DigitnetError
-from digitnet.modelfile import DEFAULT_MODEL, SavedModel, load
+from digitnet.modelfile import SavedModel, load
+from digitnet.models_store import user_store
 
 
 def parse_sizes(
@@ -45,10 +47,16 @@ def parse_sizes(
 
 
 class Duration(click.ParamType):
-    """Seconds, or a number with a unit: ``90``, ``90s``, ``13.5m``, ``1h``."""
+    """Seconds, or a number with a unit: ``90``, ``90s``, ``13.5m``, ``1h``.
+
+    With ``none_is_infinite``, ``none`` is accepted too, as infinitely long.
+    """
 
     name = "duration"
     units: ClassVar[dict[str, float]] = {"s": 1.0, "m": 60.0, "h": 3600.0}
+
+    def __init__(self, *, none_is_infinite: bool = False) -> None:
+        self.none_is_infinite = none_is_infinite
 
     def convert(
         self, value: Any, param: click.Parameter | None, ctx: click.Context | None
@@ -56,6 +64,8 @@ class Duration(click.ParamType):
         if isinstance(value, (int, float)):
             return float(value)
         text = str(value).strip().lower()
+        if self.none_is_infinite and text == "none":
+            return math.inf
         scale = self.units.get(text[-1:], None)
         try:
             seconds = float(text[:-1] if scale else text) * (scale or 1.0)
@@ -73,14 +83,15 @@ data_dir_option = click.option(
     help="Folder of the MNIST files [default: $DIGITNET_DATA, else a per-user cache].",
 )
 
-#: MODEL, a .npz file; commands given none use the model `digitnet train` saved last.
+#: MODEL, a .npz file; commands given none use the default model (`digitnet models`).
 model_argument = click.argument(
     "model", required=False, type=click.Path(dir_okay=False, path_type=Path)
 )
 
 
-def load_data(data_dir: Path | None) -> MnistSplit:
-    """MNIST as raw uint8 pixels (a quarter of float32's memory), downloading if missing.
+def load_data(data_dir: Path | None, *, validation_size: int | None = None) -> MnistSplit:
+    """MNIST (or data in its form) as raw uint8 pixels (a quarter of float32's memory),
+    downloading MNIST if missing; ``validation_size`` as :func:`~digitnet.data.load_mnist`.
 
     A ``--data-dir`` that does not exist is a mistake to name, not a place to download to
     (``digitnet data download --data-dir DIR`` does that); a failed download says how to
@@ -93,7 +104,9 @@ def load_data(data_dir: Path | None) -> MnistSplit:
         )
     try:
         with download_progress() as report:
-            return load_mnist(data_dir, dtype=np.uint8, progress=report)
+            return load_mnist(
+                data_dir, dtype=np.uint8, progress=report, validation_size=validation_size
+            )
     except DownloadError as exc:
         raise DataError(f"{exc}. {offline_hint(exc.folder)}") from exc
 
@@ -107,15 +120,28 @@ def offline_hint(folder: Path) -> str:
     )
 
 
+def default_model_path() -> Path | None:
+    """The default model's file (see :mod:`digitnet.models_store`), or None if there is none."""
+    default = user_store().default()
+    return None if default is None else default.path
+
+
 def load_model(path: Path | None) -> tuple[Path, SavedModel]:
     """Load ``path``, or the default model, saying how to make one when there is none."""
     if path is None:
-        path = DEFAULT_MODEL
-        if not path.exists():
+        path = default_model_path()
+    if path is None:
+        store = user_store()
+        saved = len(store.models())
+        if saved:
             raise DigitnetError(
-                f"no model given and no default model at {path}; "
-                f"train one with `digitnet train` (or pass MODEL.npz)"
+                f"no model given and no default model; make one of the {saved} in "
+                f"{store.folder} the default with `digitnet models use NAME` (or pass MODEL.npz)"
             )
+        raise DigitnetError(
+            f"no model given and no default model in {store.home}; "
+            f"train one with `digitnet train` (or pass MODEL.npz)"
+        )
     return path, load(path)
 
 

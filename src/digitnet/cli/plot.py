@@ -43,7 +43,7 @@ def plot_command(
     With one MODEL, writes into --out-dir: curves (accuracy and cost per epoch on each
     monitored data set), weights (each hidden neuron's incoming weights as a 28x28 image),
     confusion (the confusion matrix on the 10,000 test images) and mistakes (test digits
-    the model gets wrong). MODEL defaults to the model `digitnet train` saved last.
+    the model gets wrong). MODEL defaults to the default model (`digitnet models`).
 
     With several, writes compare: their validation accuracy and cost per epoch on one
     figure, each line labelled by its file and the settings in which the runs differ.

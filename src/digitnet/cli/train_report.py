@@ -3,14 +3,11 @@
 from __future__ import annotations
 
 from digitnet.cli.progress import stdout
-from digitnet.history import History, RunEnd
+from digitnet.history import STALLED_ACCURACY, History, RunEnd
 from digitnet.progress import epoch_line
 from digitnet.settings import TrainingSettings
 
 __all__ = ["STALLED_ACCURACY", "describe", "epoch_line", "report_outcome"]
-
-#: Below this best validation accuracy a run is called stalled (chance is 10%).
-STALLED_ACCURACY = 0.2
 
 
 def count(n: int | float, unit: str) -> str:
@@ -61,7 +58,7 @@ STOP_REASONS = {
 def report_outcome(history: History) -> None:
     """One line each for divergence, a stall, an interruption, an early end, the best epoch."""
     if history.epochs_run == 0:
-        stdout.print("Interrupted before the first epoch ended.")
+        stdout.print("Interrupted before the first epoch ended: nothing saved.")
         return
     if history.interrupted:
         epochs = count(history.epochs_run, "epoch")
@@ -70,8 +67,8 @@ def report_outcome(history: History) -> None:
         stdout.print(STOP_REASONS[history.end].format(epochs=count(history.epochs_run, "epoch")))
     if history.diverged_epoch is not None:
         stdout.print(
-            f"Training diverged at epoch {history.diverged_epoch}: the weights became "
-            f"non-finite; try a smaller --learning-rate."
+            f"Training diverged at epoch {history.diverged_epoch}: the weights blew up "
+            f"(non-finite or about to overflow); try a smaller --learning-rate."
         )
         if history.kept_epoch is None:
             return

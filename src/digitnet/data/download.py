@@ -5,7 +5,10 @@ whole (its ``Content-Length`` is met), decompresses, parses as IDX and its *unco
 content has the published SHA-256 (mirrors compress the same content differently, so the
 ``.gz`` bytes themselves differ). It is then written atomically, as served, so an
 interrupted run never leaves a half-written file in the cache. Files already present are
-not re-hashed: verification happens once, here, not on every load.
+not re-hashed: verification happens once, here, not on every load (and a folder of other
+data under MNIST's names is not refused). Only before completing a folder that lacks some
+files are the present ones checked (:func:`is_genuine`), so that MNIST's files never mix
+with another data set's.
 """
 
 from __future__ import annotations
@@ -213,6 +216,25 @@ def _verify(name: str, payload: bytes) -> None:
     problem = content_problem(name, payload)
     if problem is not None:
         raise _MirrorFailure(problem)
+
+
+def is_genuine(name: str, path: Path) -> bool:
+    """Whether the file at ``path`` is MNIST's file ``name``: its content's SHA-256.
+
+    Raises
+    ------
+    DataError
+        If ``path`` cannot be read.
+    """
+    try:
+        payload = path.read_bytes()
+    except OSError as exc:
+        raise DataError(f"cannot read {path}: {exc.strerror or exc}") from exc
+    try:
+        _verify(name, payload)
+    except _MirrorFailure:
+        return False
+    return True
 
 
 def _download(

@@ -17,6 +17,10 @@ class Conflict(DigitnetError):
     """The request does not fit the server's state: no model yet, or a run already going."""
 
 
+class NotFound(DigitnetError):
+    """The request names a thing the server does not have (a model not trained here)."""
+
+
 class TooLarge(DigitnetError):
     """A request body is over its size limit."""
 
@@ -28,6 +32,7 @@ class NotJson(DigitnetError):
 #: Status codes of the errors a request can cause, most specific first.
 STATUS_OF_ERROR: tuple[tuple[type[DigitnetError], int], ...] = (
     (Conflict, 409),
+    (NotFound, 404),
     (TooLarge, 413),
     (NotJson, 415),
     (DataError, 503),

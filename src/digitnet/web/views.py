@@ -107,8 +107,11 @@ def epoch_data(history: History) -> dict[str, Any]:
     }
 
 
-def done_data(history: History) -> dict[str, Any]:
-    """The ``done`` event: how far the run got and why it ended."""
+def done_data(history: History, saved: str | None) -> dict[str, Any]:
+    """The ``done`` event: how far the run got, why it ended, the name it was saved as.
+
+    ``saved`` is None when nothing was (no finished epoch, or diverged weights).
+    """
     correct = history.correct.get(MONITORED) or []
     best = percent(max(correct), history.total[MONITORED]) if correct else None
     return {
@@ -116,6 +119,7 @@ def done_data(history: History) -> dict[str, Any]:
         "best_validation_accuracy": best,
         "stopped": history.interrupted,
         "diverged": history.diverged_epoch is not None,
+        "saved": saved,
     }
 
 
