@@ -58,6 +58,7 @@ FLOORS: dict[str, int] = {
     "digitnet.training": 4,
     "digitnet.history": 4,
     "digitnet.recipes": 4,
+    "digitnet.footprint": 4,
     # 5 records on disk
     "digitnet.modelfile": 5,
     "digitnet.checkpoint": 5,

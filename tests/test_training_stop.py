@@ -9,7 +9,7 @@ import numpy as np
 import pytest
 
 from digitnet import training
-from digitnet.network import Network
+from digitnet.network import Network, n_parameters
 from digitnet.training import ENGINES, TrainingSettings, sgd, train
 
 N_EXAMPLES = 400
@@ -77,7 +77,7 @@ def test_a_wide_network_is_asked_to_stop_every_few_batches(monkeypatch: Any) -> 
     """should_stop is asked after STOP_CHECK_WORK multiply-adds at most, not only after a
     hundredth of an epoch: a wide network's hundredth could take many seconds."""
     net = Network([8, 5, 2], seed=1)
-    step_work = 3 * training.n_parameters(net) * MINI_BATCH
+    step_work = training.step_work(n_parameters(net.sizes), MINI_BATCH)
     monkeypatch.setattr(training, "STOP_CHECK_WORK", 2 * step_work)  # two batches a check
     asked, should_stop = stop_after(10**9)
     images, labels = toy_data()
@@ -89,8 +89,8 @@ def test_a_wide_network_is_asked_to_stop_every_few_batches(monkeypatch: Any) -> 
 def test_a_stop_during_the_measurement_ends_the_run_with_whole_epochs(monkeypatch: Any) -> None:
     """The validation set of a wide network is measured in chunks, asking between them."""
     net = Network([8, 5, 2], seed=1)
-    monkeypatch.setattr(training, "STOP_CHECK_WORK", 50 * training.n_parameters(net))
-    assert training.rows_per_check(net) == 50  # 8 chunks of the 400 monitored examples
+    monkeypatch.setattr(training, "STOP_CHECK_WORK", 50 * n_parameters(net.sizes))
+    assert training.rows_per_check(n_parameters(net.sizes)) == 50  # 8 chunks of the 400 monitored examples
     batches = N_EXAMPLES // MINI_BATCH
     # epoch 1: 100 batches and 7 asks between chunks; then 100 batches of epoch 2 and 3 asks
     asked, should_stop = stop_after(batches + 7 + batches + 3)
@@ -106,7 +106,7 @@ def test_measuring_in_chunks_counts_as_measuring_at_once(monkeypatch: Any) -> No
     net = Network([8, 5, 2], seed=3)
     images, labels = toy_data(2)
     whole_cost, whole_correct = training.evaluate_cost_and_correct(net, images, labels)
-    monkeypatch.setattr(training, "STOP_CHECK_WORK", 7 * training.n_parameters(net))
+    monkeypatch.setattr(training, "STOP_CHECK_WORK", 7 * n_parameters(net.sizes))
     cost, correct = training.evaluate_cost_and_correct(net, images, labels)
     assert correct == whole_correct
     # float64 sums of 400 terms in another order: a few ulps of the total

@@ -26,7 +26,7 @@ from digitnet.costs import COSTS, QUADRATIC, Cost, one_hot
 from digitnet.engines.selection import FusedEpoch, choose_engine, make_runner
 from digitnet.errors import ConfigError
 from digitnet.history import History, RunEnd
-from digitnet.network import EVALUATION_CHUNK, Network
+from digitnet.network import EVALUATION_CHUNK, Network, n_parameters
 from digitnet.saturation import SATURATION_SAMPLE, saturated_fraction
 from digitnet.schedules import PlateauSchedule, cosine_rate
 from digitnet.settings import ENGINES, MAX_SEED, TrainingSettings, fresh_seed  # noqa: F401 (edges still import these from here)
@@ -78,23 +78,24 @@ def _as_arrays(data: Data, name: str, network: Network) -> tuple[FloatArray, NDA
     return images, labels
 
 
-def n_parameters(network: Network) -> int:
-    """The network's weights and biases: the multiply-adds of one example's forward pass."""
-    return sum(w.size + b.size for w, b in zip(network.weights, network.biases))
+def rows_per_check(parameters: int) -> int:
+    """Examples fed forward between two questions to ``should_stop`` (and so at once) by a
+    network of ``parameters`` weights and biases: EVALUATION_CHUNK, fewer if their forward
+    pass would be over STOP_CHECK_WORK multiply-adds."""
+    return max(1, min(EVALUATION_CHUNK, STOP_CHECK_WORK // parameters))
 
 
-def rows_per_check(network: Network) -> int:
-    """Examples fed forward between two questions to ``should_stop`` (and so at once):
-    EVALUATION_CHUNK, fewer for a network whose forward pass would take STOP_CHECK_WORK."""
-    return max(1, min(EVALUATION_CHUNK, STOP_CHECK_WORK // n_parameters(network)))
+def step_work(parameters: int, mini_batch_size: int) -> int:
+    """Multiply-adds of one mini-batch step: about 3 forward passes (forward, the errors
+    back, the gradient) of each example."""
+    return 3 * parameters * mini_batch_size
 
 
-def batches_per_check(network: Network, mini_batch_size: int, n_batches: int) -> int:
+def batches_per_check(parameters: int, mini_batch_size: int, n_batches: int) -> int:
     """Mini-batches run between two calls of ``on_batch`` and ``should_stop``: a hundredth
-    of an epoch, fewer if that is over STOP_CHECK_WORK (a step costs about 3 forward
-    passes: forward, back, and the gradient), at least one."""
-    step_work = 3 * n_parameters(network) * mini_batch_size
-    return max(1, min(n_batches // PROGRESS_UPDATES_PER_EPOCH, STOP_CHECK_WORK // step_work))
+    of an epoch, fewer if that is over STOP_CHECK_WORK, at least one."""
+    most = STOP_CHECK_WORK // step_work(parameters, mini_batch_size)
+    return max(1, min(n_batches // PROGRESS_UPDATES_PER_EPOCH, most))
 
 
 def evaluate_cost_and_correct(
@@ -115,7 +116,7 @@ def evaluate_cost_and_correct(
     """
     forward = network.feedforward if feedforward is None else feedforward
     total_cost, correct, n = 0.0, 0, images.shape[0]
-    rows = rows_per_check(network)
+    rows = rows_per_check(n_parameters(network.sizes))
     with np.errstate(over="ignore", invalid="ignore"):
         for i in range(0, n, rows):
             if i and should_stop is not None and should_stop():
@@ -211,7 +212,7 @@ def train(
     best_weights: list[FloatArray] | None = None
     distorted = np.empty_like(images) if augmenter is not None else images  # never in place
     n_batches = -(-n // m)
-    chunk = batches_per_check(network, m, n_batches)
+    chunk = batches_per_check(n_parameters(network.sizes), m, n_batches)
     try:
         for epoch in range(history.epochs_run + 1, settings.epochs + 1):
             order = rng.permutation(n)
@@ -311,7 +312,7 @@ def _saturation(
     """:func:`saturated_fraction` of SATURATION_SAMPLE images, in :func:`rows_per_check`
     rows at a time (asking ``should_stop`` between them): the mean of the chunks' shares,
     each weighted by its rows."""
-    sample, rows = images[:SATURATION_SAMPLE], rows_per_check(network)
+    sample, rows = images[:SATURATION_SAMPLE], rows_per_check(n_parameters(network.sizes))
     if rows >= sample.shape[0] or network.num_layers < 3:  # one chunk: the exact figure
         with np.errstate(over="ignore", invalid="ignore"):
             return saturated_fraction(network, sample)
