@@ -90,7 +90,7 @@ def test_a_stop_during_the_measurement_ends_the_run_with_whole_epochs(monkeypatc
     """The validation set of a wide network is measured in chunks, asking between them."""
     net = Network([8, 5, 2], seed=1)
     monkeypatch.setattr(training, "STOP_CHECK_WORK", 50 * n_parameters(net.sizes))
-    assert training.rows_per_check(n_parameters(net.sizes)) == 50  # 8 chunks of the 400 monitored examples
+    assert training.rows_per_check(n_parameters(net.sizes)) == 50  # 8 chunks of the 400
     batches = N_EXAMPLES // MINI_BATCH
     # epoch 1: 100 batches and 7 asks between chunks; then 100 batches of epoch 2 and 3 asks
     asked, should_stop = stop_after(batches + 7 + batches + 3)
