@@ -363,6 +363,7 @@ def test_a_run_streams_its_epochs_then_done_and_becomes_the_model(
         "best_validation_accuracy": max(e["validation_accuracy"] for e in epochs),
         "stopped": False,
         "diverged": False,
+        "timed_out": False,
     }
     model = fresh_client.get("/api/model").json()
     assert model["loaded"] and model["source"] == TRAINED_HERE and not model["training"]

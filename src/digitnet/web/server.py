@@ -18,6 +18,7 @@ with :mod:`digitnet.web.views`. Errors become statuses in :mod:`digitnet.web.err
 ``GET /``                the page
 ``GET /static/...``      its scripts and styles
 ``GET /api/model``       the current model: sizes, source, history, whether training
+``GET /api/limits``      what a request may ask for (:mod:`digitnet.web.limits`)
 ``POST /api/predict``    an image file's bytes -> digit, outputs, hidden layers, stages
 ``GET /api/weights``     the first layer's weights, one 28x28 picture per neuron
 ``POST /api/train``      start training ``{"sizes", "learning_rate", ...}`` -> 202
@@ -44,11 +45,11 @@ from digitnet.modelfile import DEFAULT_MODEL
 from digitnet.version import __version__
 from digitnet.web.errors import error_response
 from digitnet.web.listen import LOOPBACK_HOSTS
-from digitnet.web.routes import gates, model, page, predict, train
+from digitnet.web.routes import gates, limits, model, page, predict, train
 from digitnet.web.session import Session
 
 #: The routers in the order they are matched (their paths do not overlap).
-ROUTERS = (page.router, model.router, predict.router, train.router, gates.router)
+ROUTERS = (page.router, model.router, limits.router, predict.router, train.router, gates.router)
 #: How long a shutdown waits for a stopped run to finish and save its model.
 SHUTDOWN_JOIN_SECONDS = 10.0
 

@@ -9,7 +9,8 @@ keeps answering predictions while it runs. What happens is written to an append-
   "seconds"}`` after each epoch;
 - ``progress``: ``{"done", "total"}`` mini-batches, PROGRESS_EVENTS_PER_EPOCH times an epoch;
 - ``done``: ``{"epochs_run", "best_validation_accuracy" (percent, or None before the first
-  epoch ends), "stopped", "diverged"}``, or ``error``: ``{"detail"}``; either ends the log.
+  epoch ends), "stopped", "diverged", "timed_out"}``, or ``error``: ``{"detail"}``; either
+  ends the log.
 """
 
 from __future__ import annotations

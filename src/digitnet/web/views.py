@@ -14,6 +14,7 @@ import numpy as np
 from numpy.typing import NDArray
 
 from digitnet.decision import Decision
+from digitnet.history import RunEnd
 from digitnet.imaging import MNIST_SIDE, PreprocessSteps
 from digitnet.network import Network
 from digitnet.perceptron import Circuit, Perceptron
@@ -108,7 +109,8 @@ def epoch_data(history: History) -> dict[str, Any]:
 
 
 def done_data(history: History) -> dict[str, Any]:
-    """The ``done`` event: how far the run got and why it ended."""
+    """The ``done`` event: how far the run got and why it ended (``timed_out``: the
+    server's time limit, the settings' ``time_budget``)."""
     correct = history.correct.get(MONITORED) or []
     best = percent(max(correct), history.total[MONITORED]) if correct else None
     return {
@@ -116,6 +118,7 @@ def done_data(history: History) -> dict[str, Any]:
         "best_validation_accuracy": best,
         "stopped": history.interrupted,
         "diverged": history.diverged_epoch is not None,
+        "timed_out": history.end is RunEnd.TIME_BUDGET,
     }
 
 
