@@ -30,7 +30,7 @@ MAX_WEIGHTS = 10_000_000
 MAX_TRAINING_BYTES = 384 * 2**20
 #: Multiply-adds of one mini-batch step, 3 x mini-batch x parameters: a few tenths of a
 #: second on one core, the longest a stop can wait.
-MAX_STEP_WORK = 5_000_000_000
+MAX_STEP_WORK = 2_000_000_000
 #: Seconds a run may train (its epochs end there, as with `digitnet train --time-budget`).
 MAX_RUN_SECONDS = 3_600.0
 
