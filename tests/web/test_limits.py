@@ -3,23 +3,32 @@ slow connections (issue 16)."""
 
 from __future__ import annotations
 
+import asyncio
+import io
 import re
+import threading
+import time
 import warnings
 from collections.abc import Iterator
+from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 from typing import Any
 
 import pytest
+from PIL import Image, ImageDraw
 from starlette.exceptions import StarletteDeprecationWarning
 
 from digitnet.data.mnist import N_TRAINING, N_VALIDATION
 from digitnet.footprint import training_bytes
-from digitnet.network import n_parameters
+from digitnet.modelfile import save
+from digitnet.network import Network, n_parameters
 from digitnet.recipes import recipe
-from digitnet.training import step_work
+from digitnet.training import sgd, step_work
 from digitnet.web import create_app, limits, params
+from digitnet.web.decode_budget import DecodeBudget, image_pixels
 from digitnet.web.params import parse_train_request
 from digitnet.web.request_body import MAX_INT_DIGITS
+from digitnet.web.routes import predict as predict_route
 
 with warnings.catch_warnings():  # Starlette would rather it ran on httpx2; httpx works
     warnings.simplefilter("ignore", StarletteDeprecationWarning)
@@ -27,6 +36,15 @@ with warnings.catch_warnings():  # Starlette would rather it ran on httpx2; http
 
 LOCAL = "http://127.0.0.1"
 JSON = {"Content-Type": "application/json"}
+
+
+@pytest.fixture(scope="module")
+def model_file(mnist: Any, tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """[784, 30, 10] after 1 epoch on 1,000 MNIST images: any model will do here."""
+    net = Network([784, 30, 10], seed=1, dtype="float32")
+    training = (mnist.training.images[:1000], mnist.training.labels[:1000])
+    history = sgd(net, training, epochs=1, seed=1, monitor={"validation": mnist.validation})
+    return save(tmp_path_factory.mktemp("model") / "small.npz", net, history=history)
 
 
 @pytest.fixture
@@ -152,3 +170,121 @@ def test_limits_are_stated_and_the_page_s_form_has_them(fresh_client: TestClient
         found = re.search(rf'<input [^>]*name="{name}"[^>]*\smax="([^"]+)"', page)
         assert found, name
         assert float(found.group(1)) == train[key], name
+
+
+# --- decodes at once ---------------------------------------------------------------------
+
+
+def big_png(side: int = 6_320) -> bytes:
+    """A side x side white PNG with a black disc: 40 megapixels in about 100 KB."""
+    image = Image.new("L", (side, side), 255)
+    ImageDraw.Draw(image).ellipse((side // 4, side // 4, 3 * side // 4, 3 * side // 4), fill=0)
+    buffer = io.BytesIO()
+    image.save(buffer, format="PNG")
+    return buffer.getvalue()
+
+
+def test_image_pixels_reads_the_header_only() -> None:
+    assert image_pixels(big_png()) == 6_320 * 6_320
+    assert image_pixels(b"not an image") == 1
+
+
+class Holders:
+    """Who holds the budget: the largest count at once and the order they got it in."""
+
+    def __init__(self) -> None:
+        self.now = self.most = 0
+        self.order: list[str] = []
+
+    async def hold(self, budget: DecodeBudget, name: str, pixels: int, release: Any) -> None:
+        async with budget.hold(pixels):
+            self.order.append(name)
+            self.now += 1
+            self.most = max(self.most, self.now)
+            await release()
+            self.now -= 1
+
+
+def test_large_decodes_take_turns() -> None:
+    async def scenario() -> Holders:
+        budget, holders = DecodeBudget(100), Holders()
+
+        async def a_while() -> None:
+            for _ in range(5):
+                await asyncio.sleep(0)
+
+        await asyncio.gather(*(holders.hold(budget, str(i), 60, a_while) for i in range(5)))
+        assert budget.in_use == 0
+        return holders
+
+    holders = asyncio.run(scenario())
+    assert holders.most == 1 and holders.order == ["0", "1", "2", "3", "4"]
+
+
+def test_small_decodes_run_together() -> None:
+    async def scenario() -> Holders:
+        budget, holders = DecodeBudget(100), Holders()
+        everyone_in = asyncio.Event()
+
+        async def until_all_hold() -> None:
+            if holders.now == 5:
+                everyone_in.set()
+            await asyncio.wait_for(everyone_in.wait(), 10)  # would time out if serialised
+
+        await asyncio.gather(*(holders.hold(budget, str(i), 10, until_all_hold) for i in range(5)))
+        return holders
+
+    assert asyncio.run(scenario()).most == 5
+
+
+def test_a_large_decode_is_not_starved_by_small_ones_and_a_cancelled_wait_leaves() -> None:
+    async def scenario() -> list[str]:
+        budget, holders = DecodeBudget(100), Holders()
+        free_a = asyncio.Event()
+
+        async def until_a_is_freed() -> None:
+            await free_a.wait()
+
+        async def quick() -> None:
+            await asyncio.sleep(0)
+
+        a = asyncio.create_task(holders.hold(budget, "a", 50, until_a_is_freed))
+        await asyncio.sleep(0)
+        big = asyncio.create_task(holders.hold(budget, "big", 100, quick))
+        await asyncio.sleep(0)
+        gone = asyncio.create_task(holders.hold(budget, "gone", 10, quick))
+        small = asyncio.create_task(holders.hold(budget, "small", 10, quick))
+        await asyncio.sleep(0)
+        gone.cancel()  # a client that went away while waiting
+        free_a.set()
+        await asyncio.gather(a, big, small)
+        assert budget.in_use == 0 and not budget._queue
+        return holders.order
+
+    # "small" would fit beside "a", but "big" came first
+    assert asyncio.run(scenario()) == ["a", "big", "small"]
+
+
+def test_large_images_sent_at_once_are_decoded_one_at_a_time(
+    model_file: Path, mnist_dir: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Four 40-megapixel PNGs at once took the server to 1.94 GB: four decodes together."""
+    at_once = {"now": 0, "most": 0}
+    lock = threading.Lock()
+
+    def slow_prediction(network: Any, image: bytes) -> dict[str, Any]:
+        with lock:
+            at_once["now"] += 1
+            at_once["most"] = max(at_once["most"], at_once["now"])
+        time.sleep(0.2)  # long enough for the other requests to arrive meanwhile
+        with lock:
+            at_once["now"] -= 1
+        return {"digit": 0}
+
+    monkeypatch.setattr(predict_route, "prediction", slow_prediction)
+    png = big_png()
+    with TestClient(create_app(model_file, data_dir=mnist_dir), base_url=LOCAL) as client:
+        with ThreadPoolExecutor(4) as pool:
+            answers = list(pool.map(lambda _: client.post("/api/predict", content=png), range(4)))
+    assert [a.status_code for a in answers] == [200] * 4
+    assert at_once["most"] == 1

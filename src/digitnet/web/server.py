@@ -43,6 +43,7 @@ from starlette.middleware.trustedhost import TrustedHostMiddleware
 from digitnet.errors import DigitnetError
 from digitnet.modelfile import DEFAULT_MODEL
 from digitnet.version import __version__
+from digitnet.web.decode_budget import DecodeBudget
 from digitnet.web.errors import error_response
 from digitnet.web.listen import LOOPBACK_HOSTS
 from digitnet.web.routes import gates, limits, model, page, predict, train
@@ -90,6 +91,7 @@ def create_app(
         title="digitnet", version=__version__, docs_url=None, redoc_url=None, lifespan=lifespan
     )
     app.state.session = session
+    app.state.decode_budget = DecodeBudget()
     if allowed_hosts is not None:
         app.add_middleware(TrustedHostMiddleware, allowed_hosts=list(allowed_hosts))
     app.add_exception_handler(DigitnetError, error_response)  # type: ignore[arg-type]

@@ -1,7 +1,9 @@
 """POST /api/predict: an image file's bytes -> the digit, every layer, every stage.
 
 A prediction runs the CLI's pipeline: :func:`digitnet.imaging.preprocess_steps`, the
-network, :func:`digitnet.decision.decide`.
+network, :func:`digitnet.decision.decide`, while it holds its image's pixels out of the
+server's :class:`~digitnet.web.decode_budget.DecodeBudget`, so that many large images at
+once cannot multiply the memory a decode takes.
 """
 
 from __future__ import annotations
@@ -16,7 +18,8 @@ from fastapi.responses import JSONResponse
 from digitnet.decision import decide
 from digitnet.imaging import preprocess_steps
 from digitnet.network import Network
-from digitnet.web.deps import SessionDep
+from digitnet.web.decode_budget import image_pixels
+from digitnet.web.deps import DecodeBudgetDep, SessionDep
 from digitnet.web.request_body import MAX_UPLOAD_BYTES, check_length, read_upload
 from digitnet.web.views import prediction_view
 
@@ -26,11 +29,12 @@ router = APIRouter(prefix="/api")
 
 
 @router.post("/predict")
-async def predict(request: Request, session: SessionDep) -> JSONResponse:
+async def predict(request: Request, session: SessionDep, budget: DecodeBudgetDep) -> JSONResponse:
     check_length(request, MAX_UPLOAD_BYTES)  # too large is 413 even with no model
     network = session.require_model().network
     image = await read_upload(request)
-    return JSONResponse(await run_in_threadpool(prediction, network, image))
+    async with budget.hold(await run_in_threadpool(image_pixels, image)):
+        return JSONResponse(await run_in_threadpool(prediction, network, image))
 
 
 def prediction(network: Network, image: bytes) -> dict[str, Any]:
