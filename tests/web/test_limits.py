@@ -5,16 +5,21 @@ from __future__ import annotations
 
 import asyncio
 import io
+import json
+import logging
 import re
+import socket
 import threading
 import time
 import warnings
 from collections.abc import Iterator
 from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
 import pytest
+import uvicorn
 from PIL import Image, ImageDraw
 from starlette.exceptions import StarletteDeprecationWarning
 
@@ -25,6 +30,7 @@ from digitnet.network import Network, n_parameters
 from digitnet.recipes import recipe
 from digitnet.training import sgd, step_work
 from digitnet.web import create_app, limits, params
+from digitnet.web.connections import MAX_CONNECTIONS, TimedH11Protocol, server_config
 from digitnet.web.decode_budget import DecodeBudget, image_pixels
 from digitnet.web.params import parse_train_request
 from digitnet.web.request_body import MAX_INT_DIGITS
@@ -288,3 +294,182 @@ def test_large_images_sent_at_once_are_decoded_one_at_a_time(
             answers = list(pool.map(lambda _: client.post("/api/predict", content=png), range(4)))
     assert [a.status_code for a in answers] == [200] * 4
     assert at_once["most"] == 1
+
+
+# --- slow and abandoned connections ------------------------------------------------------
+
+#: The deadline of the servers below: short, so that the tests wait little.
+QUICK_DEADLINE = 0.5
+HANG_GUARD_SECONDS = 20.0  # a socket read that should end long before
+
+
+class QuickProtocol(TimedH11Protocol):
+    request_seconds = QUICK_DEADLINE
+
+
+class Records(logging.Handler):
+    """The records of uvicorn's error log while a server runs."""
+
+    def __init__(self) -> None:
+        super().__init__(logging.DEBUG)
+        self.records: list[logging.LogRecord] = []
+
+    def emit(self, record: logging.LogRecord) -> None:
+        self.records.append(record)
+
+    def lines(self) -> list[str]:
+        return [record.getMessage() for record in self.records]
+
+
+@dataclass
+class Served:
+    host: str
+    port: int
+    log: Records
+
+    def connect(self) -> socket.socket:
+        return socket.create_connection((self.host, self.port), timeout=HANG_GUARD_SECONDS)
+
+
+@pytest.fixture
+def served(model_file: Path, mnist_dir: Path) -> Iterator[Served]:
+    """The app on uvicorn through server_config, with QUICK_DEADLINE, its log recorded."""
+    log, logger = Records(), logging.getLogger("uvicorn.error")
+    logger.addHandler(log)
+    app = create_app(model_file, data_dir=mnist_dir)
+    config = server_config(app, host="127.0.0.1", port=0, log_config=None)
+    config.http = QuickProtocol
+    server = uvicorn.Server(config)
+    thread = threading.Thread(target=server.run, daemon=True)
+    thread.start()
+    deadline = time.monotonic() + HANG_GUARD_SECONDS
+    while not server.started:
+        assert thread.is_alive() and time.monotonic() < deadline, "the server did not start"
+        time.sleep(0.02)
+    port = server.servers[0].sockets[0].getsockname()[1]
+    try:
+        yield Served("127.0.0.1", port, log)
+    finally:
+        server.should_exit = True
+        thread.join(HANG_GUARD_SECONDS)
+        logger.removeHandler(log)
+
+
+def read_all(connection: socket.socket) -> bytes:
+    """Everything the server sends until it closes the connection."""
+    chunks = []
+    while chunk := connection.recv(65536):
+        chunks.append(chunk)
+    return b"".join(chunks)
+
+
+def read_response(connection: socket.socket) -> bytes:
+    """One response, headers and the body of its Content-Length, on a kept-alive connection."""
+    data = b""
+    while b"\r\n\r\n" not in data:
+        data += connection.recv(65536)
+    head, body = data.split(b"\r\n\r\n", 1)
+    length = int(re.search(rb"content-length: (\d+)", head, re.IGNORECASE).group(1))  # type: ignore[union-attr]
+    while len(body) < length:
+        body += connection.recv(65536)
+    return head + b"\r\n\r\n" + body
+
+
+def no_tracebacks(log: Records) -> None:
+    assert not [r for r in log.records if r.exc_info], log.lines()
+
+
+def test_unfinished_headers_are_answered_408_and_closed(served: Served) -> None:
+    with served.connect() as connection:
+        connection.sendall(b"POST /api/predict HTTP/1.1\r\nHost: 127.0.0.1\r\nContent-Le")
+        answer = read_all(connection)  # before the fix: no answer, ever (the guard's timeout)
+    assert answer.startswith(b"HTTP/1.1 408 ")
+    assert json.loads(answer.split(b"\r\n\r\n", 1)[1])["detail"].startswith("the request did")
+    lines = served.log.lines()
+    assert len(lines) == 1 and "request headers did not arrive within 0.5 s" in lines[0]
+    no_tracebacks(served.log)
+
+
+def test_a_slow_body_is_answered_408_and_closed_with_one_line(served: Served) -> None:
+    with served.connect() as connection:
+        connection.sendall(
+            b"POST /api/predict HTTP/1.1\r\nHost: 127.0.0.1\r\nContent-Length: 1000\r\n\r\n"
+            + b"x" * 10
+        )
+        answer = read_all(connection)
+    assert answer.startswith(b"HTTP/1.1 408 ")
+    lines = served.log.lines()
+    assert len(lines) == 1, lines
+    assert "POST /api/predict" in lines[0] and "request body did not arrive" in lines[0]
+    no_tracebacks(served.log)
+
+
+def test_an_abandoned_upload_is_one_line_and_no_traceback(served: Served) -> None:
+    with served.connect() as connection:
+        connection.sendall(
+            b"POST /api/predict HTTP/1.1\r\nHost: 127.0.0.1\r\nContent-Length: 100000\r\n\r\n"
+            + b"x" * 1000
+        )
+        time.sleep(0.1)  # the app is reading the body
+    wait_until(lambda: served.log.records)
+    time.sleep(0.2)  # what else would be logged, a traceback, comes with it
+    lines = served.log.lines()
+    assert len(lines) == 1 and "left before its request ended" in lines[0], lines
+    no_tracebacks(served.log)
+
+
+def test_a_connection_that_sends_nothing_is_closed_quietly(served: Served) -> None:
+    with served.connect() as connection:
+        assert read_all(connection) == b""
+    assert served.log.lines() == []
+
+
+def test_two_hundred_slow_connections_are_all_closed(served: Served) -> None:
+    """Half never finish their headers (408 at the deadline); half finish them but not their
+    bodies, with more connections open than MAX_CONNECTIONS: 503 at once, then closed."""
+    assert MAX_CONNECTIONS < 200
+    connections = [served.connect() for _ in range(200)]
+    try:
+        for i, connection in enumerate(connections):
+            part = b"GET /api/model HTTP/1.1\r\nHost: 127.0.0.1\r\n"
+            connection.sendall(part if i % 2 else part + b"Content-Length: 5\r\n\r\nab")
+        answers = [read_all(connection) for connection in connections]  # each ends: closed
+    finally:
+        for connection in connections:
+            connection.close()
+    assert all(answer.startswith(b"HTTP/1.1 408 ") for answer in answers[1::2])
+    assert all(answer.startswith(b"HTTP/1.1 503 ") for answer in answers[::2])
+
+
+def test_a_kept_alive_connection_gets_a_new_deadline_per_request(served: Served) -> None:
+    """The deadline counts from a request's first byte: idle time between requests (uvicorn's
+    keep-alive, 5 s) is not the request's."""
+    request = b"GET /api/model HTTP/1.1\r\nHost: 127.0.0.1\r\n\r\n"
+    with served.connect() as connection:
+        for _ in range(2):
+            connection.sendall(request)
+            assert read_response(connection).startswith(b"HTTP/1.1 200 ")
+            time.sleep(2 * QUICK_DEADLINE)
+    assert served.log.lines() == []
+
+
+def test_a_body_sent_in_parts_within_the_deadline_is_read(served: Served, mnist: Any) -> None:
+    body = json.dumps({"gate": "AND", "inputs": [1, 1]}).encode()
+    with served.connect() as connection:
+        connection.sendall(
+            b"POST /api/gates HTTP/1.1\r\nHost: 127.0.0.1\r\nContent-Type: application/json\r\n"
+            + f"Content-Length: {len(body)}\r\n\r\n".encode()
+            + body[:5]
+        )
+        time.sleep(QUICK_DEADLINE / 5)
+        connection.sendall(body[5:])
+        answer = read_response(connection)
+    assert answer.startswith(b"HTTP/1.1 200 ") and b'"output":1' in answer
+    assert served.log.lines() == []
+
+
+def wait_until(condition: Any) -> None:
+    deadline = time.monotonic() + HANG_GUARD_SECONDS
+    while not condition():
+        assert time.monotonic() < deadline, "timed out"
+        time.sleep(0.01)

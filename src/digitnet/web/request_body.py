@@ -12,9 +12,10 @@ import json
 from typing import Any
 
 from fastapi import Request
+from starlette.requests import ClientDisconnect
 
 from digitnet.errors import ConfigError
-from digitnet.web.errors import NotJson, TooLarge
+from digitnet.web.errors import ClientGone, NotJson, TooLarge
 
 #: The largest image a page may send; a canvas PNG is a few kilobytes.
 MAX_UPLOAD_BYTES = 10 * 2**20
@@ -31,14 +32,21 @@ def check_length(request: Request, limit: int) -> None:
 
 
 async def read_body(request: Request, limit: int) -> bytes:
-    """The request body, read until it passes ``limit`` bytes (whatever it declared)."""
+    """The request body, read until it passes ``limit`` bytes (whatever it declared).
+
+    A client that leaves before the end (the server logs it: see
+    :mod:`digitnet.web.connections`) raises ClientGone, answered to no one.
+    """
     check_length(request, limit)
     chunks, size = [], 0
-    async for chunk in request.stream():
-        size += len(chunk)
-        if size > limit:
-            raise TooLarge(f"request body is over the limit of {limit:,} bytes")
-        chunks.append(chunk)
+    try:
+        async for chunk in request.stream():
+            size += len(chunk)
+            if size > limit:
+                raise TooLarge(f"request body is over the limit of {limit:,} bytes")
+            chunks.append(chunk)
+    except ClientDisconnect:
+        raise ClientGone(f"the client left after {size:,} bytes of its request body") from None
     return b"".join(chunks)
 
 
