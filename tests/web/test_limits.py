@@ -31,7 +31,13 @@ from digitnet.recipes import recipe
 from digitnet.training import sgd, step_work
 from digitnet.web import create_app, limits, params
 from digitnet.web.connections import MAX_CONNECTIONS, TimedH11Protocol, server_config
-from digitnet.web.decode_budget import DecodeBudget, image_pixels
+from digitnet.web.decode_lanes import (
+    LARGE_IMAGE_PIXELS,
+    SMALL_THREADS,
+    DecodeLanes,
+    image_pixels,
+)
+from digitnet.web.errors import ClientGone
 from digitnet.web.params import parse_train_request
 from digitnet.web.request_body import MAX_INT_DIGITS
 from digitnet.web.routes import predict as predict_route
@@ -190,91 +196,23 @@ def big_png(side: int = 6_320) -> bytes:
     return buffer.getvalue()
 
 
+def canvas_png() -> bytes:
+    """A 280 x 280 RGBA PNG, as the page's canvas sends."""
+    buffer = io.BytesIO()
+    Image.new("RGBA", (280, 280), (255, 255, 255, 255)).save(buffer, format="PNG")
+    return buffer.getvalue()
+
+
 def test_image_pixels_reads_the_header_only() -> None:
     assert image_pixels(big_png()) == 6_320 * 6_320
     assert image_pixels(b"not an image") == 1
-
-
-class Holders:
-    """Who holds the budget: the largest count at once and the order they got it in."""
-
-    def __init__(self) -> None:
-        self.now = self.most = 0
-        self.order: list[str] = []
-
-    async def hold(self, budget: DecodeBudget, name: str, pixels: int, release: Any) -> None:
-        async with budget.hold(pixels):
-            self.order.append(name)
-            self.now += 1
-            self.most = max(self.most, self.now)
-            await release()
-            self.now -= 1
-
-
-def test_large_decodes_take_turns() -> None:
-    async def scenario() -> Holders:
-        budget, holders = DecodeBudget(100), Holders()
-
-        async def a_while() -> None:
-            for _ in range(5):
-                await asyncio.sleep(0)
-
-        await asyncio.gather(*(holders.hold(budget, str(i), 60, a_while) for i in range(5)))
-        assert budget.in_use == 0
-        return holders
-
-    holders = asyncio.run(scenario())
-    assert holders.most == 1 and holders.order == ["0", "1", "2", "3", "4"]
-
-
-def test_small_decodes_run_together() -> None:
-    async def scenario() -> Holders:
-        budget, holders = DecodeBudget(100), Holders()
-        everyone_in = asyncio.Event()
-
-        async def until_all_hold() -> None:
-            if holders.now == 5:
-                everyone_in.set()
-            await asyncio.wait_for(everyone_in.wait(), 10)  # would time out if serialised
-
-        await asyncio.gather(*(holders.hold(budget, str(i), 10, until_all_hold) for i in range(5)))
-        return holders
-
-    assert asyncio.run(scenario()).most == 5
-
-
-def test_a_large_decode_is_not_starved_by_small_ones_and_a_cancelled_wait_leaves() -> None:
-    async def scenario() -> list[str]:
-        budget, holders = DecodeBudget(100), Holders()
-        free_a = asyncio.Event()
-
-        async def until_a_is_freed() -> None:
-            await free_a.wait()
-
-        async def quick() -> None:
-            await asyncio.sleep(0)
-
-        a = asyncio.create_task(holders.hold(budget, "a", 50, until_a_is_freed))
-        await asyncio.sleep(0)
-        big = asyncio.create_task(holders.hold(budget, "big", 100, quick))
-        await asyncio.sleep(0)
-        gone = asyncio.create_task(holders.hold(budget, "gone", 10, quick))
-        small = asyncio.create_task(holders.hold(budget, "small", 10, quick))
-        await asyncio.sleep(0)
-        gone.cancel()  # a client that went away while waiting
-        free_a.set()
-        await asyncio.gather(a, big, small)
-        assert budget.in_use == 0 and not budget._queue
-        return holders.order
-
-    # "small" would fit beside "a", but "big" came first
-    assert asyncio.run(scenario()) == ["a", "big", "small"]
 
 
 def test_large_images_sent_at_once_are_decoded_one_at_a_time(
     model_file: Path, mnist_dir: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     """Four 40-megapixel PNGs at once took the server to 1.94 GB: four decodes together."""
+    assert image_pixels(big_png()) > LARGE_IMAGE_PIXELS
     at_once = {"now": 0, "most": 0}
     lock = threading.Lock()
 
@@ -294,6 +232,51 @@ def test_large_images_sent_at_once_are_decoded_one_at_a_time(
             answers = list(pool.map(lambda _: client.post("/api/predict", content=png), range(4)))
     assert [a.status_code for a in answers] == [200] * 4
     assert at_once["most"] == 1
+
+
+def test_a_digit_is_not_kept_waiting_behind_a_large_image(
+    model_file: Path, mnist_dir: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    big_started, release_big = threading.Event(), threading.Event()
+    png = big_png()
+
+    def prediction(network: Any, image: bytes) -> dict[str, Any]:
+        if image == png:
+            big_started.set()
+            assert release_big.wait(HANG_GUARD_SECONDS)
+        return {"digit": 0}
+
+    monkeypatch.setattr(predict_route, "prediction", prediction)
+    with TestClient(create_app(model_file, data_dir=mnist_dir), base_url=LOCAL) as client:
+        with ThreadPoolExecutor(1) as pool:
+            big = pool.submit(client.post, "/api/predict", content=png)
+            assert big_started.wait(HANG_GUARD_SECONDS)
+            small = client.post("/api/predict", content=canvas_png())
+            big_was_running = not big.done()
+            release_big.set()
+            assert big.result().status_code == 200
+    assert small.status_code == 200 and big_was_running
+
+
+def test_small_images_are_decoded_together(
+    model_file: Path, mnist_dir: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    together = threading.Barrier(SMALL_THREADS, timeout=HANG_GUARD_SECONDS)
+
+    def prediction(network: Any, image: bytes) -> dict[str, Any]:
+        together.wait()  # broken (an error) unless SMALL_THREADS run at once
+        return {"digit": 0}
+
+    monkeypatch.setattr(predict_route, "prediction", prediction)
+    with TestClient(create_app(model_file, data_dir=mnist_dir), base_url=LOCAL) as client:
+        with ThreadPoolExecutor(SMALL_THREADS) as pool:
+            answers = list(
+                pool.map(
+                    lambda _: client.post("/api/predict", content=canvas_png()),
+                    range(SMALL_THREADS),
+                )
+            )
+    assert [a.status_code for a in answers] == [200] * SMALL_THREADS
 
 
 # --- slow and abandoned connections ------------------------------------------------------
@@ -473,3 +456,35 @@ def wait_until(condition: Any) -> None:
     while not condition():
         assert time.monotonic() < deadline, "timed out"
         time.sleep(0.01)
+
+
+def test_a_large_image_whose_client_left_while_waiting_is_not_decoded() -> None:
+    decoded: list[int] = []
+    release = threading.Event()
+    png = big_png()
+
+    def work(image: bytes) -> int:
+        decoded.append(len(decoded))
+        assert release.wait(HANG_GUARD_SECONDS)
+        return len(decoded)
+
+    async def has_left() -> bool:
+        return True
+
+    async def scenario() -> None:
+        lanes = DecodeLanes()
+        try:
+            first = asyncio.create_task(lanes.run(png, work))
+            while not decoded:  # the first holds the large-image thread
+                await asyncio.sleep(0.01)
+            second = asyncio.create_task(lanes.run(png, work, gone=has_left))
+            await asyncio.sleep(0.05)
+            release.set()
+            assert await first == 1
+            with pytest.raises(ClientGone):
+                await second
+        finally:
+            lanes.shut_down()
+
+    asyncio.run(scenario())
+    assert decoded == [0]

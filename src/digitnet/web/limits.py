@@ -20,7 +20,7 @@ from digitnet.recipes import Recipe
 from digitnet.settings import LIMITS, MAX_SEED
 from digitnet.training import step_work
 from digitnet.web.connections import MAX_CONNECTIONS, REQUEST_SECONDS
-from digitnet.web.decode_budget import DECODE_PIXELS
+from digitnet.web.decode_lanes import LARGE_IMAGE_PIXELS
 from digitnet.web.request_body import MAX_INT_DIGITS, MAX_JSON_BYTES, MAX_UPLOAD_BYTES
 
 #: Epochs a page may ask for: a thousand of the book's network take hours.
@@ -83,7 +83,7 @@ def limits_view() -> dict[str, Any]:
         "json_bytes": MAX_JSON_BYTES,
         "json_integer_digits": MAX_INT_DIGITS,
         "image_pixels": MAX_IMAGE_PIXELS,
-        "pixels_decoded_at_once": DECODE_PIXELS,
+        "large_image_pixels": LARGE_IMAGE_PIXELS,
         "request_seconds": REQUEST_SECONDS,
         "connections": MAX_CONNECTIONS,
     }

@@ -43,7 +43,7 @@ from starlette.middleware.trustedhost import TrustedHostMiddleware
 from digitnet.errors import DigitnetError
 from digitnet.modelfile import DEFAULT_MODEL
 from digitnet.version import __version__
-from digitnet.web.decode_budget import DecodeBudget
+from digitnet.web.decode_lanes import DecodeLanes
 from digitnet.web.errors import error_response
 from digitnet.web.listen import LOOPBACK_HOSTS
 from digitnet.web.routes import gates, limits, model, page, predict, train
@@ -81,17 +81,19 @@ def create_app(
         If `model_path` exists but is not a digitnet model of MNIST's 784 -> 10 shape.
     """
     session = Session(model_path or DEFAULT_MODEL, data_dir)
+    lanes = DecodeLanes()
 
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
         yield
+        lanes.shut_down()
         await run_in_threadpool(session.shut_down, SHUTDOWN_JOIN_SECONDS)
 
     app = FastAPI(
         title="digitnet", version=__version__, docs_url=None, redoc_url=None, lifespan=lifespan
     )
     app.state.session = session
-    app.state.decode_budget = DecodeBudget()
+    app.state.decode_lanes = lanes
     if allowed_hosts is not None:
         app.add_middleware(TrustedHostMiddleware, allowed_hosts=list(allowed_hosts))
     app.add_exception_handler(DigitnetError, error_response)  # type: ignore[arg-type]
