@@ -29,8 +29,9 @@ from digitnet.web.errors import ClientGone
 #: Images larger than this are decoded one at a time (a phone photo is 12 megapixels; the
 #: page's canvas 0.08).
 LARGE_IMAGE_PIXELS = 1_000_000
-#: Threads for the other predictions: one a core of the machine this is tuned on.
-SMALL_THREADS = 2
+#: Threads for the other predictions: at most 1 MP each, 10 MB or so of memory. Fewer than
+#: 8 starve them of CPU time beside a training run (see the commit that set it).
+SMALL_THREADS = 8
 #: What a header that cannot be read raises (the decoder then says what is wrong).
 _HEADER_ERRORS = (OSError, SyntaxError, ValueError, EOFError, struct.error, zlib.error)
 
