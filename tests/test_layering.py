@@ -60,6 +60,7 @@ FLOORS: dict[str, int] = {
     "digitnet.history": 4,
     "digitnet.training_state": 4,
     "digitnet.recipes": 4,
+    "digitnet.footprint": 4,
     # 5 records on disk
     "digitnet.modelfile": 5,
     "digitnet.checkpoint": 5,

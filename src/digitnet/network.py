@@ -52,6 +52,12 @@ def validate_sizes(sizes: Sequence[int]) -> tuple[int, ...]:
     return tuple(int(n) for n in sizes)
 
 
+def n_parameters(sizes: Sequence[int]) -> int:
+    """Weights and biases of a network of ``sizes``, ``sum (n_in + 1) n_out``: also the
+    multiply-adds of one example's forward pass."""
+    return sum((n_in + 1) * n_out for n_in, n_out in zip(sizes[:-1], sizes[1:]))
+
+
 def resolve_dtype(dtype: DTypeLike) -> type[np.floating]:
     """Map ``"float32"``/``"float64"`` (or the NumPy types) to the NumPy type."""
     name = np.dtype(dtype).name if not isinstance(dtype, str) else dtype

@@ -385,6 +385,7 @@ def test_a_run_streams_its_epochs_then_done_and_without_a_model_becomes_it(
         "best_validation_accuracy": max(e["validation_accuracy"] for e in epochs),
         "stopped": False,
         "diverged": False,
+        "timed_out": False,
         "saved": stored[0].name,
     }
     model = fresh_client.get("/api/model").json()  # there was none: the new one serves
@@ -707,7 +708,7 @@ def test_serve_refuses_a_damaged_model_in_one_line(tmp_path: Path) -> None:
 
 
 #: The run watched while predictions are sent: a hidden layer wide enough that one kernel
-#: call (a hundredth of an epoch of 50,000 digits) lasts several predictions.
+#: call (a slice of STOP_CHECK_WORK multiply-adds, 7 mini-batches) lasts several predictions.
 BUSY_RUN = {"sizes": [784, 3000, 10], "epochs": 1000, "training_size": 50_000, "seed": 3}
 KERNEL_CALLS_WATCHED = 20
 MIN_PREDICTIONS_INSIDE = 5
@@ -736,7 +737,7 @@ def test_predictions_keep_coming_while_a_run_trains(
     """The compiled kernel releases the GIL: the old model answers while a new one learns.
 
     The run's ``on_batch`` callback marks the end of each call to the kernel, which trains
-    a hundredth of an epoch. Were the GIL held during a call, no other thread could run
+    a slice of the epoch. Were the GIL held during a call, no other thread could run
     Python until it returned; a prediction, which runs Python in this thread, the server's
     event loop and its thread pool, could not start and finish between two marks. So some
     predictions must do so, in under half the time between the marks: a bound set by the

@@ -34,6 +34,7 @@ def serve_command(model: Path | None, host: str, port: int, data_dir: Path | Non
     uvicorn = require("uvicorn", "web", "`digitnet serve`")
     require("digitnet.web", "web", "`digitnet serve`")
     from digitnet.web import create_app
+    from digitnet.web.connections import server_config
     from digitnet.web.listen import LOOPBACK_HOSTS, is_loopback, listen_socket, page_url
 
     path = model.expanduser() if model is not None else default_model_path()
@@ -50,5 +51,5 @@ def serve_command(model: Path | None, host: str, port: int, data_dir: Path | Non
     else:
         stdout.print("No default model yet: train one on the page.")
     stdout.print(f"Serving digitnet on {page_url(host, listener)} (Ctrl-C to stop)")
-    config = uvicorn.Config(app, log_level="warning", access_log=False, timeout_graceful_shutdown=5)
+    config = server_config(app, timeout_graceful_shutdown=5)
     uvicorn.Server(config).run(sockets=[listener])

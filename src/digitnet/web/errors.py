@@ -25,6 +25,10 @@ class TooLarge(DigitnetError):
     """A request body is over its size limit."""
 
 
+class ClientGone(DigitnetError):
+    """The client closed the connection before its request ended: the answer goes nowhere."""
+
+
 class NotJson(DigitnetError):
     """A JSON endpoint was sent another content type (as a cross-site form would)."""
 
@@ -35,6 +39,7 @@ STATUS_OF_ERROR: tuple[tuple[type[DigitnetError], int], ...] = (
     (NotFound, 404),
     (TooLarge, 413),
     (NotJson, 415),
+    (ClientGone, 400),
     (DataError, 503),
     (DigitnetError, 422),
 )

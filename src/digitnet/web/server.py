@@ -20,6 +20,7 @@ with :mod:`digitnet.web.views`. Errors become statuses in :mod:`digitnet.web.err
 ``GET /``                the page
 ``GET /static/...``      its scripts and styles
 ``GET /api/model``       the current model: sizes, source, history, whether training
+``GET /api/limits``      what a request may ask for (:mod:`digitnet.web.limits`)
 ``POST /api/predict``    an image file's bytes -> digit, outputs, hidden layers, stages
 ``GET /api/weights``     the first layer's weights, one 28x28 picture per neuron
 ``POST /api/models/use`` serve a model trained here ``{"name"}`` -> the model
@@ -46,13 +47,14 @@ from starlette.middleware.trustedhost import TrustedHostMiddleware
 from digitnet.errors import DigitnetError
 from digitnet.models_store import ModelStore, user_store
 from digitnet.version import __version__
+from digitnet.web.decode_lanes import DecodeLanes
 from digitnet.web.errors import error_response
 from digitnet.web.listen import LOOPBACK_HOSTS
-from digitnet.web.routes import gates, model, page, predict, train
+from digitnet.web.routes import gates, limits, model, page, predict, train
 from digitnet.web.session import Session
 
 #: The routers in the order they are matched (their paths do not overlap).
-ROUTERS = (page.router, model.router, predict.router, train.router, gates.router)
+ROUTERS = (page.router, model.router, limits.router, predict.router, train.router, gates.router)
 #: How long a shutdown waits for a stopped run to finish and save its model.
 SHUTDOWN_JOIN_SECONDS = 10.0
 
@@ -86,16 +88,19 @@ def create_app(
         If `model_path` is missing or is not a digitnet model of MNIST's 784 -> 10 shape.
     """
     session = Session(model_path, store or user_store(), data_dir)
+    lanes = DecodeLanes()
 
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
         yield
+        lanes.shut_down()
         await run_in_threadpool(session.shut_down, SHUTDOWN_JOIN_SECONDS)
 
     app = FastAPI(
         title="digitnet", version=__version__, docs_url=None, redoc_url=None, lifespan=lifespan
     )
     app.state.session = session
+    app.state.decode_lanes = lanes
     if allowed_hosts is not None:
         app.add_middleware(TrustedHostMiddleware, allowed_hosts=list(allowed_hosts))
     app.add_exception_handler(DigitnetError, error_response)  # type: ignore[arg-type]

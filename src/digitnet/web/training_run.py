@@ -9,8 +9,9 @@ keeps answering predictions while it runs. What happens is written to an append-
   "seconds"}`` after each epoch;
 - ``progress``: ``{"done", "total"}`` mini-batches, PROGRESS_EVENTS_PER_EPOCH times an epoch;
 - ``done``: ``{"epochs_run", "best_validation_accuracy" (percent, or None before the first
-  epoch ends), "stopped", "diverged", "saved"}`` (the name of the new model in the models
-  folder, or None), or ``error``: ``{"detail"}``; either ends the log.
+  epoch ends), "stopped", "diverged", "timed_out" (the server's time limit), "saved"}`` (the
+  name of the new model in the models folder, or None), or ``error``: ``{"detail"}``; either
+  ends the log.
 """
 
 from __future__ import annotations

@@ -119,7 +119,9 @@ export function initTrain({ onDone }) {
         ? `Stopped after ${d.epochs_run} epochs: the weights blew up (nothing was saved). Try a smaller learning rate.`
         : d.stopped
           ? `Stopped after ${d.epochs_run} epochs at your request; ${best}.`
-          : `Done: ${d.epochs_run} epochs, ${best}.`;
+          : d.timed_out
+            ? `Stopped after ${d.epochs_run} epochs at the server's time limit; ${best}.`
+            : `Done: ${d.epochs_run} epochs, ${best}.`;
       status.dataset.state = "done";
       onDone();
     });
@@ -197,6 +199,27 @@ export function initTrain({ onDone }) {
 
   window.addEventListener("resize", draw);
   draw();
+  showLimits();
+
+  /** The server's bounds (GET /api/limits) on the form and in a line under it. */
+  async function showLimits() {
+    let limits;
+    try {
+      limits = (await getJSON("/api/limits")).train;
+    } catch {
+      return; // the form's own max= attributes stand; the server checks every request anyway
+    }
+    document.getElementById("train-epochs").max = limits.epochs;
+    document.getElementById("train-batch").max = limits.mini_batch_size;
+    document.getElementById("train-size").max = limits.training_size;
+    document.getElementById("train-rate").max = limits.learning_rate_max;
+    document.getElementById("train-seed").max = limits.seed_max;
+    const n = (x) => x.toLocaleString("en");
+    document.getElementById("train-limits").textContent =
+      `This server trains up to ${n(limits.epochs)} epochs or ${n(limits.run_seconds / 60)} minutes a run, ` +
+      `networks of up to ${n(limits.weights)} weights, and runs that need up to ` +
+      `${n(limits.memory_bytes / 2 ** 20)} MB.`;
+  }
 
   return {
     /** Show the loaded model's history (from GET /api/model), and follow a run in progress. */
