@@ -26,6 +26,7 @@ from starlette.exceptions import StarletteDeprecationWarning
 from digitnet.data.mnist import N_TRAINING, N_VALIDATION
 from digitnet.footprint import training_bytes
 from digitnet.modelfile import save
+from digitnet.models_store import ModelStore
 from digitnet.network import Network, n_parameters
 from digitnet.recipes import recipe
 from digitnet.training import sgd, step_work
@@ -61,8 +62,9 @@ def model_file(mnist: Any, tmp_path_factory: pytest.TempPathFactory) -> Path:
 
 @pytest.fixture
 def fresh_client(tmp_path: Path, mnist_dir: Path) -> Iterator[TestClient]:
-    """An app with no model yet, which saves what it trains to tmp_path/trained.npz."""
-    with TestClient(create_app(tmp_path / "trained.npz", data_dir=mnist_dir), base_url=LOCAL) as c:
+    """An app with no model yet, which saves what it trains in tmp_path/home's models."""
+    app = create_app(None, store=ModelStore(tmp_path / "home"), data_dir=mnist_dir)
+    with TestClient(app, base_url=LOCAL) as c:
         yield c
 
 
