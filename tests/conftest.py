@@ -9,9 +9,18 @@ import numpy as np
 import pytest
 
 from digitnet.data.mnist import DATA_ENV_VAR, MNIST_FILES, MnistSplit, load_mnist
+from digitnet.models_store import HOME_ENV_VAR
 
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
 SHARED_MNIST = PROJECT_ROOT.parent / "shared" / "data" / "mnist"
+
+
+@pytest.fixture(autouse=True)
+def models_home(tmp_path_factory: pytest.TempPathFactory, monkeypatch: pytest.MonkeyPatch) -> Path:
+    """A models folder of the test's own (``$DIGITNET_HOME``): no test touches the user's."""
+    home = tmp_path_factory.mktemp("digitnet-home")
+    monkeypatch.setenv(HOME_ENV_VAR, str(home))
+    return home
 
 
 @pytest.fixture(scope="session")

@@ -25,6 +25,7 @@ from digitnet.errors import ConfigError, ModelFileError
 from digitnet.modelfile import load, save
 from digitnet.network import Network
 from digitnet.training import TrainingSettings, train
+from digitnet.training_state import TrainingState
 
 ENGINES = [
     pytest.param("compiled", marks=pytest.mark.skipif(not numba_available(), reason="no Numba")),
@@ -53,7 +54,7 @@ def test_resumed_run_ends_bit_identical_to_an_uninterrupted_one(engine, tmp_path
     expected = train(whole, data, settings, monitor=monitor)
 
     first = Network([12, 9, 4], seed=5)
-    rng = np.random.default_rng(settings.seed)
+    state = TrainingState.fresh(settings.seed)
     batches_seen = []
 
     def stop_in_epoch_four() -> bool:  # stops mid-epoch: that epoch's updates are lost
@@ -61,17 +62,16 @@ def test_resumed_run_ends_bit_identical_to_an_uninterrupted_one(engine, tmp_path
         return len(batches_seen) > 3 * 30 + 7
 
     interrupted = train(
-        first, data, settings, monitor=monitor, rng=rng, should_stop=stop_in_epoch_four,
-        on_epoch=lambda h: save_checkpoint(tmp_path, first, h, rng),
+        first, data, settings, monitor=monitor, state=state, should_stop=stop_in_epoch_four,
+        on_epoch=lambda h: save_checkpoint(tmp_path, first, state),
     )  # fmt: skip
     assert interrupted.interrupted and interrupted.epochs_run == 3
 
     checkpoint = load_checkpoint(tmp_path)
     assert checkpoint.history.epochs_run == 3
     resumed = train(
-        checkpoint.network, data, checkpoint.history.settings, monitor=monitor,
-        rng=checkpoint.rng, history=checkpoint.history,
-    )  # fmt: skip
+        checkpoint.network, data, checkpoint.settings, monitor=monitor, state=checkpoint.state
+    )
     assert resumed.epochs_run == 6 and not resumed.interrupted
     assert resumed.correct == expected.correct and resumed.cost == expected.cost
     assert_identical(checkpoint.network, whole)
@@ -80,25 +80,24 @@ def test_resumed_run_ends_bit_identical_to_an_uninterrupted_one(engine, tmp_path
 def test_resuming_with_other_settings_is_refused(tmp_path):
     data = blobs()
     settings = TrainingSettings(epochs=2, mini_batch_size=10, seed=1)
-    net, rng = Network([12, 9, 4], seed=1), np.random.default_rng(1)
-    train(net, data, settings, rng=rng, on_epoch=lambda h: save_checkpoint(tmp_path, net, h, rng))
+    net, state = Network([12, 9, 4], seed=1), TrainingState.fresh(1)
+    train(
+        net, data, settings, state=state, on_epoch=lambda h: save_checkpoint(tmp_path, net, state)
+    )
     checkpoint = load_checkpoint(tmp_path)
     with pytest.raises(ValueError, match="other settings"):
-        train(
-            checkpoint.network, data, TrainingSettings(epochs=3, seed=1),
-            rng=checkpoint.rng, history=checkpoint.history,
-        )  # fmt: skip
+        train(checkpoint.network, data, TrainingSettings(epochs=3, seed=1), state=checkpoint.state)
 
 
 def two_epoch_checkpoint(directory, *, training_size=None):
     settings = TrainingSettings(epochs=2, mini_batch_size=10, learning_rate=0.5, seed=1)
-    net, rng = Network([12, 9, 4], seed=1, dtype="float64"), np.random.default_rng(1)
+    net, state = Network([12, 9, 4], seed=1, dtype="float64"), TrainingState.fresh(1)
     extra = {"training_size": training_size}
 
     def on_epoch(history):
-        save_checkpoint(directory, net, history, rng, extra=extra)
+        save_checkpoint(directory, net, state, extra=extra)
 
-    train(net, blobs(), settings, rng=rng, on_epoch=on_epoch)
+    train(net, blobs(), settings, state=state, on_epoch=on_epoch)
     return load_checkpoint(directory)
 
 
@@ -123,6 +122,7 @@ def test_resuming_with_the_recorded_values_or_unrelated_ones_passes(tmp_path):
         ({"sizes": (12, 5, 4)}, r"sizes \(12, 5, 4\) differs from the checkpoint's \(12, 9, 4\)"),
         ({"dtype": "float32"}, "dtype float32 differs from the checkpoint's float64"),
         ({"training_size": 100}, "training_size 100 differs from the checkpoint's None"),
+        ({"validation_size": 5}, "validation_size 5 differs from the checkpoint's None"),
     ],
 )
 def test_resuming_with_another_value_names_it_and_the_recorded_one(tmp_path, given, message):
@@ -181,19 +181,17 @@ def wait_for_a_new(path: Path, process: subprocess.Popen, before: tuple[int, int
         time.sleep(0.02)
 
 
-@pytest.mark.slow
-def test_kill_9_leaves_a_loadable_checkpoint_and_resuming_matches_an_uninterrupted_run(
-    mnist_dir, tmp_path
-):
-    options = [
-        "--epochs", "40", "--training-size", "3000", "--seed", "7", "--dtype", "float64",
-        "--engine", "numpy", "--data-dir", str(mnist_dir),
-    ]  # fmt: skip
+def kill_resume_and_compare(options: list[str], tmp_path: Path, *, kills: int = 4):
+    """Run ``digitnet train *options`` with a checkpoint, SIGKILL it ``kills`` times at
+    random moments, resume it to the end, and run it again uninterrupted.
+
+    Returns the two saved models (resumed, uninterrupted) and the last checkpoint.
+    """
     environment = {**os.environ, "OPENBLAS_NUM_THREADS": "1"}
     run_dir, path = tmp_path / "run", checkpoint_path(tmp_path / "run")
     rng = np.random.default_rng(0)
     epochs_done = 0
-    for kill in range(4):
+    for kill in range(kills):
         extra = ["--resume"] if kill else []
         command = cli(*options, "--checkpoint", str(run_dir), "--out", str(tmp_path / "m.npz"))
         before = file_identity(path)
@@ -211,10 +209,40 @@ def test_kill_9_leaves_a_loadable_checkpoint_and_resuming_matches_an_uninterrupt
     subprocess.run(finish, env=environment, check=True, stdout=subprocess.DEVNULL)
     whole = cli(*options, "--out", str(tmp_path / "whole.npz"))
     subprocess.run(whole, env=environment, check=True, stdout=subprocess.DEVNULL)
-    resumed, uninterrupted = load(tmp_path / "r.npz"), load(tmp_path / "whole.npz")
+    assert not list(run_dir.glob("*.tmp"))  # stale temporary files are swept on each save
+    return load(tmp_path / "r.npz"), load(tmp_path / "whole.npz"), load_checkpoint(run_dir)
+
+
+@pytest.mark.slow
+def test_kill_9_leaves_a_loadable_checkpoint_and_resuming_matches_an_uninterrupted_run(
+    mnist_dir, tmp_path
+):
+    options = [
+        "--epochs", "40", "--training-size", "3000", "--seed", "7", "--dtype", "float64",
+        "--engine", "numpy", "--data-dir", str(mnist_dir),
+    ]  # fmt: skip
+    resumed, uninterrupted, _ = kill_resume_and_compare(options, tmp_path)
     assert resumed.history is not None and resumed.history.epochs_run == 40
     assert_identical(resumed.network, uninterrupted.network)
-    assert not list(run_dir.glob("*.tmp"))  # stale temporary files are swept on each save
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("engine", ENGINES)
+def test_a_killed_best_preset_run_resumes_to_the_uninterrupted_end(mnist_dir, tmp_path, engine):
+    # best's momentum, L2, cosine schedule and distortions, early stopping added, on a small
+    # network and a slice of the data; without the time budget, whose clock no run repeats.
+    options = [
+        "--preset", "best", "--sizes", "784,32,10", "--epochs", "30", "--time-budget", "none",
+        "--early-stopping", "3", "--training-size", "3000", "--seed", "7",
+        "--dtype", "float64", "--engine", engine, "--data-dir", str(mnist_dir),
+    ]  # fmt: skip
+    resumed, uninterrupted, checkpoint = kill_resume_and_compare(options, tmp_path)
+    assert checkpoint.state.velocities and checkpoint.state.best is not None
+    assert resumed.settings == uninterrupted.settings and resumed.settings.momentum == 0.9
+    assert resumed.history.correct == uninterrupted.history.correct
+    assert resumed.history.kept_epoch == uninterrupted.history.kept_epoch is not None
+    assert resumed.history.end == uninterrupted.history.end
+    assert_identical(resumed.network, uninterrupted.network)
 
 
 def test_cli_resume_needs_a_checkpoint_folder_and_keeps_the_runs_options(mnist_dir, tmp_path):

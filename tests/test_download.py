@@ -14,7 +14,14 @@ import numpy as np
 import pytest
 
 from digitnet.data import download
-from digitnet.data.download import MIRROR_ENV_VAR, MIRRORS, ensure_mnist, mirror_urls
+from digitnet.data.download import (
+    MIRROR_ENV_VAR,
+    MIRRORS,
+    DownloadError,
+    DownloadStep,
+    ensure_mnist,
+    mirror_urls,
+)
 from digitnet.data.mnist import MNIST_FILES, TEST_LABELS, TRAIN_LABELS, load_mnist
 from digitnet.errors import ConfigError, DataError
 
@@ -135,19 +142,36 @@ def test_files_land_verified_and_as_served(
     serve: Serve, tmp_path: Path, mnist_bytes: dict[str, bytes]
 ) -> None:
     mirror = serve()
-    calls: list[tuple[str, int, int | None]] = []
+    steps: list[DownloadStep] = []
     folder = tmp_path / "deep" / "cache"
-    paths = ensure_mnist(
-        folder, names=LABELS, mirrors=[mirror.url], progress=lambda *c: calls.append(c)
-    )
+    paths = ensure_mnist(folder, names=LABELS, mirrors=[mirror.url], progress=steps.append)
     assert paths == {name: folder / name for name in LABELS}
     assert listing(folder) == sorted(LABELS)
     for name in LABELS:
         assert (folder / name).read_bytes() == mnist_bytes[name]
         size = len(mnist_bytes[name])
-        mine = [call for call in calls if call[0] == name]
-        assert mine[0] == (name, 0, size) and mine[-1] == (name, size, size)
-        assert [done for _, done, _ in mine] == sorted(done for _, done, _ in mine)
+        mine = [step for step in steps if step.name == name]
+        assert {(step.url, step.target) for step in mine} == {(mirror.url + name, folder / name)}
+        assert (mine[0].done, mine[0].total, mine[0].status) == (0, size, "fetching")
+        assert (mine[-1].done, mine[-1].total, mine[-1].status) == (size, size, "verified")
+        assert [step.status for step in mine[:-1]] == ["fetching"] * (len(mine) - 1)
+        assert [step.done for step in mine] == sorted(step.done for step in mine)
+
+
+def test_a_failing_mirror_is_reported_before_the_next_is_tried(
+    serve: Serve, tmp_path: Path, mnist_bytes: dict[str, bytes]
+) -> None:
+    wrong = serve(files={TEST_LABELS: wrong_labels(mnist_bytes[TEST_LABELS])})
+    good = serve()
+    steps: list[DownloadStep] = []
+    ensure_mnist(
+        tmp_path, names=[TEST_LABELS], mirrors=[wrong.url, good.url], progress=steps.append
+    )
+    ends = [(step.url, step.status, step.problem) for step in steps if step.status != "fetching"]
+    assert ends == [
+        (wrong.url + TEST_LABELS, "failed", "checksum mismatch"),
+        (good.url + TEST_LABELS, "verified", ""),
+    ]
 
 
 def test_present_files_are_not_fetched_again(serve: Serve, tmp_path: Path) -> None:
@@ -159,12 +183,10 @@ def test_present_files_are_not_fetched_again(serve: Serve, tmp_path: Path) -> No
 
 def test_download_without_content_length_works(serve: Serve, tmp_path: Path) -> None:
     mirror = serve("no-length")
-    calls: list[tuple[str, int, int | None]] = []
-    ensure_mnist(
-        tmp_path, names=[TEST_LABELS], mirrors=[mirror.url], progress=lambda *c: calls.append(c)
-    )
+    steps: list[DownloadStep] = []
+    ensure_mnist(tmp_path, names=[TEST_LABELS], mirrors=[mirror.url], progress=steps.append)
     assert (tmp_path / TEST_LABELS).is_file()
-    assert all(total is None for _, _, total in calls)
+    assert all(step.total is None for step in steps if step.status == "fetching")
 
 
 @pytest.mark.parametrize("first", ["404", "closed port"])
@@ -185,9 +207,9 @@ def test_whole_set_downloads_through_load_mnist(
     monkeypatch.setenv(MIRROR_ENV_VAR, mirror.url)
     finished: set[str] = set()
 
-    def progress(name: str, done: int, total: int | None) -> None:
-        if done == total:
-            finished.add(name)
+    def progress(step: DownloadStep) -> None:
+        if step.status == "verified":
+            finished.add(step.name)
 
     split = load_mnist(tmp_path / "cache", progress=progress)
     assert finished == set(MNIST_FILES)
@@ -211,11 +233,12 @@ def test_env_var_url_is_the_only_one_tried(
 ) -> None:
     mirror = serve(files={})
     monkeypatch.setenv(MIRROR_ENV_VAR, mirror.url)
-    with pytest.raises(DataError) as info:
+    with pytest.raises(DownloadError) as info:
         ensure_mnist(tmp_path, names=[TEST_LABELS])
     assert str(info.value) == (
         f"could not download {TEST_LABELS}: {mirror.url}{TEST_LABELS}: HTTP 404 Not Found"
     )
+    assert info.value.folder == tmp_path
 
 
 def test_mirror_urls_precedence(monkeypatch: pytest.MonkeyPatch) -> None:

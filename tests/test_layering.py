@@ -8,8 +8,8 @@ never import an interface library and never print; no module imports the package
 ``digitnet``, the public API for users: ``from digitnet import X`` is allowed only where
 ``X`` is a submodule (``from digitnet import engines`` imports ``digitnet.engines``).
 
-The layout is changing (issue 14): a new module needs a line in FLOORS, and each fixed entry
-of KNOWN_VIOLATIONS is reported as XPASS, to be deleted.
+A new module needs a line in FLOORS (a module of no floor fails); docs/ARCHITECTURE.md
+shows the same table.
 """
 
 from __future__ import annotations
@@ -38,6 +38,7 @@ FLOORS: dict[str, int] = {
     "digitnet.activations": 0,
     "digitnet.costs": 0,
     "digitnet.schedules": 0,
+    "digitnet.interrupt": 0,
     # 1 data and single models: files, images, gates, networks and how to train them
     "digitnet.data": 1,
     "digitnet.imaging": 1,
@@ -58,17 +59,22 @@ FLOORS: dict[str, int] = {
     # 4 training: the loop, its history, the recipes
     "digitnet.training": 4,
     "digitnet.history": 4,
+    "digitnet.training_state": 4,
     "digitnet.recipes": 4,
+    "digitnet.footprint": 4,
     # 5 records on disk
     "digitnet.modelfile": 5,
     "digitnet.checkpoint": 5,
+    "digitnet.models_store": 5,
     # 6 experiments: the book's figures reproduced
     "digitnet.reproduce": 6,
     # 7 interfaces: pictures and the web app
     "digitnet.plots": 7,
     "digitnet.web": 7,
+    "digitnet.progress": 7,
     # 8 the command line
     "digitnet.cli": 8,
+    "digitnet.command": 8,
     "digitnet.__main__": 8,
     # 9 the public API (re-exports for users), imported by no module of the package
     ROOT: 9,
@@ -80,10 +86,6 @@ CORE = 5
 INTERFACES = 7
 #: Libraries for people, not for numbers: only the interfaces may import them.
 INTERFACE_LIBRARIES = {"click", "rich", "fastapi", "starlette", "pydantic", "uvicorn", "matplotlib"}
-
-#: (importing module, imported module) -> why it is allowed for now. Delete an entry when the
-#: restructure fixes it: its test then passes, which strict xfail reports as a failure.
-KNOWN_VIOLATIONS: dict[tuple[str, str], str] = {}
 
 
 @dataclass(frozen=True)
@@ -160,10 +162,6 @@ def module_id(module: Module) -> str:
     return module.name
 
 
-def known(importer: str, imported: str) -> bool:
-    return (importer, imported) in KNOWN_VIOLATIONS
-
-
 # --- The table ----------------------------------------------------------------------------
 
 
@@ -189,7 +187,7 @@ def test_imports_point_to_the_same_floor_or_below(module: Module) -> None:
     upward = [
         f"line {line}: {name} (floor {floor(name)}) from floor {own}"
         for name, line in imports(module)
-        if ours(name) and name != ROOT and (floor(name) or 0) > own and not known(module.name, name)
+        if ours(name) and name != ROOT and (floor(name) or 0) > own
     ]
     assert not upward, f"{module.name} imports upward: {'; '.join(upward)}"
 
@@ -199,22 +197,7 @@ def test_no_module_imports_the_package_root(module: Module) -> None:
     if module.name == ROOT:
         return
     lines = [line for name, line in imports(module) if name == ROOT]
-    if lines and known(module.name, ROOT):
-        return
     assert not lines, f"{module.name} imports the package root {ROOT!r} at lines {lines}"
-
-
-@pytest.mark.parametrize(
-    ("importer", "imported"),
-    [
-        pytest.param(*edge, marks=pytest.mark.xfail(strict=True, reason=why), id="->".join(edge))
-        for edge, why in KNOWN_VIOLATIONS.items()
-    ],
-)
-def test_known_violation_is_fixed(importer: str, imported: str) -> None:
-    """Fails (xfail) while the violation is there; passes once fixed: delete the entry."""
-    (module,) = [m for m in MODULES if m.name == importer]
-    assert imported not in {name for name, _ in imports(module)}
 
 
 # --- The core never talks to people -------------------------------------------------------
@@ -287,13 +270,9 @@ def import_cycles(graph: dict[str, set[str]]) -> list[list[str]]:
     return cycles
 
 
-def test_no_import_cycles_but_the_known_violations() -> None:
+def test_no_import_cycles() -> None:
     graph = {
-        module.name: {
-            name
-            for name, _ in imports(module)
-            if name in NAMES and name != module.name and not known(module.name, name)
-        }
+        module.name: {name for name, _ in imports(module) if name in NAMES and name != module.name}
         for module in MODULES
     }
     assert import_cycles(graph) == []

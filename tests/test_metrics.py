@@ -8,7 +8,7 @@ import numpy as np
 import pytest
 
 from digitnet.errors import ConfigError
-from digitnet.metrics import confusion_matrix, per_class_accuracy
+from digitnet.metrics import class_scores, confusion_matrix, per_class_accuracy
 
 
 def test_confusion_matrix_counts_each_pair_by_true_row_and_predicted_column() -> None:
@@ -90,3 +90,54 @@ def test_per_class_accuracy_weighted_by_class_sizes_is_the_accuracy() -> None:
 def test_per_class_accuracy_rejects_what_is_not_a_confusion_matrix(confusion, message) -> None:
     with pytest.raises(ConfigError, match=message):
         per_class_accuracy(confusion)
+
+
+def test_class_scores_by_hand() -> None:
+    # class 0: 2 right of 3 true, 2 of 2 predicted; class 1: 1 of 1, 1 of 2; class 2: 0.
+    confusion = np.array([[2, 1, 0], [0, 1, 0], [0, 0, 0]])
+    scores = class_scores(confusion)
+    np.testing.assert_allclose(scores.precision[:2], [1.0, 0.5])
+    np.testing.assert_allclose(scores.recall[:2], [2 / 3, 1.0])
+    np.testing.assert_allclose(scores.f1[:2], [0.8, 2 / 3])
+    assert np.isnan(scores.precision[2]) and np.isnan(scores.recall[2])
+    np.testing.assert_array_equal(scores.support, [3, 1, 0])
+    assert scores.accuracy == 0.75
+    assert scores.macro("recall") == pytest.approx((2 / 3 + 1) / 2)
+    assert scores.weighted("recall") == pytest.approx(0.75)  # weighted recall is accuracy
+
+
+def test_a_class_never_predicted_right_has_f1_zero() -> None:
+    scores = class_scores(np.array([[0, 2], [0, 3]]))
+    assert np.isnan(scores.precision[0])  # never predicted: precision undefined
+    assert scores.recall[0] == 0.0 and np.isnan(scores.f1[0])
+    scores = class_scores(np.array([[0, 2], [1, 3]]))
+    assert scores.precision[0] == 0.0 and scores.recall[0] == 0.0 and scores.f1[0] == 0.0
+
+
+def test_class_scores_match_scikit_learn() -> None:
+    metrics = pytest.importorskip("sklearn.metrics")
+    rng = np.random.default_rng(3)
+    labels = rng.integers(0, 10, size=2000)
+    predicted = np.where(rng.random(2000) < 0.7, labels, rng.integers(0, 10, size=2000))
+    scores = class_scores(confusion_matrix(labels, predicted))
+    p, r, f1, support = metrics.precision_recall_fscore_support(labels, predicted)
+    # Precision and recall are one rounded division of exact counts: equal to the last bit.
+    # F1 adds a product, a sum and a division of those (the two libraries order them
+    # differently): a few roundings of 1.1e-16 each, well within 1e-15.
+    np.testing.assert_array_equal(scores.precision, p)
+    np.testing.assert_array_equal(scores.recall, r)
+    np.testing.assert_allclose(scores.f1, f1, rtol=1e-15)
+    np.testing.assert_array_equal(scores.support, support)
+    for average in ("macro", "weighted"):
+        expected = metrics.precision_recall_fscore_support(labels, predicted, average=average)
+        mine = getattr(scores, average)
+        assert [mine(s) for s in ("precision", "recall", "f1")] == pytest.approx(
+            expected[:3], rel=1e-14
+        )
+
+
+def test_class_scores_refuse_what_is_not_a_confusion_matrix() -> None:
+    with pytest.raises(ConfigError, match="square"):
+        class_scores(np.zeros((2, 3), dtype=int))
+    with pytest.raises(ConfigError, match="score must be"):
+        class_scores(np.eye(2, dtype=int)).macro("accuracy")

@@ -130,11 +130,17 @@ def write_idx(path: Path, code: int, shape: tuple[int, ...], payload: bytes) -> 
 
 
 def write_fake_mnist(folder: Path, n_train: int = 60_000, n_test: int = 10) -> None:
-    """MNIST-shaped files of blank digits labelled ``i % 10``."""
+    """MNIST-shaped files of digits labelled ``i % 10``, image ``i``'s first pixel ``i % 256``."""
     files = ((TRAIN_IMAGES, TRAIN_LABELS, n_train), (TEST_IMAGES, TEST_LABELS, n_test))
     for images, labels, n in files:
-        write_idx(folder / images, 0x08, (n, 28, 28), bytes(n * 784))
+        pixels = np.zeros((n, 784), np.uint8)
+        pixels[:, 0] = np.arange(n) % 256
+        write_idx(folder / images, 0x08, (n, 28, 28), pixels.tobytes())
         write_idx(folder / labels, 0x08, (n,), bytes(i % 10 for i in range(n)))
+
+
+def first_pixels(dataset: Dataset) -> list[int]:
+    return dataset.images[:, 0].tolist()
 
 
 def test_missing_files_without_download_name_them_and_the_way_out(tmp_path: Path) -> None:
@@ -145,9 +151,9 @@ def test_missing_files_without_download_name_them_and_the_way_out(tmp_path: Path
     assert sorted(p.name for p in tmp_path.iterdir()) == sorted(set(MNIST_FILES) - {TEST_LABELS})
 
 
-def test_missing_files_are_downloaded_when_allowed(
-    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
-) -> None:
+@pytest.fixture
+def asked_to_download(monkeypatch: pytest.MonkeyPatch) -> list[tuple[str, ...]]:
+    """The names each call of ``ensure_mnist`` asked for; the call itself fails, offline."""
     asked: list[tuple[str, ...]] = []
 
     def fake_ensure(data_dir: Path, *, names: list[str], progress: object) -> dict[str, Path]:
@@ -155,12 +161,39 @@ def test_missing_files_are_downloaded_when_allowed(
         raise DataError("offline")
 
     monkeypatch.setattr(mnist, "ensure_mnist", fake_ensure)
-    write_fake_mnist(tmp_path, n_train=20)
-    (tmp_path / TRAIN_IMAGES).unlink()
-    (tmp_path / TEST_LABELS).unlink()
+    return asked
+
+
+def test_missing_files_are_downloaded_when_allowed(
+    tmp_path: Path, asked_to_download: list[tuple[str, ...]]
+) -> None:
+    with pytest.raises(DataError, match="offline"):
+        load_mnist(tmp_path / "empty")
+    assert asked_to_download == [MNIST_FILES]
+
+
+def test_a_partial_mnist_is_completed_with_the_missing_files(
+    mnist_dir: Path, tmp_path: Path, asked_to_download: list[tuple[str, ...]]
+) -> None:
+    for name in (TRAIN_LABELS, TEST_IMAGES):
+        (tmp_path / name).write_bytes((mnist_dir / name).read_bytes())
     with pytest.raises(DataError, match="offline"):
         load_mnist(tmp_path)
-    assert asked == [(TRAIN_IMAGES, TEST_LABELS)]
+    assert asked_to_download == [(TRAIN_IMAGES, TEST_LABELS)]
+
+
+def test_mnist_is_not_downloaded_into_a_folder_of_other_data(
+    tmp_path: Path, asked_to_download: list[tuple[str, ...]]
+) -> None:
+    write_fake_mnist(tmp_path, n_train=20)
+    (tmp_path / TEST_LABELS).unlink()
+    message = (
+        f"{tmp_path} holds data other than MNIST ({TRAIN_IMAGES}, {TRAIN_LABELS}, "
+        f"{TEST_IMAGES}), so MNIST's {TEST_LABELS} are not downloaded into it; add its own"
+    )
+    with pytest.raises(DataError) as info:
+        load_mnist(tmp_path)
+    assert str(info.value) == message and asked_to_download == []
 
 
 def test_data_dir_that_is_a_file_is_refused(tmp_path: Path) -> None:
@@ -200,10 +233,50 @@ def test_images_must_be_28_by_28_uint8(tmp_path: Path, code: int, shape: tuple) 
         load_mnist(tmp_path, download=False)
 
 
-def test_training_file_must_hold_60000_for_the_split(tmp_path: Path) -> None:
-    write_fake_mnist(tmp_path, n_train=100)
-    with pytest.raises(DataError, match=r"holds 100 examples.*needs 60000"):
+@pytest.mark.parametrize(("n", "validation"), [(1_200, 200), (240, 40), (1_201, 200), (6, 1)])
+def test_a_training_file_of_any_size_validates_on_its_last_sixth(
+    tmp_path: Path, n: int, validation: int
+) -> None:
+    write_fake_mnist(tmp_path, n_train=n, n_test=7)
+    split = load_mnist(tmp_path, download=False, dtype=np.uint8)
+    assert (len(split.training), len(split.validation), len(split.test)) == (
+        n - validation, validation, 7,
+    )  # fmt: skip
+    order = [i % 256 for i in range(n)]
+    assert first_pixels(split.training) + first_pixels(split.validation) == order
+    assert split.validation.labels.tolist() == [i % 10 for i in range(n - validation, n)]
+
+
+def test_validation_size_takes_that_many_from_the_end(tmp_path: Path) -> None:
+    write_fake_mnist(tmp_path, n_train=1_200)
+    split = load_mnist(tmp_path, download=False, dtype=np.uint8, validation_size=100)
+    assert (len(split.training), len(split.validation)) == (1_100, 100)
+    assert first_pixels(split.validation) == [i % 256 for i in range(1_100, 1_200)]
+
+
+def test_a_training_file_too_small_to_split_is_a_one_line_error(tmp_path: Path) -> None:
+    write_fake_mnist(tmp_path, n_train=5)
+    with pytest.raises(DataError, match=r"holds 5 examples, too few to split .*\(at least 6\)$"):
         load_mnist(tmp_path, download=False)
+
+
+@pytest.mark.parametrize("size", [240, 241])
+def test_a_validation_size_that_leaves_nothing_to_train_on_is_refused(
+    tmp_path: Path, size: int
+) -> None:
+    write_fake_mnist(tmp_path, n_train=240)
+    with pytest.raises(ConfigError, match=f"validation size {size} leaves nothing to train on"):
+        load_mnist(tmp_path, download=False, validation_size=size)
+
+
+@pytest.mark.parametrize("size", [0, -1, 2.5, True, "10"])
+def test_a_validation_size_must_be_a_positive_integer(tmp_path: Path, size: object) -> None:
+    with pytest.raises(ConfigError, match="validation size must be a positive integer"):
+        load_mnist(tmp_path, download=False, validation_size=size)  # type: ignore[arg-type]
+
+
+def test_the_real_mnist_splits_as_the_book_does_by_the_same_rule() -> None:
+    assert mnist.N_TRAIN_FILE // mnist.VALIDATION_SHARE == mnist.N_VALIDATION
 
 
 def test_synthetic_full_size_set_splits_50000_10000(tmp_path: Path) -> None:

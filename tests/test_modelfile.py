@@ -151,6 +151,52 @@ def test_extra_metadata_is_stored(tmp_path):
     assert load(path).metadata["note"] == "hello"
 
 
+def test_parameter_sets_round_trip_bit_for_bit_in_the_order_weights_then_biases(tmp_path):
+    net = Network([3, 4, 2], seed=0, dtype="float64")
+    rng = np.random.default_rng(1)
+    velocities = [rng.standard_normal(p.shape) for p in net.weights + net.biases]
+    path = save(tmp_path / "m.npz", net, parameter_sets={"velocities": velocities})
+    assert {"velocities_weights_1.npy", "velocities_biases_0.npy"} <= set(members(path))
+    saved = load(path)
+    assert list(saved.parameter_sets) == ["velocities"]
+    for read, written in zip(saved.parameter_sets["velocities"], velocities, strict=True):
+        np.testing.assert_array_equal(read, written)
+    assert load(save(tmp_path / "plain.npz", net)).parameter_sets == {}
+
+
+@pytest.mark.parametrize(
+    ("sets", "match"),
+    [
+        ({"Velocities": None}, "not lowercase"),
+        ({"velocities": "short"}, "not shaped like the network"),
+        ({f"set_{c}": None for c in "abcde"}, "at most 4"),
+    ],
+    ids=["name", "shape", "count"],
+)
+def test_a_bad_parameter_set_is_refused_when_saving(tmp_path, sets, match):
+    net = Network([3, 4, 2], seed=0)
+    full = [np.zeros_like(p) for p in net.weights + net.biases]
+    sets = {k: full[:1] if v == "short" else full for k, v in sets.items()}
+    with pytest.raises(ModelFileError, match=match):
+        save(tmp_path / "m.npz", net, parameter_sets=sets)
+    assert not (tmp_path / "m.npz").exists()
+
+
+@pytest.mark.parametrize(
+    "sets", [["velocities"], "velocities", [1], ["../x"], ["a", "a"], ["a", "b", "c", "d", "e"]]
+)
+def test_metadata_naming_missing_or_bad_parameter_sets_is_refused(model_path, sets):
+    rewrite_metadata(model_path, parameter_sets=sets)
+    assert_refused(model_path)
+
+
+def test_a_parameter_set_of_the_wrong_shape_in_the_file_is_refused(tmp_path):
+    net = Network([3, 4, 2], seed=0)
+    path = save(tmp_path / "m.npz", net, parameter_sets={"best": net.weights + net.biases})
+    rewrite(path, best_biases_1=np.zeros(3, dtype=np.float32))
+    assert_refused(path, match="best_biases_1")
+
+
 def test_save_uses_the_name_as_given(tmp_path):
     save(tmp_path / "model.bin", Network([2, 2], seed=0))
     assert sorted(p.name for p in tmp_path.iterdir()) == ["model.bin"]
@@ -227,7 +273,7 @@ def test_truncated_model_file_is_refused(tmp_path, model_path, fraction):
     raw = model_path.read_bytes()
     path = tmp_path / "cut.npz"
     path.write_bytes(raw[: int(len(raw) * fraction)])
-    assert_refused(path)
+    assert_refused(path, match="truncated or damaged model file")
 
 
 def test_model_truncated_anywhere_is_refused(tmp_path, model_path):
@@ -384,17 +430,65 @@ def test_declared_sizes_must_match_the_arrays(model_path):
 
 @pytest.mark.parametrize("value", [np.nan, np.inf, -np.inf])
 def test_non_finite_weights_are_refused(tmp_path, value):
-    net = Network([3, 4, 2], seed=0)
-    net.weights[1][0, 1] = value
-    path = save(tmp_path / "model.npz", net)
+    path = save(tmp_path / "model.npz", Network([3, 4, 2], seed=0))
+    weights = read_arrays(path)["weights_1"].copy()
+    weights[0, 1] = value
+    rewrite(path, weights_1=weights)
     assert_refused(path, match="non-finite")
 
 
 def test_non_finite_biases_are_refused(tmp_path):
-    net = Network([3, 4, 2], seed=0)
-    net.biases[0][2] = np.nan
-    path = save(tmp_path / "model.npz", net)
+    path = save(tmp_path / "model.npz", Network([3, 4, 2], seed=0))
+    biases = read_arrays(path)["biases_0"].copy()
+    biases[2] = np.nan
+    rewrite(path, biases_0=biases)
     assert_refused(path, match="non-finite")
+
+
+@pytest.mark.parametrize("value", [np.nan, np.inf])
+def test_a_diverged_network_is_not_saved(tmp_path, value):
+    net = Network([3, 4, 2], seed=0)
+    net.weights[0][1, 1] = value
+    with pytest.raises(ModelFileError, match="not finite"):
+        save(tmp_path / "model.npz", net)
+    assert list(tmp_path.iterdir()) == []  # no file, no temporary file
+
+
+@pytest.mark.parametrize(
+    ("activation", "output", "dtype"),
+    [
+        ("sigmoid", "sigmoid", "float32"),
+        ("relu", "softmax", "float32"),
+        ("tanh", "softmax", "float64"),
+    ],
+)
+def test_weights_that_overflow_the_sums_are_refused_without_a_warning(
+    tmp_path, activation, output, dtype
+):
+    """3e38 is a finite float32, but 784 of them (or 3e38 ** 2 through relu) are not."""
+    net = Network([784, 30, 10], seed=0, activation=activation, output=output, dtype=dtype)
+    path = save(tmp_path / "model.npz", net)
+    big = np.finfo(dtype).max * 0.9
+    signs = np.random.default_rng(0).choice([-1, 1], net.weights[0].shape)
+    rewrite(path, weights_0=(big * signs).astype(dtype))
+    message = assert_refused(path, match="overflow")  # warnings are errors in the tests
+    assert "layer 1" in message and dtype in message
+    net.weights[0][...] = big * signs
+    with pytest.raises(ModelFileError, match="overflow"):
+        save(tmp_path / "again.npz", net)
+
+
+def test_relu_layers_carry_their_bound_to_the_next_layer(tmp_path):
+    """Each relu layer's sums are 1e20 at most, fine alone; 1e20 * 1e20 overflows float32."""
+    net = Network([2, 1, 1], seed=0, activation="relu", dtype="float32")
+    net.weights[0][...], net.biases[0][...] = 0.5e20, 0
+    path = save(
+        tmp_path / "model.npz", Network([2, 1, 1], seed=0, activation="relu", dtype="float32")
+    )
+    rewrite(path, weights_0=net.weights[0], biases_0=net.biases[0])
+    load(path)  # a sigmoid output layer of weight ~1 is fine
+    rewrite(path, weights_1=np.full((1, 1), 1e20, np.float32))
+    assert_refused(path, match="layer 2")
 
 
 @pytest.mark.parametrize("key", ["weights_0", "biases_1", "metadata"])

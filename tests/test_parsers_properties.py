@@ -811,5 +811,5 @@ def test_member_name_flagged_utf8_that_is_not_is_refused(model_path: Path) -> No
     """Regression (fuzz_modelfile): zipfile raised UnicodeDecodeError from the loader."""
     data = with_name_flagged_utf8(MODEL, "metadata.npy", b"\xf3etadata.npy")
     model_path.write_bytes(data)
-    with pytest.raises(ModelFileError, match="not a digitnet model file"):
+    with pytest.raises(ModelFileError, match="damaged model file"):
         load(model_path)

@@ -56,12 +56,55 @@ def test_training_curves_draws_accuracy_and_cost_with_a_line_per_data_set() -> N
     assert f"best validation (epoch {best})" in [t.get_text() for t in accuracy_axes.texts] + [
         line.get_label() for line in accuracy_axes.get_lines()
     ]
-    legend = accuracy_axes.get_legend()
-    assert legend is not None
+    [legend] = figure.legends  # the figure's, below the axes: it hides no point
+    assert accuracy_axes.get_legend() is None
     assert {"validation (100 images)", "test (100 images)"} <= {
         t.get_text() for t in legend.get_texts()
     }
     assert "4 epochs" in figure.get_suptitle() and "seed 7" in figure.get_suptitle()
+
+
+def tick_labels(axes, which: str) -> list[str]:
+    axis = axes.yaxis if which == "y" else axes.xaxis
+    low, high = axes.get_ylim() if which == "y" else axes.get_xlim()
+    ticks = [tick for tick in axis.get_major_ticks() if low <= tick.get_loc() <= high]
+    return [tick.label1.get_text() for tick in ticks]
+
+
+def test_one_epoch_curves_read_right() -> None:
+    """Regression: one epoch gave "95.6%" on every y tick, x ticks at 0.96, 0.98, ...,
+    and "1 epochs" in the title."""
+    figure = plots.training_curves(make_history(epochs=1))
+    figure.canvas.draw()
+    accuracy_axes, cost_axes = figure.axes
+    for axes in (accuracy_axes, cost_axes):
+        labels = tick_labels(axes, "y")
+        assert len(labels) >= 3 and len(set(labels)) == len(labels), labels
+        assert tick_labels(axes, "x") == ["1"]
+    assert "Training: 1 epoch," in figure.get_suptitle()
+
+
+def test_compared_curves_draw_one_line_per_run_labelled_by_what_differs() -> None:
+    slow, fast = make_history(epochs=3), make_history(epochs=4)
+    fast.settings = TrainingSettings(epochs=4, seed=7, learning_rate=0.5)
+    figure = plots.compared_curves([("slow", slow), ("fast", fast)])
+    accuracy_axes, cost_axes = figure.axes
+    lines = {line.get_label(): line for line in accuracy_axes.get_lines()}
+    assert set(lines) == {"slow: epochs 3, learning rate 3", "fast: epochs 4, learning rate 0.5"}
+    np.testing.assert_allclose(
+        lines["fast: epochs 4, learning rate 0.5"].get_ydata(), fast.accuracy["validation"]
+    )
+    assert len(cost_axes.get_lines()) == 2
+    assert "validation" in accuracy_axes.get_title()
+
+
+def test_compared_curves_need_two_runs_with_a_shared_data_set() -> None:
+    with pytest.raises(ConfigError, match="at least two"):
+        plots.compared_curves([("one", make_history())])
+    with pytest.raises(ConfigError, match="no data set measured in all"):
+        plots.compared_curves(
+            [("a", make_history(("validation",))), ("b", make_history(("test",)))]
+        )
 
 
 def test_training_curves_labels_any_monitored_set_by_its_name() -> None:
@@ -236,11 +279,20 @@ def test_save_figure_takes_the_format_from_the_file_name(tmp_path: Path) -> None
 
 def test_save_figure_rejects_other_formats_and_writes_nothing(tmp_path: Path) -> None:
     figure = plots.training_curves(make_history())
-    with pytest.raises(ConfigError, match="png, svg, got 'jpg'"):
+    with pytest.raises(ConfigError, match="png, svg, pdf, got 'jpg'"):
         plots.save_figure(figure, tmp_path / "curves.jpg")
-    with pytest.raises(ConfigError, match="got 'pdf'"):
-        plots.save_figure(figure, tmp_path / "curves.png", "pdf")
+    with pytest.raises(ConfigError, match="got 'eps'"):
+        plots.save_figure(figure, tmp_path / "curves.png", "eps")
     assert list(tmp_path.iterdir()) == []
+
+
+def test_save_figure_writes_an_undated_pdf(tmp_path: Path) -> None:
+    paths = [
+        plots.save_figure(plots.training_curves(make_history()), tmp_path / f"{n}.pdf")
+        for n in ("a", "b")
+    ]
+    data = [path.read_bytes() for path in paths]
+    assert data[0].startswith(b"%PDF-") and data[0] == data[1]  # no timestamp
 
 
 def test_save_figure_failing_to_draw_leaves_the_old_file_and_nothing_else(

@@ -282,6 +282,24 @@ def test_the_curves_figure_has_one_panel_per_network_row(tmp_path: Path) -> None
         plots.reproduction_curves([])
 
 
+def test_curves_panels_that_learned_share_a_scale_and_say_their_training() -> None:
+    """Regression: panel g's title dropped "cross-entropy, L2 5", and b and c each had their
+    own scale, so the chapter's comparison did not read at a glance."""
+    plots = pytest.importorskip("digitnet.plots")
+    results = [
+        *fake_results(),
+        network_run("g", 1, 0.9804, test=(0.97, 0.975, 0.9804)),
+        network_run("e", 1, 0.1, test=(0.098, 0.1, 0.099), validation=(0.1, 0.099, 0.1)),
+    ]
+    figure = plots.reproduction_curves(reproduce.row_curves(experiments("full"), results))
+    panels = {axes.get_title()[0]: axes for axes in figure.axes}
+    assert set(panels) == {"b", "c", "e", "g"}
+    assert "cross-entropy cost, L2 lambda 5" in panels["g"].get_title()
+    assert "cost" not in panels["b"].get_title()
+    assert panels["b"].get_ylim() == panels["c"].get_ylim() == panels["g"].get_ylim()
+    assert panels["e"].get_ylim()[1] < 0.5  # at chance: its own scale, not the others'
+
+
 # ---- Running ------------------------------------------------------------------------------
 
 

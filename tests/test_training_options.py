@@ -10,6 +10,7 @@ from digitnet.modelfile import load, save
 from digitnet.network import Network
 from digitnet.schedules import PlateauSchedule
 from digitnet.training import History, TrainingSettings, sgd, train
+from digitnet.training_state import TrainingState
 
 
 def blobs(n, seed, n_in=20, n_classes=10, noise=0.6):
@@ -154,13 +155,26 @@ def test_unknown_hyperparameters_are_refused():
         sgd(Network([20, 10]), TRAIN, learnin_rate=1.0)
 
 
-def test_runs_with_momentum_cannot_be_resumed():
+@pytest.mark.parametrize(
+    ("changes", "missing"), [({"momentum": 0.5}, "velocities"), ({"early_stopping": 2}, "best")]
+)
+def test_a_run_with_momentum_or_early_stopping_resumes_only_with_its_state(changes, missing):
     net = Network([20, 10], seed=1)
-    settings = TrainingSettings(epochs=2, momentum=0.5, seed=1)
-    history = train(net, TRAIN, settings)
-    history.seconds.pop()
-    with pytest.raises(ConfigError, match="resumed"):
-        train(net, TRAIN, settings, history=history)
+    settings = TrainingSettings(epochs=2, seed=1, **changes)
+    monitor = {"validation": TRAIN}
+    history = train(net, TRAIN, settings, monitor=monitor)
+    history.seconds.pop()  # as if it had stopped after epoch 1
+    for name in history.correct:
+        history.correct[name].pop(), history.cost[name].pop()
+    history.end = None
+    with pytest.raises(ConfigError, match=f"the run to resume has no {missing}"):
+        train(
+            net,
+            TRAIN,
+            settings,
+            monitor=monitor,
+            state=TrainingState(np.random.default_rng(1), history),
+        )
 
 
 def test_a_relu_softmax_network_round_trips_through_the_model_file(tmp_path):
@@ -204,14 +218,15 @@ def test_a_resumed_run_with_distortions_dropout_and_a_schedule_ends_as_an_uninte
             snapshot["rng"] = rng.bit_generator.state
 
     part = Network([784, 12, 10], seed=6, dtype="float64")
-    rng = np.random.default_rng(settings.seed)
-    train(part, data, settings, rng=rng, on_epoch=keep_epoch_two)
+    state = TrainingState.fresh(settings.seed)
+    rng = state.rng
+    train(part, data, settings, state=state, on_epoch=keep_epoch_two)
     resumed = Network([784, 12, 10], seed=0, dtype="float64")
     for p, saved in zip(resumed.weights + resumed.biases, snapshot["weights"]):
         p[...] = saved
     rng = np.random.default_rng()
     rng.bit_generator.state = snapshot["rng"]
-    history = train(resumed, data, settings, rng=rng, history=snapshot["history"])
+    history = train(resumed, data, settings, state=TrainingState(rng, snapshot["history"]))
     assert history.epochs_run == 4
     for p, q in zip(resumed.weights + resumed.biases, whole.weights + whole.biases):
         np.testing.assert_array_equal(p, q)

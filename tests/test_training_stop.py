@@ -3,12 +3,16 @@
 from __future__ import annotations
 
 from collections.abc import Callable
+from typing import Any
 
 import numpy as np
 import pytest
 
-from digitnet.network import Network
-from digitnet.training import ENGINES, TrainingSettings, sgd, train
+from digitnet import training
+from digitnet.history import RunEnd
+from digitnet.network import Network, n_parameters
+from digitnet.settings import ENGINES, TrainingSettings
+from digitnet.training import sgd, train
 
 N_EXAMPLES = 400
 MINI_BATCH = 4  # 100 batches an epoch, so should_stop is asked 100 times an epoch
@@ -69,3 +73,77 @@ def test_stopping_keeps_the_weights_learned_so_far() -> None:
     train(full, toy_data(), one_epoch)
     for w_stopped, w_full in zip(stopped.weights, full.weights):
         np.testing.assert_array_equal(w_stopped, w_full)  # the same steps in the same order
+
+
+def test_ctrl_c_while_an_epoch_is_measured_leaves_no_half_recorded_epoch(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """A Ctrl-C between two monitored sets once left 'validation' an epoch longer than
+    'test', and the CLI's report then failed with an IndexError."""
+    real = training.evaluate_cost_and_correct
+    calls: list[int] = []
+
+    def interrupted_on_the_fourth(*args: object, **kwargs: object) -> tuple[float, int]:
+        calls.append(1)
+        if len(calls) == 4:  # epoch 2, after "validation", before "test"
+            raise KeyboardInterrupt
+        return real(*args, **kwargs)  # type: ignore[arg-type]
+
+    monkeypatch.setattr(training, "evaluate_cost_and_correct", interrupted_on_the_fourth)
+    settings = TrainingSettings(epochs=5, mini_batch_size=MINI_BATCH, seed=1, engine="numpy")
+    monitor = {"validation": toy_data(1), "test": toy_data(2)}
+    history = train(Network([8, 5, 2], seed=1), toy_data(), settings, monitor=monitor)
+    assert history.interrupted and history.epochs_run == 1
+    assert {name: len(v) for name, v in history.correct.items()} == {"validation": 1, "test": 1}
+    assert len(history.cost["test"]) == len(history.learning_rates) == 1
+    assert len(history.saturation) == 1
+
+
+def test_weights_about_to_overflow_count_as_divergence() -> None:
+    """Finite weights whose sums can overflow are a diverged run, not one to save or go on."""
+    network = Network([8, 5, 2], seed=0, dtype=np.float32, activation="relu")
+    network.weights[1][...] = np.float32(1e37)
+    assert all(np.isfinite(w).all() for w in network.weights)
+    assert network.overflow_problem() is not None
+    history = sgd(network, toy_data(), epochs=2, mini_batch_size=MINI_BATCH, learning_rate=1e-30)
+    assert history.end is RunEnd.DIVERGED and history.diverged_epoch == 1
+
+
+def test_a_wide_network_is_asked_to_stop_every_few_batches(monkeypatch: Any) -> None:
+    """should_stop is asked after STOP_CHECK_WORK multiply-adds at most, not only after a
+    hundredth of an epoch: a wide network's hundredth could take many seconds."""
+    net = Network([8, 5, 2], seed=1)
+    step_work = training.step_work(n_parameters(net.sizes), MINI_BATCH)
+    monkeypatch.setattr(training, "STOP_CHECK_WORK", 2 * step_work)  # two batches a check
+    asked, should_stop = stop_after(10**9)
+    images, labels = toy_data()
+    many = (np.tile(images, (10, 1)), np.tile(labels, 10))  # 1,000 batches: 10 a hundredth
+    sgd(net, many, epochs=2, mini_batch_size=MINI_BATCH, seed=1, should_stop=should_stop)
+    assert len(asked) == 2 * 1_000 // 2
+
+
+def test_a_stop_during_the_measurement_ends_the_run_with_whole_epochs(monkeypatch: Any) -> None:
+    """The validation set of a wide network is measured in chunks, asking between them."""
+    net = Network([8, 5, 2], seed=1)
+    monkeypatch.setattr(training, "STOP_CHECK_WORK", 50 * n_parameters(net.sizes))
+    assert training.rows_per_check(n_parameters(net.sizes)) == 50  # 8 chunks of the 400
+    batches = N_EXAMPLES // MINI_BATCH
+    # epoch 1: 100 batches and 7 asks between chunks; then 100 batches of epoch 2 and 3 asks
+    asked, should_stop = stop_after(batches + 7 + batches + 3)
+    settings = TrainingSettings(epochs=5, mini_batch_size=MINI_BATCH, seed=1, engine="numpy")
+    history = train(net, toy_data(), settings, monitor={"v": toy_data(1)}, should_stop=should_stop)
+    assert history.interrupted and history.epochs_run == 1
+    assert len(asked) == 2 * batches + 10  # the last ask was in epoch 2's measurement
+    assert len(history.correct["v"]) == len(history.cost["v"]) == 1
+    assert len(history.saturation) == len(history.learning_rates) == 1
+
+
+def test_measuring_in_chunks_counts_as_measuring_at_once(monkeypatch: Any) -> None:
+    net = Network([8, 5, 2], seed=3)
+    images, labels = toy_data(2)
+    whole_cost, whole_correct = training.evaluate_cost_and_correct(net, images, labels)
+    monkeypatch.setattr(training, "STOP_CHECK_WORK", 7 * n_parameters(net.sizes))
+    cost, correct = training.evaluate_cost_and_correct(net, images, labels)
+    assert correct == whole_correct
+    # float64 sums of 400 terms in another order: a few ulps of the total
+    assert cost == pytest.approx(whole_cost, rel=400 * np.finfo(np.float64).eps)

@@ -1,5 +1,5 @@
 """``python -m digitnet``: the same command line as ``digitnet``."""
 
-from digitnet.cli import main
+from digitnet.command import main
 
 main()

@@ -120,7 +120,8 @@ class Activation:
     """An activation function with its derivative expressed through its output.
 
     ``peak_derivative`` is the largest value the derivative takes (sigma' peaks at 1/4),
-    against which a unit counts as saturated when its derivative is nearly 0. An activation
+    against which a unit counts as saturated when its derivative is nearly 0; ``bound`` the
+    largest magnitude of its output (None: unbounded, as relu is). An activation
     with ``derivative_from_output`` None (softmax) couples a layer's neurons and can only be
     the output layer, where its cost gives the output error directly. ``in_place`` and
     ``derivative_in_place`` are the same maths for the engines' preallocated arrays.
@@ -132,13 +133,16 @@ class Activation:
     in_place: Callable[[FloatArray], None]
     derivative_in_place: Callable[[FloatArray, FloatArray], None] | None
     peak_derivative: float = 1.0
+    bound: float | None = 1.0
 
 
 SIGMOID = Activation(
     "sigmoid", sigmoid, sigmoid_prime_from_output, sigmoid_in_place, sigmoid_prime_in_place, 0.25
 )
 TANH = Activation("tanh", tanh, tanh_prime_from_output, tanh_in_place, tanh_prime_in_place, 1.0)
-RELU = Activation("relu", relu, relu_prime_from_output, relu_in_place, relu_prime_in_place, 1.0)
+RELU = Activation(
+    "relu", relu, relu_prime_from_output, relu_in_place, relu_prime_in_place, 1.0, bound=None
+)
 SOFTMAX = Activation("softmax", softmax, None, softmax_in_place, None)
 
 #: Name -> activation of the hidden layers; the CLI's choices and the model file read this.

@@ -13,6 +13,7 @@ kernel releases when the process dies, however it dies.
 from __future__ import annotations
 
 import contextlib
+import errno
 import os
 import secrets
 from collections.abc import Iterator
@@ -101,7 +102,11 @@ def _fsync_folder(folder: Path) -> None:
 
 @contextlib.contextmanager
 def atomic_open(
-    path: str | os.PathLike[str], mode: str = "wb", *, encoding: str | None = None
+    path: str | os.PathLike[str],
+    mode: str = "wb",
+    *,
+    encoding: str | None = None,
+    replace: bool = True,
 ) -> Iterator[IO[Any]]:
     """Open ``path`` for writing so that it is replaced atomically when the block ends.
 
@@ -113,6 +118,10 @@ def atomic_open(
         Binary or text writing.
     encoding : str, optional
         Text mode only; UTF-8 when not given.
+    replace : bool
+        False: never replace an existing ``path``; if there is one when the block ends,
+        raise FileExistsError (and leave it as it was), so that two writers can never
+        take the same new name.
 
     Yields
     ------
@@ -126,6 +135,8 @@ def atomic_open(
     ------
     ConfigError
         If ``mode`` is not a writing mode listed above.
+    FileExistsError
+        If ``replace`` is False and ``path`` exists.
     OSError
         If the folder is missing or not writable, or the disk is full.
     """
@@ -147,13 +158,34 @@ def atomic_open(
             yield stream
             stream.flush()
             os.fsync(stream.fileno())
-        os.replace(temp, target)
+        if replace:
+            os.replace(temp, target)
+        else:
+            _link_new(temp, target)
         replaced = True
     finally:
         if not replaced:
             with contextlib.suppress(FileNotFoundError):
                 temp.unlink()
     _fsync_folder(target.parent)
+
+
+def _link_new(temp: Path, target: Path) -> None:
+    """Give ``temp`` the name ``target`` unless that exists (FileExistsError), atomically.
+
+    A hard link fails on an existing name, where ``os.replace`` would overwrite it; a
+    filesystem without hard links falls back to a check and a rename, racy but rare.
+    """
+    try:
+        os.link(temp, target)
+    except FileExistsError:
+        raise
+    except OSError:  # no hard links here (FAT, some network filesystems)
+        if target.exists():
+            raise FileExistsError(errno.EEXIST, "file exists", str(target)) from None
+        os.replace(temp, target)
+        return
+    temp.unlink()
 
 
 def atomic_write_bytes(path: str | os.PathLike[str], data: bytes) -> None:

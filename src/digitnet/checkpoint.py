@@ -1,10 +1,12 @@
 """Checkpoints: everything needed to resume training exactly where an epoch ended.
 
-A checkpoint is a model file (:mod:`digitnet.modelfile`) whose metadata also holds the
-shuffling generator's state. It is written atomically after every epoch, so a crash or a
+A checkpoint is a model file (:mod:`digitnet.modelfile`) that also holds the rest of the
+run's :class:`~digitnet.training_state.TrainingState`: the generator's state in its
+metadata, and the momentum's velocities and early stopping's best parameters as parameter
+sets (arrays, never pickle). It is written atomically after every epoch, so a crash or a
 ``kill -9`` at any moment leaves the previous checkpoint or the new one, never a broken one;
-resuming from it repeats the uninterrupted run bit for bit (the trainer is deterministic).
-Plain SGD keeps no other optimiser state.
+resuming from it repeats the uninterrupted run bit for bit (the trainer is deterministic),
+except that a time budget's clock loses the part of an epoch that a kill cut short.
 """
 
 from __future__ import annotations
@@ -22,6 +24,8 @@ from digitnet.errors import ConfigError, ModelFileError
 from digitnet.history import History
 from digitnet.modelfile import SavedModel, load, save
 from digitnet.network import Network
+from digitnet.settings import TrainingSettings
+from digitnet.training_state import TrainingState
 
 try:
     import fcntl
@@ -33,14 +37,16 @@ CHECKPOINT_NAME = "checkpoint.npz"
 LOCK_NAME = ".lock"
 #: The only bit generator a checkpoint may name: a file never chooses code to run.
 BIT_GENERATOR = "PCG64"
+#: The parameter sets of a checkpoint: the momentum's velocities, early stopping's best epoch.
+VELOCITIES, BEST = "velocities", "best"
 
 
 @dataclass
 class Checkpoint:
-    """A network, its training history so far and the generator that shuffles the next epoch."""
+    """A network and the state of its training run (history, generator, velocities, best)."""
 
     saved: SavedModel
-    rng: np.random.Generator
+    state: TrainingState
     extra: dict[str, Any]
 
     @property
@@ -49,8 +55,16 @@ class Checkpoint:
 
     @property
     def history(self) -> History:
-        assert self.saved.history is not None  # load_checkpoint checked it
-        return self.saved.history
+        assert self.state.history is not None  # load_checkpoint checked it
+        return self.state.history
+
+    @property
+    def settings(self) -> TrainingSettings:
+        return self.history.settings
+
+    @property
+    def rng(self) -> np.random.Generator:
+        return self.state.rng
 
 
 def checkpoint_path(directory: str | os.PathLike[str]) -> Path:
@@ -91,24 +105,32 @@ def locked_folder(directory: str | os.PathLike[str]) -> Iterator[Path]:
 def save_checkpoint(
     directory: str | os.PathLike[str],
     network: Network,
-    history: History,
-    rng: np.random.Generator,
+    state: TrainingState,
     *,
     extra: dict[str, Any] | None = None,
 ) -> Path:
-    """Write ``directory/checkpoint.npz`` atomically (the folder is created if missing)."""
-    state = rng.bit_generator.state
-    if state["bit_generator"] != BIT_GENERATOR:
+    """Write ``directory/checkpoint.npz`` atomically (the folder is created if missing).
+
+    ``state`` is the run's after an epoch (``state.history`` set), as
+    :func:`~digitnet.training.train` leaves it for its ``on_epoch`` callback.
+    """
+    assert state.history is not None, "a checkpoint is taken after an epoch"
+    generator = state.rng.bit_generator.state
+    if generator["bit_generator"] != BIT_GENERATOR:
         raise ConfigError(
-            f"checkpoints store {BIT_GENERATOR} generators, not {state['bit_generator']}"
+            f"checkpoints store {BIT_GENERATOR} generators, not {generator['bit_generator']}"
         )
     Path(directory).mkdir(parents=True, exist_ok=True)  # a killed save's temp: see atomic
-    record = {"epoch": history.epochs_run, "rng_state": state, **(extra or {})}
+    record = {"epoch": state.history.epochs_run, "rng_state": generator, **(extra or {})}
+    sets = {VELOCITIES: state.velocities} if state.velocities else {}
+    if state.best is not None:
+        sets[BEST] = state.best
     return save(
         checkpoint_path(directory),
         network,
-        history=history,
+        history=state.history,
         extra={"checkpoint": record},
+        parameter_sets=sets,
     )
 
 
@@ -129,8 +151,19 @@ def load_checkpoint(directory: str | os.PathLike[str]) -> Checkpoint:
         raise ModelFileError(f"{path}: damaged generator state ({exc})") from exc
     if record.get("epoch") != saved.history.epochs_run:
         raise ModelFileError(f"{path}: the epoch count does not match the history")
+    state = TrainingState(
+        np.random.Generator(generator),
+        saved.history,
+        velocities=saved.parameter_sets.get(VELOCITIES, []),
+        best=saved.parameter_sets.get(BEST),
+    )
+    parameters = saved.network.weights + saved.network.biases
+    try:
+        state.check_resumable(saved.history.settings, parameters)
+    except ConfigError as exc:
+        raise ModelFileError(f"{path}: {exc}") from exc
     extra = {k: v for k, v in record.items() if k not in ("epoch", "rng_state")}
-    return Checkpoint(saved, np.random.Generator(generator), extra)
+    return Checkpoint(saved, state, extra)
 
 
 def recorded_values(checkpoint: Checkpoint) -> dict[str, Any]:
@@ -138,7 +171,8 @@ def recorded_values(checkpoint: Checkpoint) -> dict[str, Any]:
 
     Every field of the run's :class:`~digitnet.training.TrainingSettings`, and the network's
     ``sizes``, ``activation`` (its name) and ``dtype`` (its name), and the ``training_size``
-    the checkpoint's extra record holds (None: the whole training set).
+    and ``validation_size`` the checkpoint's extra record holds (None: the whole training
+    set; the last sixth of the training file).
     """
     values = checkpoint.history.settings.to_dict()
     values |= {
@@ -146,6 +180,7 @@ def recorded_values(checkpoint: Checkpoint) -> dict[str, Any]:
         "activation": checkpoint.network.hidden_activation.name,
         "dtype": np.dtype(checkpoint.network.dtype).name,
         "training_size": checkpoint.extra.get("training_size"),
+        "validation_size": checkpoint.extra.get("validation_size"),
     }
     return values
 

@@ -18,7 +18,7 @@ class RunEnd(str, Enum):
 
     COMPLETED = "completed"  # every epoch ran
     INTERRUPTED = "interrupted"  # Ctrl-C, or the caller's should_stop
-    DIVERGED = "diverged"  # a weight became non-finite (the learning rate is too large)
+    DIVERGED = "diverged"  # the weights blew up (see Network.overflow_problem)
     TIME_BUDGET = "time budget"
     EARLY_STOPPING = "early stopping"  # validation accuracy stopped improving
     RATE_EXHAUSTED = "learning rate down to 1/128"  # the plateau schedule gave up
@@ -28,6 +28,10 @@ class RunEnd(str, Enum):
 #: these texts.
 _LEGACY_STOPS = {end.value: end for end in RunEnd}
 _LEGACY_FIELDS = ("interrupted", "stopped", "diverged_epoch")
+#: Below this validation accuracy a run is called stalled (chance is 10%).
+STALLED_ACCURACY = 0.2
+#: The monitored data set that schedules, early stopping and the health of a run watch.
+VALIDATION = "validation"
 
 
 @dataclass
@@ -65,7 +69,7 @@ class History:
 
     @property
     def diverged_epoch(self) -> int | None:
-        """The epoch after which the weights were non-finite, or None."""
+        """The epoch after which the weights had blown up, or None."""
         return self.epochs_run if self.end is RunEnd.DIVERGED else None
 
     @property
@@ -75,6 +79,31 @@ class History:
     def best_epoch(self, name: str) -> int:
         """The epoch (1-based) with the most correct answers on data set ``name``."""
         return int(np.argmax(self.correct[name])) + 1
+
+    def final_accuracy(self, name: str) -> float | None:
+        """Accuracy on ``name`` of the weights the run ended with: the last epoch's, or under
+        early stopping the kept epoch's; None if no epoch finished or ``name`` is unmonitored.
+        """
+        if not self.epochs_run or name not in self.correct:
+            return None
+        return self.accuracy[name][(self.kept_epoch or self.epochs_run) - 1]
+
+    def unhealthy(self) -> str | None:
+        """Why the run's weights should not replace a trained model unasked, or None.
+
+        A run is healthy when it ended on its own (not interrupted) with finite weights and
+        its final validation accuracy is at least :data:`STALLED_ACCURACY`.
+        """
+        validation = self.final_accuracy(VALIDATION)
+        if self.epochs_run == 0:
+            return "no epoch finished"
+        if self.end is RunEnd.DIVERGED:
+            return "the run diverged"
+        if self.interrupted or self.end is None:
+            return "the run was interrupted"
+        if validation is not None and validation < STALLED_ACCURACY:
+            return f"the run stalled near chance (validation {validation:.2%})"
+        return None
 
     def to_dict(self) -> dict[str, Any]:
         record = asdict(self)

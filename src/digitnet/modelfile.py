@@ -1,7 +1,10 @@
 """Models on disk: one ``.npz`` file of arrays plus a JSON metadata record, never pickle.
 
 The archive holds ``weights_0, biases_0, weights_1, ...`` and ``metadata``, a UTF-8 JSON
-document stored as a uint8 array. It is read with ``allow_pickle=False``, so an untrusted
+document stored as a uint8 array. It may also hold *parameter sets*, arrays shaped like the
+network's own (``velocities_weights_0, ...``), that the metadata names in
+``parameter_sets``: a checkpoint keeps the momentum's velocities and the best epoch's
+parameters so. It is read with ``allow_pickle=False``, so an untrusted
 file cannot run code, and every array's header (shape, dtype) is checked against the
 metadata before the array is read, so a hostile file cannot make it allocate a lot.
 Saving is atomic: a crash leaves the old file or the new one, never half of one.
@@ -11,17 +14,18 @@ from __future__ import annotations
 
 import json
 import os
+import re
 import tokenize
 import warnings
 import zipfile
 import zlib
-from dataclasses import dataclass
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import IO, Any
 
 import numpy as np
 from numpy.typing import NDArray
-from platformdirs import user_data_dir
 
 from digitnet.activations import ACTIVATIONS, OUTPUT_ACTIVATIONS
 from digitnet.atomic import atomic_open
@@ -31,13 +35,6 @@ from digitnet.network import DTYPES, Network
 from digitnet.settings import TrainingSettings
 from digitnet.version import __version__
 
-#: Where ``digitnet train`` saves and ``predict``, ``evaluate``, ``plot`` and ``serve`` look
-#: when no model is named; without one there, they use :func:`shipped_model_path`.
-DEFAULT_MODEL = Path(user_data_dir("digitnet")) / "model.npz"
-
-#: The file name of the model inside the package (``src/digitnet/models/``).
-SHIPPED_MODEL_NAME = "handwriting.npz"
-
 FORMAT_NAME = "digitnet-model"
 FORMAT_VERSION = 1
 METADATA_KEY = "metadata"
@@ -45,22 +42,46 @@ METADATA_KEY = "metadata"
 MAX_METADATA_BYTES = 16 * 2**20
 MAX_PARAMETERS = 200_000_000
 READ_CHUNK_BYTES = 1 << 20  # arrays are read piecewise (see _read_at_most)
+#: The first bytes of a zip archive (and so of every .npz): a local file header.
+ZIP_MEMBER_SIGNATURE = b"PK\x03\x04"
+#: A file may hold this many parameter sets besides the network, each named like this.
+MAX_PARAMETER_SETS = 4
+PARAMETER_SET_NAME = re.compile(r"[a-z][a-z_]{0,31}")
+#: The file name of the model inside the package (``src/digitnet/models/``).
+SHIPPED_MODEL_NAME = "handwriting.npz"
+
+
+#: What reading a damaged archive raises, besides our own ModelFileError.
+_UNREADABLE = (
+    zipfile.BadZipFile,
+    zipfile.LargeZipFile,
+    EOFError,
+    OSError,
+    zlib.error,  # a damaged deflate stream
+    NotImplementedError,  # an unknown compression method
+    RuntimeError,  # an encrypted member
+    UnicodeDecodeError,  # a member name flagged as UTF-8 that is not
+)
 
 
 @dataclass
 class SavedModel:
-    """What a model file holds: the network and how it came to be."""
+    """What a model file holds: the network, how it came to be, and its parameter sets.
+
+    ``parameter_sets[name]`` lists arrays shaped like ``network.weights + network.biases``.
+    """
 
     network: Network
     settings: TrainingSettings | None
     history: History | None
     metadata: dict[str, Any]
+    parameter_sets: dict[str, list[NDArray[Any]]] = field(default_factory=dict)
 
 
 def shipped_model_path() -> Path:
     """The model that ships inside the package, trained by ``digitnet train --preset
     handwriting`` (its recipe, seed and accuracy are in its metadata): what commands use
-    when no model is named and none was saved as the default."""
+    when no model is named and there is no default model."""
     return Path(__file__).parent / "models" / SHIPPED_MODEL_NAME
 
 
@@ -70,12 +91,23 @@ def save(
     *,
     history: History | None = None,
     extra: dict[str, Any] | None = None,
+    replace: bool = True,
+    parameter_sets: Mapping[str, Sequence[NDArray[Any]]] | None = None,
 ) -> Path:
     """Write ``network`` (and its training history, settings included) to ``path`` atomically.
 
-    Returns the path written; ``.npz`` is not appended, the name is used as given.
+    ``parameter_sets`` maps a name (lowercase letters and ``_``) to arrays shaped like
+    ``network.weights + network.biases``, in that order. Returns the path written; ``.npz``
+    is not appended, the name is used as given. With ``replace`` False an existing file is
+    never overwritten: FileExistsError instead. A network :func:`load` would refuse (see
+    :meth:`Network.overflow_problem`) is a ModelFileError.
     """
     path = Path(path)
+    problem = network.overflow_problem()
+    if problem is not None:
+        raise ModelFileError(f"{path}: not saved: {problem}")
+    sets = dict(parameter_sets or {})
+    _check_parameter_sets(sets, network)
     metadata: dict[str, Any] = {
         "format": FORMAT_NAME,
         "format_version": FORMAT_VERSION,
@@ -88,20 +120,45 @@ def save(
         "training": history.settings.to_dict() if history else None,
         "history": history.to_dict() if history else None,
         **(extra or {}),
+        "parameter_sets": list(sets),
     }
     arrays: dict[str, NDArray[Any]] = {
         METADATA_KEY: np.frombuffer(json.dumps(metadata).encode(), dtype=np.uint8)
     }
     for l, (w, b) in enumerate(zip(network.weights, network.biases)):
         arrays[f"weights_{l}"], arrays[f"biases_{l}"] = w, b
+    for name, parameters in sets.items():
+        for key, array in zip(_parameter_keys(network.num_layers - 1, name), parameters):
+            arrays[key] = np.asarray(array, dtype=network.dtype)
     if not path.parent.is_dir():
         raise ModelFileError(f"{path}: folder {path.parent} does not exist")
     try:
-        with atomic_open(path, "wb") as f:
+        with atomic_open(path, "wb", replace=replace) as f:
             np.savez(f, **arrays)  # type: ignore[arg-type]
     except OSError as exc:
+        if isinstance(exc, FileExistsError) and not replace:
+            raise
         raise ModelFileError(f"{path}: cannot write: {exc.strerror or exc}") from exc
     return path
+
+
+def _parameter_keys(n_layers: int, prefix: str = "") -> list[str]:
+    """Member names of a parameter set, in the order ``weights + biases``."""
+    start = f"{prefix}_" if prefix else ""
+    return [f"{start}weights_{l}" for l in range(n_layers)] + [
+        f"{start}biases_{l}" for l in range(n_layers)
+    ]
+
+
+def _check_parameter_sets(sets: Mapping[str, Sequence[NDArray[Any]]], network: Network) -> None:
+    if len(sets) > MAX_PARAMETER_SETS:
+        raise ModelFileError(f"at most {MAX_PARAMETER_SETS} parameter sets, got {len(sets)}")
+    shapes = [p.shape for p in network.weights + network.biases]
+    for name, parameters in sets.items():
+        if not PARAMETER_SET_NAME.fullmatch(name):
+            raise ModelFileError(f"parameter set name {name!r} is not lowercase letters and _")
+        if [np.shape(p) for p in parameters] != shapes:
+            raise ModelFileError(f"parameter set {name!r} is not shaped like the network")
 
 
 def load(path: str | os.PathLike[str]) -> SavedModel:
@@ -119,17 +176,43 @@ def load(path: str | os.PathLike[str]) -> SavedModel:
     try:
         with zipfile.ZipFile(path) as archive:
             return _read(archive, path)
-    except (
-        zipfile.BadZipFile,
-        zipfile.LargeZipFile,
-        EOFError,
-        OSError,
-        zlib.error,  # a damaged deflate stream
-        NotImplementedError,  # an unknown compression method
-        RuntimeError,  # an encrypted member
-        UnicodeDecodeError,  # a member name flagged as UTF-8 that is not
-    ) as exc:
-        raise ModelFileError(f"{path}: not a digitnet model file ({_detail(exc)})") from exc
+    except _UNREADABLE as exc:
+        raise ModelFileError(f"{path}: {_what_is_wrong(path)} ({_detail(exc)})") from exc
+
+
+def read_metadata(path: str | os.PathLike[str]) -> dict[str, Any]:
+    """The metadata record of a model file, checked as :func:`load` checks it, without its
+    arrays: what a listing of many models needs.
+
+    Raises
+    ------
+    ModelFileError
+        As :func:`load`, for a file that is missing, damaged or not a digitnet model.
+    """
+    path = Path(path)
+    if not path.is_file():
+        raise ModelFileError(f"{path}: no such model file")
+    try:
+        with zipfile.ZipFile(path) as archive:
+            return _read_metadata(archive, path)
+    except _UNREADABLE as exc:
+        raise ModelFileError(f"{path}: {_what_is_wrong(path)} ({_detail(exc)})") from exc
+
+
+def _what_is_wrong(path: Path) -> str:
+    """Why an unreadable file is refused: a zip archive that broke, or not an archive at all.
+
+    A .npz begins with a zip member's signature; a file that starts so but cannot be read
+    was cut short (an interrupted copy or download) or damaged on the way.
+    """
+    try:
+        with path.open("rb") as stream:
+            start = stream.read(len(ZIP_MEMBER_SIGNATURE))
+    except OSError:
+        start = b""
+    if start == ZIP_MEMBER_SIGNATURE:
+        return "truncated or damaged model file"
+    return "not a digitnet model file"
 
 
 def _detail(exc: Exception) -> str:
@@ -144,10 +227,14 @@ def _read(archive: zipfile.ZipFile, path: Path) -> SavedModel:
         raise ModelFileError(f"{path}: not a digitnet model file (member {twice!r} twice)")
     metadata = _read_metadata(archive, path)
     sizes, dtype = metadata["sizes"], DTYPES[metadata["dtype"]]
-    weights, biases = [], []
-    for l, (n_out, n_in) in enumerate(zip(sizes[1:], sizes[:-1])):
-        weights.append(_read_array(archive, path, f"weights_{l}", (n_out, n_in), dtype))
-        biases.append(_read_array(archive, path, f"biases_{l}", (n_out,), dtype))
+    shapes: list[tuple[int, ...]] = [(n_out, n_in) for n_out, n_in in zip(sizes[1:], sizes[:-1])]
+    shapes += [(n_out,) for n_out in sizes[1:]]
+    sets: dict[str, list[NDArray[Any]]] = {}
+    for name in ["", *metadata["parameter_sets"]]:
+        keys = _parameter_keys(len(sizes) - 1, name)
+        sets[name] = [_read_array(archive, path, k, s, dtype) for k, s in zip(keys, shapes)]
+    parameters = sets.pop("")
+    weights, biases = parameters[: len(sizes) - 1], parameters[len(sizes) - 1 :]
     try:
         network = Network.from_parameters(
             weights, biases, activation=metadata["activation"], output=metadata["output"]
@@ -156,7 +243,10 @@ def _read(archive: zipfile.ZipFile, path: Path) -> SavedModel:
         history = History.from_dict(metadata["history"]) if metadata["history"] else None
     except (DigitnetError, TypeError, KeyError, ValueError) as exc:
         raise ModelFileError(f"{path}: damaged metadata ({_detail(exc)})") from exc
-    return SavedModel(network, settings, history, metadata)
+    problem = network.overflow_problem()
+    if problem is not None:
+        raise ModelFileError(f"{path}: not a usable network: {problem}")
+    return SavedModel(network, settings, history, metadata, sets)
 
 
 def _read_metadata(archive: zipfile.ZipFile, path: Path) -> dict[str, Any]:
@@ -197,6 +287,14 @@ def _read_metadata(archive: zipfile.ZipFile, path: Path) -> dict[str, Any]:
     for key in ("training", "history"):
         if not isinstance(metadata.get(key), (dict, type(None))):
             raise ModelFileError(f"{path}: damaged metadata field {key!r}")
+    sets = metadata.setdefault("parameter_sets", [])  # files before checkpoints had none
+    if (
+        not isinstance(sets, list)
+        or len(sets) > MAX_PARAMETER_SETS
+        or len(set(map(str, sets))) != len(sets)
+        or not all(isinstance(n, str) and PARAMETER_SET_NAME.fullmatch(n) for n in sets)
+    ):
+        raise ModelFileError(f"{path}: bad parameter sets {sets!r}")
     return metadata
 
 

@@ -52,6 +52,12 @@ def validate_sizes(sizes: Sequence[int]) -> tuple[int, ...]:
     return tuple(int(n) for n in sizes)
 
 
+def n_parameters(sizes: Sequence[int]) -> int:
+    """Weights and biases of a network of ``sizes``, ``sum (n_in + 1) n_out``: also the
+    multiply-adds of one example's forward pass."""
+    return sum((n_in + 1) * n_out for n_in, n_out in zip(sizes[:-1], sizes[1:]))
+
+
 def resolve_dtype(dtype: DTypeLike) -> type[np.floating]:
     """Map ``"float32"``/``"float64"`` (or the NumPy types) to the NumPy type."""
     name = np.dtype(dtype).name if not isinstance(dtype, str) else dtype
@@ -164,6 +170,35 @@ class Network:
                 f"got {batch.shape}"
             )
         return batch
+
+    def overflow_problem(self) -> str | None:
+        """Why this network's numbers are unusable, or None (training calls this divergence).
+
+        Non-finite weights (a diverged run) are unusable, and so are weights so large that
+        ``feedforward`` could overflow on inputs in [0, 1]: with ``|a_i| <= A`` on a layer's
+        inputs, every partial sum of ``z_j = sum_i w_ji a_i + b_j`` is at most
+        ``A sum_i |w_ji| + |b_j|``, where A is 1 for the pixels and after a bounded activation
+        (sigmoid, tanh, softmax) and that bound itself after relu. Keeping it under a quarter of
+        the dtype's largest number leaves room for softmax's ``z - max(z)``, so a network that
+        loads never makes NumPy warn or answer NaN.
+        """
+        parameters = self.weights + self.biases
+        if not all(np.isfinite(p).all() for p in parameters):
+            return "its weights are not finite numbers (the run diverged)"
+        limit = float(np.finfo(self.dtype).max) / 4
+        bound = 1.0
+        for l, (w, b) in enumerate(zip(self.weights, self.biases)):
+            with np.errstate(over="ignore", invalid="ignore"):  # the sums are compared, not used
+                row_sums = np.abs(w).sum(axis=1, dtype=np.float64)
+                largest = float(np.max(bound * row_sums + np.abs(b)))
+            if not largest <= limit:
+                return (
+                    f"the weights of layer {l + 1} are so large that its sums can overflow "
+                    f"{np.dtype(self.dtype).name} (up to {largest:.3g})"
+                )
+            activation = self.activation_of_layer(l)
+            bound = largest if activation.bound is None else activation.bound
+        return None
 
     def activation_of_layer(self, l: int) -> Activation:
         """The activation of weight layer ``l`` (0-based): hidden, or the output's for the last."""

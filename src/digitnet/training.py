@@ -25,19 +25,22 @@ from numpy.typing import ArrayLike, NDArray
 from digitnet.costs import COSTS, QUADRATIC, Cost, one_hot
 from digitnet.engines.selection import FusedEpoch, choose_engine, make_runner
 from digitnet.errors import ConfigError
-from digitnet.history import History, RunEnd
-from digitnet.network import EVALUATION_CHUNK, Network
-from digitnet.saturation import saturated_fraction
+from digitnet.history import VALIDATION, History, RunEnd
+from digitnet.network import EVALUATION_CHUNK, Network, n_parameters
+from digitnet.saturation import SATURATION_SAMPLE, saturated_fraction
 from digitnet.schedules import PlateauSchedule, cosine_rate
 from digitnet.settings import ENGINES, MAX_SEED, TrainingSettings, fresh_seed  # noqa: F401 (edges still import these from here)
+from digitnet.training_state import TrainingState
 
 FloatArray = NDArray[np.floating]
 
 #: How many times per epoch the ``on_batch`` callback is called (for a progress bar).
 PROGRESS_UPDATES_PER_EPOCH = 100
 
-#: The monitored data set that schedules and early stopping watch.
-VALIDATION = "validation"
+#: Multiply-adds of work between two questions to ``should_stop``: a few hundredths of a
+#: second of one core, so a stop is honoured at once whatever the network's size (a
+#: mini-batch, once begun, is always finished).
+STOP_CHECK_WORK = 500_000_000
 
 
 class LabelledData(Protocol):
@@ -73,6 +76,26 @@ def _as_arrays(data: Data, name: str, network: Network) -> tuple[FloatArray, NDA
     return images, labels
 
 
+def rows_per_check(parameters: int) -> int:
+    """Examples fed forward between two questions to ``should_stop`` (and so at once) by a
+    network of ``parameters`` weights and biases: EVALUATION_CHUNK, fewer if their forward
+    pass would be over STOP_CHECK_WORK multiply-adds."""
+    return max(1, min(EVALUATION_CHUNK, STOP_CHECK_WORK // parameters))
+
+
+def step_work(parameters: int, mini_batch_size: int) -> int:
+    """Multiply-adds of one mini-batch step: about 3 forward passes (forward, the errors
+    back, the gradient) of each example."""
+    return 3 * parameters * mini_batch_size
+
+
+def batches_per_check(parameters: int, mini_batch_size: int, n_batches: int) -> int:
+    """Mini-batches run between two calls of ``on_batch`` and ``should_stop``: a hundredth
+    of an epoch, fewer if that is over STOP_CHECK_WORK, at least one."""
+    most = STOP_CHECK_WORK // step_work(parameters, mini_batch_size)
+    return max(1, min(n_batches // PROGRESS_UPDATES_PER_EPOCH, most))
+
+
 def evaluate_cost_and_correct(
     network: Network,
     images: FloatArray,
@@ -80,18 +103,24 @@ def evaluate_cost_and_correct(
     cost: Cost = QUADRATIC,
     *,
     feedforward: Callable[[NDArray[Any]], FloatArray] | None = None,
+    should_stop: Callable[[], bool] | None = None,
 ) -> tuple[float, int]:
     """The mean cost and the number classified correctly, in chunks to bound memory.
 
     ``feedforward`` (default ``network.feedforward``) computes the outputs of a chunk; the
-    compiled engine passes its own, about twice as fast on uint8 pixels.
+    compiled engine passes its own, about twice as fast on uint8 pixels. Chunks have
+    :func:`rows_per_check` rows; ``should_stop`` is asked between them, and True raises
+    :class:`StopRequested`.
     """
     forward = network.feedforward if feedforward is None else feedforward
     total_cost, correct, n = 0.0, 0, images.shape[0]
+    rows = rows_per_check(n_parameters(network.sizes))
     with np.errstate(over="ignore", invalid="ignore"):
-        for i in range(0, n, EVALUATION_CHUNK):
-            outputs = forward(images[i : i + EVALUATION_CHUNK])
-            chunk_labels = labels[i : i + EVALUATION_CHUNK]
+        for i in range(0, n, rows):
+            if i and should_stop is not None and should_stop():
+                raise StopRequested
+            outputs = forward(images[i : i + rows])
+            chunk_labels = labels[i : i + rows]
             targets = one_hot(chunk_labels, network.sizes[-1], network.dtype)
             total_cost += cost.value(outputs, targets) * outputs.shape[0]
             correct += int(np.count_nonzero(np.argmax(outputs, axis=1) == chunk_labels))
@@ -112,7 +141,7 @@ def _check_network_fits(network: Network, settings: TrainingSettings, monitored:
         raise ConfigError("dropout needs a hidden layer")
 
 
-class _StopRequested(Exception):
+class StopRequested(Exception):
     """Raised inside :func:`train` when its ``should_stop`` callback returns True."""
 
 
@@ -135,17 +164,18 @@ def train(
     on_batch: Callable[[int, int], None] | None = None,
     on_epoch: Callable[[History], None] | None = None,
     should_stop: Callable[[], bool] | None = None,
-    rng: np.random.Generator | None = None,
-    history: History | None = None,
+    state: TrainingState | None = None,
 ) -> History:
     """Train ``network`` in place by mini-batch SGD as ``settings`` say; see :func:`sgd`.
 
-    ``rng`` (default: a new generator from ``settings.seed``) shuffles each epoch, and
-    draws the dropout masks and distortions. To resume a run, pass the network, generator
-    and ``history`` saved after its last finished epoch (see :mod:`digitnet.checkpoint`):
-    training goes on from the next epoch and ends exactly as the uninterrupted run would
-    have. Runs with momentum or early stopping carry state a checkpoint does not hold, and
-    cannot be resumed.
+    ``state`` (default: a fresh one, its generator seeded with ``settings.seed``) holds the
+    generator that shuffles each epoch and draws the dropout masks and distortions, the
+    history, the momentum's velocities and early stopping's best parameters (see
+    :mod:`digitnet.training_state`); training keeps it up to date after every epoch. To
+    resume a run, pass the network and the state saved after its last finished epoch (see
+    :mod:`digitnet.checkpoint`): training goes on from the next epoch and ends exactly as
+    the uninterrupted run would have. A run that had ended (every epoch run, early
+    stopping, ...) is not trained further: it ends as it did.
     """
     images, labels = _as_arrays(training_data, "training", network)
     monitored = {name: _as_arrays(d, name, network) for name, d in (monitor or {}).items()}
@@ -153,17 +183,14 @@ def train(
     cost = COSTS[settings.cost]
     n, m = images.shape[0], min(settings.mini_batch_size, images.shape[0])
     engine = choose_engine(settings, network, m)
-    if history is None:
-        history = History(settings, engine=engine)
-        for name, (x, _) in monitored.items():
-            history.correct[name], history.cost[name], history.total[name] = [], [], x.shape[0]
-    elif set(history.correct) != set(monitored) or history.settings != settings:
-        raise ConfigError("the history to resume has other settings or monitored data sets")
-    elif history.epochs_run and (settings.momentum or settings.early_stopping):
-        raise ConfigError("a run with momentum or early stopping cannot be resumed")
-    history.end = None
-    clock = _Clock(history.elapsed)
-    rng = np.random.default_rng(settings.seed) if rng is None else rng
+    state = TrainingState.fresh(settings.seed) if state is None else state
+    history = _history_to_continue(state, settings, engine, monitored)
+    parameters = network.weights + network.biases
+    state.check_resumable(settings, parameters)
+    finished = history.end not in (None, RunEnd.INTERRUPTED)
+    if not finished:
+        history.end = None
+    clock, rng = _Clock(history.elapsed), state.rng
     augmenter = _make_augmenter(settings, images)
     runner = make_runner(
         engine,
@@ -174,16 +201,19 @@ def train(
         settings,
         rng,
     )
+    for velocity, saved in zip(runner.velocities, state.velocities):
+        velocity[...] = saved
+    state.velocities = runner.velocities  # the rule's own arrays, up to date after each epoch
     forward = runner.feedforward if isinstance(runner, FusedEpoch) else None
     plateau = PlateauSchedule(settings.learning_rate, settings.patience)
     for correct in history.correct.get(VALIDATION, []):  # replayed when resuming
         plateau.end_epoch(correct)
-    best_weights: list[FloatArray] | None = None
     distorted = np.empty_like(images) if augmenter is not None else images  # never in place
     n_batches = -(-n // m)
-    chunk = max(1, n_batches // PROGRESS_UPDATES_PER_EPOCH)  # batches between reports
+    remaining = range(history.epochs_run + 1, settings.epochs + 1) if not finished else range(0)
+    chunk = batches_per_check(n_parameters(network.sizes), m, n_batches)
     try:
-        for epoch in range(history.epochs_run + 1, settings.epochs + 1):
+        for epoch in remaining:
             order = rng.permutation(n)
             start = time.perf_counter()
             if augmenter is not None:
@@ -195,20 +225,21 @@ def train(
                     if on_batch is not None:
                         on_batch(min(first + chunk, n_batches), n_batches)
                     if should_stop is not None and should_stop():
-                        raise _StopRequested
+                        raise StopRequested
                     if settings.time_budget is not None and clock.elapsed() >= settings.time_budget:
                         history.end = RunEnd.TIME_BUDGET
                         break
-            history.seconds.append(time.perf_counter() - start)
+            seconds = time.perf_counter() - start
             history.learning_rates.append(rate)
-            _measure(history, network, monitored, cost, forward)
-            if not all(np.isfinite(w).all() for w in network.weights + network.biases):
+            _measure(history, network, monitored, cost, forward, should_stop)
+            history.seconds.append(seconds)  # last: the epoch counts once all is recorded
+            if network.overflow_problem() is not None:  # non-finite, or nearly
                 history.end = RunEnd.DIVERGED
             elif VALIDATION in monitored:
                 correct = history.correct[VALIDATION][-1]
                 if settings.early_stopping is not None:
                     if history.best_epoch(VALIDATION) == epoch:
-                        best_weights = [p.copy() for p in network.weights + network.biases]
+                        state.best = [p.copy() for p in parameters]
                     elif epoch - history.best_epoch(VALIDATION) >= settings.early_stopping:
                         history.end = RunEnd.EARLY_STOPPING
                 if settings.schedule == "plateau":
@@ -221,15 +252,43 @@ def train(
             if history.end is not None:
                 break
         else:
-            history.end = RunEnd.COMPLETED
-    except (KeyboardInterrupt, _StopRequested):
+            if history.end is None:
+                history.end = RunEnd.COMPLETED
+    except (KeyboardInterrupt, StopRequested):
         history.end = RunEnd.INTERRUPTED
+        _forget_unfinished_epoch(history)
     history.elapsed = clock.elapsed()
-    if best_weights is not None:
-        for p, best in zip(network.weights + network.biases, best_weights):
+    if settings.early_stopping is not None and state.best is not None:
+        for p, best in zip(parameters, state.best):
             p[...] = best
         history.kept_epoch = history.best_epoch(VALIDATION)
     return history
+
+
+def _history_to_continue(
+    state: TrainingState,
+    settings: TrainingSettings,
+    engine: str,
+    monitored: Mapping[str, tuple[FloatArray, NDArray[Any]]],
+) -> History:
+    """``state.history``, or a new one (stored there) for a run that has not begun."""
+    if state.history is None:
+        state.history = History(settings, engine=engine)
+        for name, (x, _) in monitored.items():
+            state.history.correct[name], state.history.cost[name] = [], []
+            state.history.total[name] = x.shape[0]
+    elif set(state.history.correct) != set(monitored) or state.history.settings != settings:
+        raise ConfigError("the history to resume has other settings or monitored data sets")
+    return state.history
+
+
+def _forget_unfinished_epoch(history: History) -> None:
+    """Drop what a Ctrl-C left of an epoch whose record was not finished (see the loop)."""
+    epochs = history.epochs_run
+    del history.learning_rates[epochs:], history.saturation[epochs:]
+    for table in (history.correct, history.cost):
+        for values in table.values():
+            del values[epochs:]
 
 
 def _learning_rate(
@@ -253,18 +312,46 @@ def _measure(
     monitored: Mapping[str, tuple[FloatArray, NDArray[Any]]],
     cost: Cost,
     forward: Callable[[NDArray[Any]], FloatArray] | None,
+    should_stop: Callable[[], bool] | None,
 ) -> None:
-    """Accuracy and cost on every monitored set, and saturation on the validation set."""
-    for name, (x_eval, y_eval) in monitored.items():
-        value, correct = evaluate_cost_and_correct(
-            network, x_eval, y_eval, cost, feedforward=forward
+    """Accuracy and cost on every monitored set, and saturation on the validation set.
+
+    Nothing is recorded until all is measured: a stop in between leaves no half epoch.
+    """
+    measured = {
+        name: evaluate_cost_and_correct(
+            network, x_eval, y_eval, cost, feedforward=forward, should_stop=should_stop
         )
+        for name, (x_eval, y_eval) in monitored.items()
+    }
+    sample = monitored.get(VALIDATION, next(iter(monitored.values()), None))
+    saturation = None if sample is None else _saturation(network, sample[0], should_stop)
+    for name, (value, correct) in measured.items():
         history.cost[name].append(value)
         history.correct[name].append(correct)
-    sample = monitored.get(VALIDATION, next(iter(monitored.values()), None))
     if sample is not None:
+        history.saturation.append(saturation)
+
+
+def _saturation(
+    network: Network, images: NDArray[Any], should_stop: Callable[[], bool] | None
+) -> float | None:
+    """:func:`saturated_fraction` of SATURATION_SAMPLE images, in :func:`rows_per_check`
+    rows at a time (asking ``should_stop`` between them): the mean of the chunks' shares,
+    each weighted by its rows."""
+    sample, rows = images[:SATURATION_SAMPLE], rows_per_check(n_parameters(network.sizes))
+    if rows >= sample.shape[0] or network.num_layers < 3:  # one chunk: the exact figure
         with np.errstate(over="ignore", invalid="ignore"):
-            history.saturation.append(saturated_fraction(network, sample[0]))
+            return saturated_fraction(network, sample)
+    total = 0.0
+    with np.errstate(over="ignore", invalid="ignore"):
+        for i in range(0, sample.shape[0], rows):
+            if i and should_stop is not None and should_stop():
+                raise StopRequested
+            share = saturated_fraction(network, sample[i : i + rows])
+            assert share is not None  # the network has hidden layers
+            total += share * sample[i : i + rows].shape[0]
+    return total / sample.shape[0]
 
 
 def _make_augmenter(settings: TrainingSettings, images: NDArray[Any]) -> Any:
@@ -333,9 +420,11 @@ def sgd(
         ``{"validation": split.validation}``; the plateau schedule and early stopping
         watch ``"validation"``.
     on_batch : callable(batches_done, batches_total), optional
-        Called about 100 times per epoch, for a progress bar.
+        Called about 100 times per epoch, for a progress bar
+        (:func:`digitnet.progress.print_batches` draws one on stderr).
     on_epoch : callable(History), optional
-        Called after each epoch with the history so far.
+        Called after each epoch with the history so far
+        (:func:`digitnet.progress.print_epoch` prints a line per epoch on stderr).
     should_stop : callable() -> bool, optional
         Asked as often as ``on_batch`` is called; True stops training as Ctrl-C does.
 
@@ -343,7 +432,7 @@ def sgd(
     -------
     History
         Per-epoch seconds, and accuracy and cost on each monitored set; ``history.end``
-        says why the run ended: all epochs run, divergence (a weight became non-finite),
+        says why the run ended: all epochs run, divergence (weights blown up),
         Ctrl-C between mini-batches, the time budget or early stopping.
     """
     settings = TrainingSettings(

@@ -3,13 +3,13 @@
 from __future__ import annotations
 
 import json
+import shutil
 from pathlib import Path
 
 import numpy as np
 import pytest
 from PIL import Image
 
-from digitnet import cli
 from digitnet.data import MnistSplit
 from digitnet.handwriting import make_set
 from digitnet.imaging import preprocess
@@ -115,8 +115,9 @@ def test_missing_data_is_a_one_line_error(
     run, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     monkeypatch.setenv("DIGITNET_MNIST_URL", "http://127.0.0.1:9/")  # the discard port: closed
+    (tmp_path / "empty").mkdir()
     code, _, err = run("train", "--epochs", "1", "--data-dir", str(tmp_path / "empty"))
-    assert_one_line_error(code, err, "train-images-idx3-ubyte.gz")
+    assert_one_line_error(code, err, "train-images-idx3-ubyte.gz", "Offline?")
 
 
 def test_evaluate_prints_accuracy_and_the_confusion_matrix(
@@ -185,8 +186,7 @@ def test_predict_refuses_a_model_from_elsewhere(run, tmp_path: Path) -> None:
 def test_predict_without_a_model_says_how_to_train_one(
     run, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    monkeypatch.setattr(cli.options, "DEFAULT_MODEL", tmp_path / "nothing.npz")
-    monkeypatch.setattr(cli.options, "shipped_model_path", lambda: tmp_path / "none.npz")
+    monkeypatch.setattr("digitnet.cli.options.shipped_model_path", lambda: tmp_path / "none.npz")
     image = tmp_path / "x.png"
     Image.new("L", (10, 10), 255).save(image)
     code, _, err = run("predict", str(image))
@@ -204,10 +204,7 @@ def predicted_outputs(run, *args: str) -> list[list[float]]:
     return [json.loads(line)["outputs"] for line in out.splitlines()]
 
 
-def test_predict_without_training_uses_the_shipped_model(
-    run, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
-) -> None:
-    monkeypatch.setattr(cli.options, "DEFAULT_MODEL", tmp_path / "nothing.npz")
+def test_predict_without_training_uses_the_shipped_model(run, tmp_path: Path) -> None:
     samples = make_set(10, styles=("pen",))
     paths = []
     for k, item in enumerate(samples):
@@ -220,15 +217,30 @@ def test_predict_without_training_uses_the_shipped_model(
     assert sum(int(np.argmax(o)) == s.digit for o, s in zip(outputs, samples)) >= 8
 
 
-def test_a_saved_default_model_comes_before_the_shipped_one(
-    run, trained_model: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+def test_a_default_model_comes_before_the_shipped_one(
+    run, trained_model: Path, tmp_path: Path, models_home: Path
 ) -> None:
-    monkeypatch.setattr(cli.options, "DEFAULT_MODEL", trained_model)
+    shutil.copy(trained_model, models_home / "model.npz")  # the default without a pointer
     path = tmp_path / "seven.png"
     path.write_bytes(make_set(8, styles=("pen",))[7].data)
     [outputs] = predicted_outputs(run, str(path))
     mine = load(trained_model).network.feedforward(preprocess(path))
     assert np.allclose(outputs, mine.ravel(), atol=1e-6)
+
+
+def test_the_shipped_model_stands_in_only_while_no_model_is_kept(
+    trained_model: Path, models_home: Path
+) -> None:
+    from digitnet.cli.options import default_model_path
+
+    assert default_model_path() == shipped_model_path()  # an empty models folder
+    (models_home / "models").mkdir()
+    shutil.copy(trained_model, models_home / "models" / "kept.npz")
+    (models_home / "default-model").write_text("\n")  # an empty pointer: no default
+    assert default_model_path() is None  # models kept, none the default: the user chooses
+    shutil.copy(trained_model, models_home / "model.npz")
+    (models_home / "default-model").unlink()
+    assert default_model_path() == models_home / "model.npz"
 
 
 def test_evaluate_missing_model_file_is_a_one_line_error(run, tmp_path: Path) -> None:

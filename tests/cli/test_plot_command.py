@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import shutil
 import xml.etree.ElementTree as ET
 from pathlib import Path
 
@@ -109,9 +110,9 @@ def test_plot_of_a_model_without_history_skips_the_curves_with_a_note(
 
 
 def test_plot_uses_the_default_model_when_none_is_named(
-    run, model: Path, mnist_dir: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+    run, model: Path, mnist_dir: Path, tmp_path: Path, models_home: Path
 ) -> None:
-    monkeypatch.setattr(cli.options, "DEFAULT_MODEL", model)
+    shutil.copy(model, models_home / "model.npz")  # where earlier versions kept the default
     code, _, stderr = run("plot", "--out-dir", str(tmp_path), "--data-dir", str(mnist_dir))
     assert code == 0, stderr
     assert_png(tmp_path / "curves.png")
@@ -121,7 +122,7 @@ def test_plot_with_a_bad_format_is_a_usage_error(run, model: Path, tmp_path: Pat
     out = tmp_path / "pictures"
     code, _, stderr = run("plot", str(model), "--out-dir", str(out), "--format", "jpg")
     assert code == 2
-    assert "Invalid value for '--format'" in stderr and "'png', 'svg'" in stderr
+    assert "Invalid value for '--format'" in stderr and "'png', 'svg', 'pdf'" in stderr
     assert not out.exists()
 
 
@@ -144,3 +145,38 @@ def test_plot_is_listed_and_its_formats_are_the_plots_module_formats(run) -> Non
     code, stdout, _ = run("--help")
     assert code == 0 and "plot" in stdout
     assert cli.plot.PLOT_FORMATS == plots.FORMATS
+
+
+def test_plot_writes_pdf_when_asked(run, model: Path, mnist_dir: Path, tmp_path: Path) -> None:
+    code, _, stderr = run(
+        "plot", str(model), "--out-dir", str(tmp_path), "--format", "pdf",
+        "--data-dir", str(mnist_dir),
+    )  # fmt: skip
+    assert code == 0, stderr
+    for name in PLOTS:
+        data = (tmp_path / f"{name}.pdf").read_bytes()
+        assert data.startswith(b"%PDF-") and b"CreationDate" not in data
+
+
+def test_plot_of_several_models_overlays_their_curves(
+    run, mnist: MnistSplit, tmp_path: Path
+) -> None:
+    paths = []
+    for rate in (0.5, 3.0):
+        network = Network([784, 10, 10], seed=1)
+        history = sgd(
+            network, mnist.training.first(1000), epochs=2, learning_rate=rate, seed=1,
+            monitor={"validation": mnist.validation.first(300)},
+        )  # fmt: skip
+        paths.append(str(save(tmp_path / f"rate{rate:g}.npz", network, history=history)))
+    code, stdout, stderr = run("plot", *paths, "--out-dir", str(tmp_path / "out"))
+    assert code == 0, stderr
+    assert stdout == f"Wrote {tmp_path / 'out' / 'compare.png'}: 2 runs' curves\n"
+    assert_png(tmp_path / "out" / "compare.png")
+
+
+def test_compared_models_need_a_history(run, model: Path, model_without_history: Path, tmp_path):
+    code, _, stderr = run(
+        "plot", str(model), str(model_without_history), "--out-dir", str(tmp_path)
+    )
+    assert code == 1 and stderr.startswith("Error: ") and "bare.npz holds no training" in stderr

@@ -7,9 +7,11 @@ import math
 from pathlib import Path
 
 import click
+import numpy as np
 import pytest
 
 from digitnet import cli
+from digitnet.data import MNIST_FILES
 from digitnet.errors import ConfigError
 from digitnet.modelfile import load
 from digitnet.training import TrainingSettings
@@ -26,8 +28,10 @@ NOT_SETTINGS: dict[str, str] = {
     "init": "the network's initial weights",
     "dtype": "the network",
     "training_size": "the data: the first n training images",
+    "validation_size": "the data: the last n images of the training file",
     "data_dir": "the data: where MNIST is",
     "out": "where the model file goes",
+    "make_default": "whether the saved model becomes the default",
     "checkpoint_dir": "where checkpoints go",
     "resume": "a run to go on with, from its checkpoint",
 }
@@ -159,13 +163,15 @@ def test_cross_entropy_l2_and_scaled_init_from_the_command_line(
     ("args", "needle"),
     [
         (("--nesterov",), "nesterov needs a momentum"),
-        (("--momentum", "0.9", "--checkpoint", "CKPT"), "--checkpoint cannot resume"),
+        (
+            ("--sizes", "784,30,10", "--dropout", "0.5", "--preset", "book", "--sizes", "784,10"),
+            "dropout needs a hidden layer",
+        ),
     ],
 )
 def test_inconsistent_options_are_one_line_errors(
     run, mnist_dir: Path, tmp_path: Path, args: tuple[str, ...], needle: str
 ) -> None:
-    args = tuple(str(tmp_path / a) if a == "CKPT" else a for a in args)
     code, _, stderr = run(
         "train", *args, "--data-dir", str(mnist_dir), "--out", str(tmp_path / "m")
     )
@@ -174,8 +180,72 @@ def test_inconsistent_options_are_one_line_errors(
     assert len(lines) == 1 and lines[0].startswith("Error: ") and needle in lines[0], stderr
 
 
+def test_time_budget_none_drops_the_presets_budget(run, mnist_dir: Path, tmp_path: Path) -> None:
+    out = tmp_path / "best.npz"
+    code, _, stderr = run(
+        "train", "--preset", "best", "--sizes", "784,10", "--epochs", "1", "--time-budget",
+        "none", "--training-size", "300", "--data-dir", str(mnist_dir), "--out", str(out),
+    )  # fmt: skip
+    assert code == 0, stderr
+    saved = load(out)
+    assert saved.settings is not None and saved.settings.time_budget is None
+    assert saved.settings.schedule == "cosine"  # over the epochs now
+
+
 @pytest.mark.parametrize("budget", ["abc", "0", "-5m", "inf"])
 def test_a_bad_time_budget_is_a_usage_error(run, budget: str) -> None:
     code, _, stderr = run("train", "--time-budget", budget)
     assert code == 2
     assert "--time-budget" in stderr
+
+
+# --- Other data in MNIST's form --------------------------------------------------------------
+
+
+def write_idx_dataset(folder: Path, n_train: int, n_test: int, side: int = 28) -> Path:
+    """Random ``side`` x ``side`` digits under MNIST's four names, as another data set."""
+    rng = np.random.default_rng(0)
+    folder.mkdir()
+    for (images, labels), n in zip((MNIST_FILES[:2], MNIST_FILES[2:]), (n_train, n_test)):
+        pixels = rng.integers(0, 256, (n, side, side), dtype=np.uint8)
+        for name, array, code in ((images, pixels, 0x08), (labels, np.arange(n) % 10, 0x08)):
+            header = bytes([0, 0, code, array.ndim]) + np.array(array.shape, ">u4").tobytes()
+            (folder / name.removesuffix(".gz")).write_bytes(
+                header + array.astype(np.uint8).tobytes()
+            )
+    return folder
+
+
+def test_train_takes_any_idx_data_set_in_mnists_form(run, tmp_path: Path) -> None:
+    data = write_idx_dataset(tmp_path / "other", n_train=1_200, n_test=100)
+    out = tmp_path / "m.npz"
+    code, stdout, stderr = run(
+        "train", "--epochs", "1", "--sizes", "784,10", "--validation-size", "300", "--seed", "1",
+        "--data-dir", str(data), "--out", str(out),
+    )  # fmt: skip
+    assert code == 0, stderr
+    assert "on 900 images" in stdout
+    assert " / 300 (" in stdout and " / 100 (" in stdout  # validation, then test
+    assert load(out).metadata["validation_size"] == 300
+
+
+@pytest.mark.parametrize(
+    ("n_train", "side", "args", "needle"),
+    [
+        (5, 28, (), "holds 5 examples, too few to split into training and validation"),
+        (240, 28, ("--validation-size", "240"), "validation size 240 leaves nothing to train on"),
+        (240, 28, ("--training-size", "500"), "--training-size 500 is more than the 200"),
+        (240, 16, (), "expected uint8 images of 28 x 28 pixels"),
+    ],
+    ids=["too-small", "validation-size", "training-size", "16x16"],
+)
+def test_data_that_does_not_fit_is_a_one_line_error(
+    run, tmp_path: Path, n_train: int, side: int, args: tuple[str, ...], needle: str
+) -> None:
+    data = write_idx_dataset(tmp_path / "other", n_train=n_train, n_test=10, side=side)
+    code, _, stderr = run(
+        "train", "--epochs", "1", *args, "--data-dir", str(data), "--out", str(tmp_path / "m")
+    )
+    lines = stderr.strip().splitlines()
+    assert code == 1 and len(lines) == 1 and lines[0].startswith("Error: "), stderr
+    assert needle in lines[0]

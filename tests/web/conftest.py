@@ -25,6 +25,7 @@ import pytest
 
 from digitnet import Network, save, sgd
 from digitnet.data.mnist import load_mnist
+from digitnet.models_store import ModelStore
 
 CHROMIUM = Path("/usr/bin/chromium")
 CHROMIUM_ARGS = [
@@ -78,7 +79,8 @@ def warm_training(mnist_dir: Path, tmp_path_factory: pytest.TempPathFactory) -> 
         warnings.simplefilter("ignore", StarletteDeprecationWarning)
         from fastapi.testclient import TestClient
 
-    app = create_app(tmp_path_factory.mktemp("warm") / "warm.npz", data_dir=mnist_dir)
+    store = ModelStore(tmp_path_factory.mktemp("warm"))
+    app = create_app(None, store=store, data_dir=mnist_dir)
     with TestClient(app, base_url="http://127.0.0.1") as client:
         request = {"sizes": MODEL_SIZES, "epochs": 1, "training_size": 100, "seed": 0}
         assert client.post("/api/train", json=request).status_code == 202
@@ -125,9 +127,10 @@ class RunningServer:
         self.thread.join(SERVER_START_SECONDS)
 
 
-def start_server(model_path: Path, data_dir: Path) -> RunningServer:
+def start_server(model_path: Path | None, data_dir: Path, home: Path) -> RunningServer:
+    """Serve ``model_path``; what the page trains goes to the models folder under ``home``."""
     uvicorn, server_module = web_modules()
-    app = server_module.create_app(model_path, data_dir=data_dir)
+    app = server_module.create_app(model_path, store=ModelStore(home), data_dir=data_dir)
     port = free_port()
     config = uvicorn.Config(
         app, host="127.0.0.1", port=port, log_level="warning", timeout_graceful_shutdown=2
@@ -144,21 +147,23 @@ def start_server(model_path: Path, data_dir: Path) -> RunningServer:
 
 
 @pytest.fixture(scope="session")
-def server_url(trained_model: Path, mnist_dir: Path) -> Iterator[str]:
+def server_url(
+    trained_model: Path, mnist_dir: Path, tmp_path_factory: pytest.TempPathFactory
+) -> Iterator[str]:
     """The app serving the session's trained model (never retrained: tests share it)."""
-    running = start_server(trained_model, mnist_dir)
+    running = start_server(trained_model, mnist_dir, tmp_path_factory.mktemp("shared-home"))
     yield running.url
     running.stop()
 
 
 @pytest.fixture
 def fresh_server(
-    trained_model: Path, mnist_dir: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+    trained_model: Path, mnist_dir: Path, tmp_path: Path
 ) -> Iterator[Callable[..., str]]:
-    """Start a server of one's own (say for training, which replaces its model).
+    """Start a server of one's own (say for training), with its models under tmp_path/home.
 
     ``fresh_server()`` serves a copy of the trained model; ``fresh_server(model=False)``
-    serves no model at all, not even the shipped one.
+    serves no model at all.
     """
     started: list[RunningServer] = []
 
@@ -166,11 +171,7 @@ def fresh_server(
         path = tmp_path / f"model-{len(started)}.npz"
         if model:
             shutil.copy(trained_model, path)
-        else:
-            from digitnet.web import session
-
-            monkeypatch.setattr(session, "shipped_model_path", lambda: tmp_path / "none.npz")
-        started.append(start_server(path, mnist_dir))
+        started.append(start_server(path if model else None, mnist_dir, tmp_path / "home"))
         return started[-1].url
 
     yield start

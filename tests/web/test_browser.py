@@ -14,6 +14,8 @@ from typing import Any
 import pytest
 from PIL import Image
 
+from digitnet.modelfile import load
+
 sync_api = pytest.importorskip("playwright.sync_api", reason="Playwright is not installed")
 expect = sync_api.expect
 
@@ -174,7 +176,9 @@ def test_weights_show_one_picture_per_hidden_neuron(page, problems, server_url):
     assert problems.messages == []
 
 
-def test_training_from_the_page_draws_its_curves(page, problems, fresh_server, warm_training):
+def test_training_from_the_page_draws_its_curves_and_keeps_the_model_until_use(
+    page, problems, fresh_server, warm_training, tmp_path
+):
     open_page(page, fresh_server())
     expect(page.locator("#accuracy-chart")).to_have_attribute("data-points", "10")  # loaded
     page.evaluate(
@@ -197,8 +201,22 @@ def test_training_from_the_page_draws_its_curves(page, problems, fresh_server, w
     grew = [n for i, n in enumerate(counts) if i == 0 or n != counts[i - 1]]
     assert grew[:4] == [0, 1, 2, 3], counts
     expect(page.locator("#accuracy-chart")).to_have_attribute("data-points", "3")
-    expect(page.locator("#model-status")).to_contain_text("trained for 3 epochs")
     expect(page.locator("#train-start")).to_be_enabled()
+    # the run is saved as a new model, but the page goes on serving the 10-epoch one
+    expect(page.locator("#train-saved-name")).to_contain_text("Saved as ")
+    expect(page.locator("#model-status")).to_contain_text("trained for 10 epochs")
+    name = page.locator("#train-saved-name").inner_text().removeprefix("Saved as ").rstrip(".")
+    with page.expect_download() as info:
+        page.click("#train-download")
+    downloaded = tmp_path / "downloaded.npz"
+    info.value.save_as(downloaded)
+    assert info.value.suggested_filename == f"{name}.npz"
+    assert load(downloaded).history.epochs_run == 3
+    page.click("#train-use")
+    expect(page.locator("#model-status")).to_contain_text("trained for 3 epochs")
+    expect(page.locator("#model-status")).to_contain_text(f"{name}.npz")
+    expect(page.locator("#train-use")).to_be_disabled()
+    expect(page.locator("#train-use")).to_have_text("In use")
     expect(page.locator("#weights .weight")).to_have_count(30)
     assert problems.messages == []
 

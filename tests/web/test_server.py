@@ -16,6 +16,7 @@ import sys
 import time
 import warnings
 from collections.abc import Iterator
+from datetime import datetime
 from pathlib import Path
 from typing import Any
 
@@ -29,15 +30,14 @@ from starlette.exceptions import StarletteDeprecationWarning
 from digitnet import cli
 from digitnet.decision import decide
 from digitnet.imaging import preprocess
-from digitnet.modelfile import load, save, shipped_model_path
+from digitnet.modelfile import load, save
+from digitnet.models_store import ModelStore
 from digitnet.network import Network
 from digitnet.perceptron import AND, NAND, NOT, OR, truth_table
 from digitnet.training import sgd
 from digitnet.web import create_app, sse, training_run
-from digitnet.web import session as session_module
 from digitnet.web.listen import is_loopback, listen_socket
 from digitnet.web.request_body import MAX_UPLOAD_BYTES
-from digitnet.web.session import TRAINED_HERE
 from digitnet.web.training_run import Event, EventLog
 
 with warnings.catch_warnings():  # Starlette would rather it ran on httpx2; httpx works
@@ -63,22 +63,32 @@ def model_file(mnist: Any, tmp_path_factory: pytest.TempPathFactory) -> Path:
 
 
 @pytest.fixture(scope="module")
-def client(model_file: Path, mnist_dir: Path) -> Iterator[TestClient]:
-    with TestClient(create_app(model_file, data_dir=mnist_dir), base_url=LOCAL) as test_client:
+def client(
+    model_file: Path, mnist_dir: Path, tmp_path_factory: pytest.TempPathFactory
+) -> Iterator[TestClient]:
+    store = ModelStore(tmp_path_factory.mktemp("home"))
+    app = create_app(model_file, store=store, data_dir=mnist_dir)
+    with TestClient(app, base_url=LOCAL) as test_client:
         yield test_client
 
 
 @pytest.fixture
-def fresh_client(
-    tmp_path: Path, mnist_dir: Path, monkeypatch: pytest.MonkeyPatch
-) -> Iterator[TestClient]:
-    """An app with no model yet (not even the shipped one), which saves what it trains to
-    tmp_path/trained.npz."""
-    monkeypatch.setattr(session_module, "shipped_model_path", lambda: tmp_path / "none.npz")
-    with TestClient(
-        create_app(tmp_path / "trained.npz", data_dir=mnist_dir), base_url=LOCAL
-    ) as test_client:
+def fresh_client(tmp_path: Path, mnist_dir: Path) -> Iterator[TestClient]:
+    """An app with no model yet, which saves what it trains in tmp_path/home's models."""
+    app = create_app(None, store=ModelStore(tmp_path / "home"), data_dir=mnist_dir)
+    with TestClient(app, base_url=LOCAL) as test_client:
         yield test_client
+
+
+@pytest.fixture
+def served_client(
+    model_file: Path, tmp_path: Path, mnist_dir: Path
+) -> Iterator[tuple[TestClient, Path, ModelStore]]:
+    """An app serving a copy of model_file, with a models folder of its own."""
+    path = Path(shutil.copy(model_file, tmp_path / "served.npz"))
+    store = ModelStore(tmp_path / "home")
+    with TestClient(create_app(path, store=store, data_dir=mnist_dir), base_url=LOCAL) as client:
+        yield client, path, store
 
 
 def canvas_png(pixels: np.ndarray, side: int = 280) -> bytes:
@@ -171,6 +181,11 @@ def test_a_model_file_that_is_not_a_classifier_is_refused(tmp_path: Path) -> Non
     path = save(tmp_path / "odd.npz", Network([784, 5, 3], seed=0))
     with pytest.raises(ValueError, match="not an MNIST classifier"):
         create_app(path)
+
+
+def test_a_missing_model_file_is_refused(tmp_path: Path) -> None:
+    with pytest.raises(ValueError, match="no such model file"):
+        create_app(tmp_path / "absent.npz")
 
 
 # --- predictions -------------------------------------------------------------------------
@@ -336,15 +351,8 @@ def test_json_endpoints_refuse_other_content_types(fresh_client: TestClient) -> 
     assert_error(fresh_client.post("/api/train", content=body, headers=headers), 415, "json")
 
 
-def test_without_a_model_file_the_page_starts_with_the_shipped_model(tmp_path: Path) -> None:
-    with TestClient(create_app(tmp_path / "m.npz"), base_url=LOCAL) as shipped:
-        body = shipped.get("/api/model").json()
-    assert body["loaded"] is True and body["source"] == str(shipped_model_path())
-    assert not (tmp_path / "m.npz").exists()  # training here would save there
-
-
 def test_training_without_mnist_is_503(tmp_path: Path) -> None:
-    app = create_app(tmp_path / "m.npz", data_dir=tmp_path / "no-mnist-here")
+    app = create_app(None, data_dir=tmp_path / "no-mnist-here")
     with TestClient(app, base_url=LOCAL) as no_data:
         response = no_data.post("/api/train", json={"epochs": 1})
         assert_error(response, 503, "no-mnist-here", "train-images-idx3-ubyte.gz")
@@ -354,7 +362,7 @@ def test_events_before_any_run_are_204(fresh_client: TestClient) -> None:
     assert fresh_client.get("/api/train/events").status_code == 204
 
 
-def test_a_run_streams_its_epochs_then_done_and_becomes_the_model(
+def test_a_run_streams_its_epochs_then_done_and_without_a_model_becomes_it(
     fresh_client: TestClient, tmp_path: Path, mnist: Any
 ) -> None:
     settings = {"sizes": [784, 30, 10], "epochs": 2, "training_size": 2000, "seed": 1}
@@ -370,16 +378,21 @@ def test_a_run_streams_its_epochs_then_done_and_becomes_the_model(
     assert [e["epoch"] for e in epochs] == [1, 2] and {e["epochs"] for e in epochs} == {2}
     assert all(0 < e["validation_accuracy"] <= 100 and e["seconds"] > 0 for e in epochs)
     done = events[-1][1]
+    stored = ModelStore(tmp_path / "home").models()
+    assert len(stored) == 1 and stored[0].name.startswith(datetime.now().strftime("%Y%m%d-"))
     assert done == {
         "epochs_run": 2,
         "best_validation_accuracy": max(e["validation_accuracy"] for e in epochs),
         "stopped": False,
         "diverged": False,
+        "timed_out": False,
+        "saved": stored[0].name,
     }
-    model = fresh_client.get("/api/model").json()
-    assert model["loaded"] and model["source"] == TRAINED_HERE and not model["training"]
+    model = fresh_client.get("/api/model").json()  # there was none: the new one serves
+    assert model["loaded"] and model["source"] == str(stored[0].path) and not model["training"]
     assert model["history"]["validation_accuracy"] == [e["validation_accuracy"] for e in epochs]
-    saved = load(tmp_path / "trained.npz")  # saved where the app was told
+    assert ModelStore(tmp_path / "home").default_name() is None  # the page sets no default
+    saved = load(stored[0].path)
     assert saved.settings is not None and saved.settings.seed == 1
     png = canvas_png(mnist.test.images[0])
     outputs = fresh_client.post("/api/predict", content=png).json()["outputs"]
@@ -403,6 +416,72 @@ def test_a_run_can_be_stopped_and_a_late_client_hears_it_all(
     assert events[-1][1]["stopped"] is True and events[-1][1]["epochs_run"] == len(epochs) < 1000
     assert fresh_client.get("/api/model").json()["history"]["epochs"] == len(epochs)
     assert_error(fresh_client.post("/api/train/stop", json={}), 409, "no training run")
+
+
+def test_a_run_replaces_the_served_model_only_when_the_page_asks(
+    served_client: tuple[TestClient, Path, ModelStore], mnist: Any
+) -> None:
+    """The issue's case: 2 epochs on 2,000 images replaced a 95% model with a 54% one."""
+    client, served, store = served_client
+    before = served.read_bytes()
+    quick = {"sizes": [784, 30, 10], "epochs": 1, "training_size": 500, "seed": 3}
+    assert client.post("/api/train", json=quick).status_code == 202
+    done = parse_sse(client.get("/api/train/events").text)[-1]
+    assert done[0] == "done" and done[1]["saved"] is not None
+    name = done[1]["saved"]
+    assert client.get("/api/model").json()["source"] == str(served)  # still the old one
+    assert served.read_bytes() == before and store.default_name() is None
+    png = canvas_png(mnist.test.images[0])
+    old_outputs = client.post("/api/predict", content=png).json()["outputs"]
+    used = client.post("/api/models/use", json={"name": name})
+    assert used.status_code == 200, used.text
+    assert used.json()["source"] == str(store.find(name).path)
+    assert used.json()["history"]["epochs"] == 1
+    assert client.get("/api/model").json() == used.json()
+    new_outputs = client.post("/api/predict", content=png).json()["outputs"]
+    np.testing.assert_allclose(
+        new_outputs, store_network(store, name).feedforward(preprocess(png)), rtol=1e-6
+    )
+    assert new_outputs != old_outputs
+
+
+def store_network(store: ModelStore, name: str) -> Network:
+    return load(store.find(name).path).network
+
+
+def test_a_trained_model_downloads_as_a_loadable_file(
+    served_client: tuple[TestClient, Path, ModelStore], tmp_path: Path
+) -> None:
+    client, _, store = served_client
+    run = {"sizes": [784, 30, 10], "epochs": 1, "training_size": 300, "seed": 5}
+    assert client.post("/api/train", json=run).status_code == 202
+    name = parse_sse(client.get("/api/train/events").text)[-1][1]["saved"]
+    response = client.get(f"/api/models/{name}/file")
+    assert response.status_code == 200
+    assert response.headers["content-disposition"] == f'attachment; filename="{name}.npz"'
+    downloaded = tmp_path / "downloaded.npz"
+    downloaded.write_bytes(response.content)
+    model = load(downloaded)
+    assert model.network.sizes == (784, 30, 10) and model.settings.seed == 5  # type: ignore[union-attr]
+    assert downloaded.read_bytes() == store.find(name).path.read_bytes()
+
+
+@pytest.mark.parametrize("name", ["nothing-here", "..", "%2e%2e%2fmodel", "model"])
+def test_only_models_trained_here_can_be_used_or_downloaded(
+    served_client: tuple[TestClient, Path, ModelStore], name: str
+) -> None:
+    client, served, store = served_client
+    store.home.mkdir(parents=True, exist_ok=True)
+    shutil.copy(served, store.legacy)  # a model in the folder, but not trained by this server
+    assert client.get(f"/api/models/{name}/file").status_code == 404
+    assert_error(client.post("/api/models/use", json={"name": name}), 404, "trained on this")
+
+
+@pytest.mark.parametrize(
+    ("body", "needle"), [([], "JSON object"), ({"name": 3}, "name"), ({"nom": "x"}, "unknown")]
+)
+def test_bad_use_requests_are_422(client: TestClient, body: Any, needle: str) -> None:
+    assert_error(client.post("/api/models/use", json=body), 422, needle)
 
 
 def test_stop_without_a_run_is_409(fresh_client: TestClient) -> None:
@@ -597,7 +676,7 @@ def test_serve_runs_the_app_on_loopback(model_file: Path, mnist_dir: Path) -> No
 
 
 def test_serve_warns_when_the_host_is_not_loopback(tmp_path: Path, mnist_dir: Path) -> None:
-    process, url = start_serve(str(tmp_path / "new.npz"), "--host", "0.0.0.0", env_data=mnist_dir)
+    process, url = start_serve("--host", "0.0.0.0", env_data=mnist_dir)  # no model yet
     err = stop_serve(process)
     assert url.startswith("http://127.0.0.1:")
     warning = [line for line in err.splitlines() if line.startswith("Warning:")]
@@ -610,9 +689,7 @@ def test_serve_on_a_busy_port_is_a_one_line_error(tmp_path: Path) -> None:
     try:
         from click.testing import CliRunner
 
-        result = CliRunner().invoke(
-            cli.main, ["serve", str(tmp_path / "m.npz"), "--port", str(port)]
-        )
+        result = CliRunner().invoke(cli.main, ["serve", "--port", str(port)])
     finally:
         listener.close()
     assert result.exit_code == 1
@@ -631,7 +708,7 @@ def test_serve_refuses_a_damaged_model_in_one_line(tmp_path: Path) -> None:
 
 
 #: The run watched while predictions are sent: a hidden layer wide enough that one kernel
-#: call (a hundredth of an epoch of 50,000 digits) lasts several predictions.
+#: call (a slice of STOP_CHECK_WORK multiply-adds, 7 mini-batches) lasts several predictions.
 BUSY_RUN = {"sizes": [784, 3000, 10], "epochs": 1000, "training_size": 50_000, "seed": 3}
 KERNEL_CALLS_WATCHED = 20
 MIN_PREDICTIONS_INSIDE = 5
@@ -660,7 +737,7 @@ def test_predictions_keep_coming_while_a_run_trains(
     """The compiled kernel releases the GIL: the old model answers while a new one learns.
 
     The run's ``on_batch`` callback marks the end of each call to the kernel, which trains
-    a hundredth of an epoch. Were the GIL held during a call, no other thread could run
+    a slice of the epoch. Were the GIL held during a call, no other thread could run
     Python until it returned; a prediction, which runs Python in this thread, the server's
     event loop and its thread pool, could not start and finish between two marks. So some
     predictions must do so, in under half the time between the marks: a bound set by the
@@ -705,17 +782,22 @@ def test_predictions_keep_coming_while_a_run_trains(
     )
 
 
-def test_shutting_down_stops_a_run_and_keeps_its_epochs(
-    tmp_path: Path, mnist_dir: Path, warm_training: None
+def test_shutting_down_stops_a_run_and_keeps_it_beside_the_model(
+    model_file: Path, tmp_path: Path, mnist_dir: Path, warm_training: None
 ) -> None:
-    app = create_app(tmp_path / "kept.npz", data_dir=mnist_dir)
+    served = Path(shutil.copy(model_file, tmp_path / "served.npz"))
+    store = ModelStore(tmp_path / "home")
+    default = store.add(load(served).network, load(served).history, make_default=True).model
+    app = create_app(served, store=store, data_dir=mnist_dir)
     with TestClient(app, base_url=LOCAL) as running:
         running.post("/api/train", json={"epochs": 1000, "training_size": 2000, "seed": 4})
         session = app.state.session
         wait_for(lambda: any(e.name == "epoch" for e in session.run.events.since(0)[0]))
     assert not session.run.running
-    saved = load(tmp_path / "kept.npz")
-    assert saved.history is not None and saved.history.interrupted
+    assert served.read_bytes() == model_file.read_bytes()  # MODEL is never written
+    assert store.default_name() == default.name  # nor is the default changed
+    kept = [model for model in store.models() if model.name != default.name]
+    assert len(kept) == 1 and kept[0].history is not None and kept[0].history.interrupted
 
 
 def test_a_foreign_host_header_is_refused_against_dns_rebinding(client: TestClient) -> None:

@@ -1,41 +1,124 @@
-"""``digitnet evaluate``: a model's accuracy on the test images, per digit, and its confusions."""
+"""``digitnet evaluate``: accuracy on held-out images, the confusions, per-digit scores."""
 
 from __future__ import annotations
 
+import json
+import math
 from pathlib import Path
+from typing import Any
 
 import click
 import numpy as np
+from numpy.typing import NDArray
 from rich.table import Table
 
 from digitnet.cli.options import data_dir_option, load_data, load_model, model_argument
 from digitnet.cli.progress import stdout
 from digitnet.data import N_DIGITS
 from digitnet.data.mnist import check_classifier_sizes
-from digitnet.metrics import confusion_matrix, per_class_accuracy
+from digitnet.metrics import ClassScores, class_scores, confusion_matrix
+
+#: The held-out sets a model can be evaluated on (the book's split of MNIST).
+SPLITS = ("test", "validation")
+#: The scores of the per-digit report, as scikit-learn's classification_report names them.
+SCORES = ("precision", "recall", "f1")
 
 
 @click.command("evaluate")
 @model_argument
+@click.option(
+    "--split",
+    type=click.Choice(SPLITS),
+    default="test",
+    show_default=True,
+    help="Evaluate on MNIST's 10,000 test images or the 10,000 validation images (the last "
+    "10,000 of the training file).",
+)
+@click.option(
+    "--json", "as_json", is_flag=True, help="Print one JSON record instead of the tables."
+)
 @data_dir_option
-def evaluate_command(model: Path | None, data_dir: Path | None) -> None:
-    """Accuracy of MODEL on the 10,000 MNIST test images, per digit, and the confusion matrix.
+def evaluate_command(model: Path | None, split: str, as_json: bool, data_dir: Path | None) -> None:
+    """Accuracy of MODEL on held-out MNIST images: confusions and per-digit precision/recall/F1.
 
-    MODEL defaults to the model `digitnet train` saved last.
+    Recall of a digit is the share of its images classified as it (its accuracy);
+    precision, the share of the answers "it is that digit" that were right; F1, their
+    harmonic mean. MODEL defaults to the default model (`digitnet models`).
     """
     path, saved = load_model(model)
     network = saved.network
     check_classifier_sizes(network.sizes, str(path))
-    test = load_data(data_dir).test
-    predicted = network.predict(test.images)
-    confusion = confusion_matrix(test.labels, predicted)
-    correct, total = int(np.trace(confusion)), len(test.labels)
-    stdout.print(f"{path}: {correct} / {total} test images correct ({correct / total:.2%})")
+    data = getattr(load_data(data_dir), split)
+    confusion = confusion_matrix(data.labels, network.predict(data.images))
+    scores = class_scores(confusion)
+    if as_json:
+        click.echo(json.dumps(_record(path, split, confusion, scores), indent=2))
+        return
+    correct, total = int(np.trace(confusion)), len(data.labels)
+    stdout.print(
+        f"{path}: {correct} / {total} {split} images correct ({correct / total:.2%})",
+        markup=False,
+    )
+    stdout.print(_confusion_table(confusion))
+    stdout.print(_report_table(scores))
+
+
+def _confusion_table(confusion: NDArray[np.int64]) -> Table:
     table = Table(title="Confusion matrix (rows: true digit, columns: predicted)")
     table.add_column("digit", justify="right")
     for d in range(N_DIGITS):
         table.add_column(str(d), justify="right")
-    table.add_column("accuracy", justify="right")
-    for d, accuracy in enumerate(per_class_accuracy(confusion)):
-        table.add_row(str(d), *(str(v) for v in confusion[d]), f"{accuracy:.1%}")
-    stdout.print(table)
+    for d in range(N_DIGITS):
+        table.add_row(str(d), *(str(v) for v in confusion[d]))
+    return table
+
+
+def _percent(value: float) -> str:
+    return "-" if math.isnan(value) else f"{value:.1%}"
+
+
+def _report_table(scores: ClassScores) -> Table:
+    """scikit-learn's classification_report: a row per digit, then the averages."""
+    table = Table(title="Per digit (recall is the digit's accuracy)")
+    for name in ("digit", "precision", "recall", "F1", "support"):
+        table.add_column(name, justify="right")
+    for d in range(len(scores.support)):
+        values = (getattr(scores, score)[d] for score in SCORES)
+        table.add_row(str(d), *map(_percent, values), f"{scores.support[d]:,}")
+    total = f"{scores.support.sum():,}"
+    table.add_section()
+    table.add_row("accuracy", "", "", _percent(scores.accuracy), total)
+    for average in ("macro", "weighted"):
+        values = (getattr(scores, average)(score) for score in SCORES)
+        table.add_row(f"{average} avg", *map(_percent, values), total)
+    return table
+
+
+def _number(value: float) -> float | None:
+    """A score for JSON, which has no NaN: null where a score is undefined."""
+    return None if math.isnan(value) else round(float(value), 6)
+
+
+def _record(
+    path: Path, split: str, confusion: NDArray[np.int64], scores: ClassScores
+) -> dict[str, Any]:
+    return {
+        "model": str(path),
+        "split": split,
+        "images": int(scores.support.sum()),
+        "correct": int(np.trace(confusion)),
+        "accuracy": _number(scores.accuracy),
+        "digits": [
+            {
+                "digit": d,
+                **{score: _number(getattr(scores, score)[d]) for score in SCORES},
+                "support": int(scores.support[d]),
+            }
+            for d in range(len(scores.support))
+        ],
+        **{
+            average: {score: _number(getattr(scores, average)(score)) for score in SCORES}
+            for average in ("macro", "weighted")
+        },
+        "confusion": confusion.tolist(),
+    }

@@ -11,8 +11,8 @@ import click
 import numpy as np
 
 from digitnet.cli.options import load_model
-from digitnet.data import MNIST_PIXELS, MNIST_SIDE
-from digitnet.errors import DigitnetError, ImageError
+from digitnet.data.mnist import check_classifier_sizes
+from digitnet.errors import ImageError
 
 
 @click.command("predict")
@@ -23,8 +23,8 @@ def predict_command(args: Sequence[str], as_json: bool) -> None:
 
     Any size, dark ink on light paper or light on dark, colour or grey: each image is
     converted the way MNIST was made (grey, cropped to the ink, scaled into 20x20, centred
-    by centre of mass in 28x28). MODEL (a .npz file) defaults to the model `digitnet train`
-    saved last, else to the model that ships with digitnet. Confidence is the winning
+    by centre of mass in 28x28). MODEL (a .npz file) defaults to the default model
+    (`digitnet models`), else the model that ships with digitnet. Confidence is the winning
     output's share of all ten output activations; an answer is marked unsure when no output
     reaches 0.5 or the runner-up is over half the winner.
     """
@@ -36,11 +36,7 @@ def predict_command(args: Sequence[str], as_json: bool) -> None:
     if not images:
         raise click.UsageError("give at least one IMAGE to classify")
     path, saved = load_model(model)
-    if saved.network.sizes[0] != MNIST_PIXELS:
-        raise DigitnetError(
-            f"{path}: network {list(saved.network.sizes)} does not take "
-            f"{MNIST_SIDE}x{MNIST_SIDE} images"
-        )
+    check_classifier_sizes(saved.network.sizes, str(path))  # as serve and evaluate do
     failures = 0
     for image in images:
         try:

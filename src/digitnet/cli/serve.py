@@ -6,10 +6,10 @@ from pathlib import Path
 
 import click
 
-from digitnet.cli.options import data_dir_option, model_argument
+from digitnet.cli.options import data_dir_option, default_model_path, model_argument
 from digitnet.cli.progress import stderr, stdout
 from digitnet.extras import require
-from digitnet.modelfile import DEFAULT_MODEL, shipped_model_path
+from digitnet.modelfile import shipped_model_path
 
 
 @click.command("serve")
@@ -27,16 +27,19 @@ from digitnet.modelfile import DEFAULT_MODEL, shipped_model_path
 def serve_command(model: Path | None, host: str, port: int, data_dir: Path | None) -> None:
     """Open the web app: draw a digit and watch the network read it, train, play with gates.
 
-    MODEL defaults to the model `digitnet train` saved last; until there is one, the page
-    starts with the model that ships with digitnet. A network trained on the page becomes
-    the current model at once and is saved to MODEL (or to that default).
+    MODEL defaults to the default model (`digitnet models`), else the model that ships with
+    digitnet. A network trained on the page
+    is saved as a new model in the models folder, never over MODEL nor as the default; the
+    page serves it when you choose "Use this model" (at once if there was no model), and
+    offers it as a download.
     """
     uvicorn = require("uvicorn", "web", "`digitnet serve`")
     require("digitnet.web", "web", "`digitnet serve`")
     from digitnet.web import create_app
+    from digitnet.web.connections import server_config
     from digitnet.web.listen import LOOPBACK_HOSTS, is_loopback, listen_socket, page_url
 
-    path = (model or DEFAULT_MODEL).expanduser()
+    path = model.expanduser() if model is not None else default_model_path()
     loopback = is_loopback(host)
     app = create_app(path, data_dir=data_dir, allowed_hosts=LOOPBACK_HOSTS if loopback else None)
     listener = listen_socket(host, port)
@@ -45,15 +48,12 @@ def serve_command(model: Path | None, host: str, port: int, data_dir: Path | Non
             f"Warning: {host} is not a loopback address: anyone who can reach this machine "
             f"can use the page, and train and save models."
         )
-    if path.exists():
+    if path is not None and path == shipped_model_path():
+        stdout.print(f"Model: the one shipped with digitnet ({path})")
+    elif path is not None:
         stdout.print(f"Model: {path}")
-    elif shipped_model_path().exists():
-        stdout.print(
-            f"Model: the one shipped with digitnet ({shipped_model_path()}); "
-            f"a network trained on the page is saved to {path}."
-        )
     else:
-        stdout.print(f"No model at {path} yet: train one on the page; it will be saved there.")
+        stdout.print("No default model yet: train one on the page.")
     stdout.print(f"Serving digitnet on {page_url(host, listener)} (Ctrl-C to stop)")
-    config = uvicorn.Config(app, log_level="warning", access_log=False, timeout_graceful_shutdown=5)
+    config = server_config(app, timeout_graceful_shutdown=5)
     uvicorn.Server(config).run(sockets=[listener])

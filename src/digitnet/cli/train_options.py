@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable
+import math
+from collections.abc import Callable, Mapping
 from pathlib import Path
 from typing import Any, TypeVar
 
@@ -11,8 +12,6 @@ import click
 from digitnet.activations import ACTIVATIONS
 from digitnet.cli.options import Duration, parse_sizes
 from digitnet.costs import COSTS
-from digitnet.data import N_TRAINING
-from digitnet.modelfile import DEFAULT_MODEL
 from digitnet.network import DTYPES, INITIALISATIONS
 from digitnet.recipes import PRESETS
 from digitnet.schedules import SCHEDULES
@@ -27,6 +26,9 @@ SETTINGS_OPTIONS = (
     "weight_decay", "dropout", "schedule", "patience", "early_stopping", "time_budget", "augment",
     "vary_ink", "clean_fraction",
 )  # fmt: skip
+
+#: What ``--time-budget none`` gives: no budget, not even a preset's (``best`` has one).
+NO_TIME_BUDGET = math.inf
 
 
 def limited(setting: str) -> click.FloatRange:
@@ -50,6 +52,14 @@ def preset_help() -> str:
 def override(*names: str, **attrs: Any) -> Callable[[F], F]:
     """An option a preset sets: None unless given, so that the preset's value stands."""
     return click.option(*names, default=None, **attrs)
+
+
+def preset_overrides(values: Mapping[str, Any]) -> dict[str, Any]:
+    """The options given (not None), as a recipe spells them: ``--time-budget none`` is None."""
+    given = {name: value for name, value in values.items() if value is not None}
+    if given.get("time_budget") == NO_TIME_BUDGET:
+        given["time_budget"] = None
+    return given
 
 
 #: The options in the order `digitnet train --help` lists them.
@@ -118,8 +128,9 @@ TRAIN_OPTIONS: tuple[Callable[[Any], Any], ...] = (
     ),
     override(
         "--time-budget",
-        type=Duration(),
-        help="Stop after this long (e.g. 90s, 13.5m); a cosine schedule spans it.",
+        type=Duration(none_is_infinite=True),
+        help="Stop after this long (e.g. 90s, 13.5m); a cosine schedule spans it. "
+        "none: no budget (the best preset has 14m), so that the run repeats bit for bit.",
     ),
     override(
         "--augment/--no-augment",
@@ -148,16 +159,29 @@ TRAIN_OPTIONS: tuple[Callable[[Any], Any], ...] = (
     click.option(
         "--out",
         type=click.Path(dir_okay=False, path_type=Path),
-        default=DEFAULT_MODEL,
-        show_default=True,
-        help="Where to save the trained model.",
+        default=None,
+        help="Save the model to this file [default: a new file in the models folder, "
+        "see `digitnet models`].",
+    ),
+    click.option(
+        "--make-default/--keep-default",
+        "make_default",
+        default=None,
+        help="Make the new model the default, or keep the current default [default: the new "
+        "model becomes the default if the run ended healthily and is at least as accurate].",
     ),
     click.option(
         "--training-size",
-        type=click.IntRange(1, N_TRAINING),
+        type=click.IntRange(min=1),
         default=None,
-        help=f"Train on only the first N of the {N_TRAINING:,} training images "
-        "(for quick experiments).",
+        help="Train on only the first N training images (for quick experiments).",
+    ),
+    click.option(
+        "--validation-size",
+        type=click.IntRange(min=1),
+        default=None,
+        help="Validate on the last N images of the training file "
+        "[default: its last sixth, MNIST's 10,000].",
     ),
     click.option(
         "--engine",

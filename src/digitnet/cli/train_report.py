@@ -3,18 +3,24 @@
 from __future__ import annotations
 
 from digitnet.cli.progress import stdout
-from digitnet.history import History, RunEnd
+from digitnet.history import STALLED_ACCURACY, History, RunEnd
+from digitnet.progress import epoch_line
 from digitnet.settings import TrainingSettings
 
-#: Below this best validation accuracy a run is called stalled (chance is 10%).
-STALLED_ACCURACY = 0.2
+__all__ = ["STALLED_ACCURACY", "describe", "epoch_line", "report_outcome"]
+
+
+def count(n: int | float, unit: str) -> str:
+    """``1 epoch``, ``3 epochs``, ``1.5 minutes``: ``n`` and ``unit``, plural unless one."""
+    number = f"{n:g}" if isinstance(n, float) else f"{n}"
+    return f"{number} {unit}" + ("" if n == 1 else "s")
 
 
 def describe(settings: TrainingSettings) -> str:
     """The settings in words: ``30 epochs, mini-batch 10, learning rate 3, seed 1``."""
-    epochs = f"{settings.epochs} epoch" + ("s" if settings.epochs != 1 else "")
+    epochs = count(settings.epochs, "epoch")
     if settings.time_budget is not None:
-        epochs = f"up to {epochs} or {settings.time_budget / 60:g} minutes"
+        epochs = f"up to {epochs} or {count(settings.time_budget / 60, 'minute')}"
     rate = f"learning rate {settings.learning_rate:g}"
     if settings.schedule != "constant":
         rate += f" ({settings.schedule} schedule)"
@@ -43,39 +49,12 @@ def describe(settings: TrainingSettings) -> str:
     return ", ".join(parts)
 
 
-def epoch_line(history: History) -> str:
-    """``Epoch 1/30: validation 9129 / 10000 (91.29%), test ..., cost 0.0123, 0.28 s``.
-
-    A schedule adds the learning rate; sigmoid and tanh networks add the share of
-    saturated hidden neurons (see :mod:`digitnet.saturation`).
-    """
-    parts = [
-        f"{name} {history.correct[name][-1]} / {history.total[name]} "
-        f"({history.accuracy[name][-1]:.2%})"
-        for name in history.correct
-    ]
-    first = next(iter(history.cost), None)
-    if first is not None:
-        parts.append(f"cost {history.cost[first][-1]:.4f}")
-    if history.settings.schedule != "constant" and history.learning_rates:
-        parts.append(f"rate {history.learning_rates[-1]:.3g}")
-    saturation = history.saturation[-1] if history.saturation else None
-    if saturation is not None and history.settings.cost != "log-likelihood":
-        parts.append(f"saturated {saturation:.0%}")
-    return (
-        f"Epoch {history.epochs_run}/{history.settings.epochs}: {', '.join(parts)}, "
-        f"{history.seconds[-1]:.2f} s"
-    )
-
-
 #: Why a run ended early, as `report_outcome` says it.
 STOP_REASONS = {
-    RunEnd.TIME_BUDGET: "Stopped at the time budget after {epochs} epochs.",
-    RunEnd.EARLY_STOPPING: (
-        "Stopped early after {epochs} epochs: validation accuracy stopped improving."
-    ),
+    RunEnd.TIME_BUDGET: "Stopped at the time budget after {epochs}.",
+    RunEnd.EARLY_STOPPING: ("Stopped early after {epochs}: validation accuracy stopped improving."),
     RunEnd.RATE_EXHAUSTED: (
-        "Stopped after {epochs} epochs: the plateau schedule brought the rate down to 1/128."
+        "Stopped after {epochs}: the plateau schedule brought the rate down to 1/128."
     ),
 }
 
@@ -83,16 +62,17 @@ STOP_REASONS = {
 def report_outcome(history: History) -> None:
     """One line each for divergence, a stall, an interruption, an early end, the best epoch."""
     if history.epochs_run == 0:
-        stdout.print("Interrupted before the first epoch ended.")
+        stdout.print("Interrupted before the first epoch ended: nothing saved.")
         return
     if history.interrupted:
-        stdout.print(f"Interrupted after {history.epochs_run} epochs; keeping the model so far.")
+        epochs = count(history.epochs_run, "epoch")
+        stdout.print(f"Interrupted after {epochs}; keeping the model so far.")
     if history.end in STOP_REASONS:
-        stdout.print(STOP_REASONS[history.end].format(epochs=history.epochs_run))
+        stdout.print(STOP_REASONS[history.end].format(epochs=count(history.epochs_run, "epoch")))
     if history.diverged_epoch is not None:
         stdout.print(
-            f"Training diverged at epoch {history.diverged_epoch}: the weights became "
-            f"non-finite; try a smaller --learning-rate."
+            f"Training diverged at epoch {history.diverged_epoch}: the weights blew up "
+            f"(non-finite or about to overflow); try a smaller --learning-rate."
         )
         if history.kept_epoch is None:
             return

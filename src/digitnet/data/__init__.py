@@ -10,10 +10,13 @@ from digitnet.data.download import (
     MIRROR_ENV_VAR,
     MIRRORS,
     SHA256,
+    DownloadError,
+    DownloadStep,
     ProgressCallback,
     ensure_mnist,
     mirror_urls,
 )
+from digitnet.data.folder import MnistFile, import_mnist, mnist_files, verify_mnist
 from digitnet.data.idx import MAX_IDX_BYTES, idx_content, parse_idx, read_idx
 from digitnet.data.mnist import (
     DATA_ENV_VAR,
@@ -51,14 +54,20 @@ __all__ = [
     "TRAIN_IMAGES",
     "TRAIN_LABELS",
     "Dataset",
+    "DownloadError",
+    "DownloadStep",
+    "MnistFile",
     "MnistSplit",
     "ProgressCallback",
     "default_data_dir",
     "ensure_mnist",
     "idx_content",
+    "import_mnist",
     "load_mnist",
     "mirror_urls",
+    "mnist_files",
     "parse_idx",
     "read_idx",
     "resolve_data_dir",
+    "verify_mnist",
 ]

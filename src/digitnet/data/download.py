@@ -5,7 +5,10 @@ whole (its ``Content-Length`` is met), decompresses, parses as IDX and its *unco
 content has the published SHA-256 (mirrors compress the same content differently, so the
 ``.gz`` bytes themselves differ). It is then written atomically, as served, so an
 interrupted run never leaves a half-written file in the cache. Files already present are
-not re-hashed: verification happens once, here, not on every load.
+not re-hashed: verification happens once, here, not on every load (and a folder of other
+data under MNIST's names is not refused). Only before completing a folder that lacks some
+files are the present ones checked (:func:`is_genuine`), so that MNIST's files never mix
+with another data set's.
 """
 
 from __future__ import annotations
@@ -17,7 +20,9 @@ import urllib.error
 import urllib.parse
 import urllib.request
 from collections.abc import Callable, Iterable, Sequence
+from dataclasses import dataclass
 from pathlib import Path
+from typing import Literal
 
 from digitnet.atomic import atomic_write_bytes
 from digitnet.data.idx import idx_content
@@ -53,8 +58,49 @@ DEFAULT_TIMEOUT = 30.0  # seconds without progress (connect or read) before a mi
 CHUNK_BYTES = 1 << 16
 MAX_DOWNLOAD_BYTES = 1 << 28  # 256 MiB; the largest MNIST file is 47 MB even uncompressed
 
-ProgressCallback = Callable[[str, int, int | None], None]
-"""``progress(file_name, bytes_done, bytes_total)``; the total is None when not announced."""
+
+@dataclass(frozen=True)
+class DownloadStep:
+    """Where one file's download stands, for a progress display.
+
+    Attributes
+    ----------
+    name : str
+        The MNIST file, e.g. ``"train-images-idx3-ubyte.gz"``.
+    url : str
+        Where it is being fetched from.
+    target : Path
+        Where it will be written once verified.
+    done, total : int, int or None
+        Bytes received so far, and the size the mirror announced (None: not announced).
+    status : {"fetching", "verified", "failed"}
+        ``"fetching"`` while bytes arrive (the first step has ``done == 0``);
+        ``"verified"`` once the content's SHA-256 matched and the file was written;
+        ``"failed"`` when this mirror could not deliver a good copy (``problem`` says why;
+        the next mirror is tried).
+    problem : str
+        Why the mirror failed, e.g. ``"checksum mismatch"``; empty otherwise.
+    """
+
+    name: str
+    url: str
+    target: Path
+    done: int
+    total: int | None
+    status: Literal["fetching", "verified", "failed"] = "fetching"
+    problem: str = ""
+
+
+ProgressCallback = Callable[[DownloadStep], None]
+"""``progress(step)``, called as each download starts, advances, is verified or fails."""
+
+
+class DownloadError(DataError):
+    """Every mirror failed for a file; ``folder`` is where the files were to go."""
+
+    def __init__(self, message: str, folder: Path) -> None:
+        super().__init__(message)
+        self.folder = folder
 
 
 class _MirrorFailure(Exception):
@@ -110,8 +156,11 @@ def _content_length(response: http.client.HTTPResponse) -> int | None:
     return int(value)
 
 
-def _fetch(url: str, name: str, *, timeout: float, progress: ProgressCallback | None) -> bytes:
-    """The bytes served at ``url``, complete, or :class:`_MirrorFailure`."""
+def _fetch(url: str, step: Callable[[int, int | None], None] | None, *, timeout: float) -> bytes:
+    """The bytes served at ``url``, complete, or :class:`_MirrorFailure`.
+
+    ``step(bytes_done, bytes_total)`` is called before the first byte and after each chunk.
+    """
     try:
         response = urllib.request.urlopen(url, timeout=timeout)
     except urllib.error.HTTPError as exc:
@@ -124,15 +173,15 @@ def _fetch(url: str, name: str, *, timeout: float, progress: ProgressCallback | 
         total = _content_length(response)
         if total is not None and total > MAX_DOWNLOAD_BYTES:
             raise _MirrorFailure(f"announces {total} bytes, more than {MAX_DOWNLOAD_BYTES}")
-        if progress is not None:
-            progress(name, 0, total)
+        if step is not None:
+            step(0, total)
         try:
             while chunk := response.read(CHUNK_BYTES):
                 received += chunk
                 if len(received) > MAX_DOWNLOAD_BYTES:
                     raise _MirrorFailure(f"sends more than {MAX_DOWNLOAD_BYTES} bytes")
-                if progress is not None:
-                    progress(name, len(received), total)
+                if step is not None:
+                    step(len(received), total)
         except http.client.IncompleteRead as exc:  # a chunked body that stops early
             raise _MirrorFailure(_cut(len(received) + len(exc.partial), total)) from exc
         except (OSError, http.client.HTTPException) as exc:
@@ -147,14 +196,45 @@ def _cut(received: int, total: int | None) -> str:
     return f"connection cut after {received} of {'unknown' if total is None else total} bytes"
 
 
-def _verify(name: str, payload: bytes) -> None:
-    """Check that ``payload`` is the genuine file ``name``, or :class:`_MirrorFailure`."""
+def content_problem(name: str, payload: bytes) -> str | None:
+    """Why ``payload`` (gzip-compressed or not) is not the genuine MNIST file ``name``.
+
+    Returns None when its uncompressed content has the published SHA-256
+    (:data:`SHA256`), else a few words: ``"checksum mismatch"`` or ``"bad file: ..."``.
+    """
     try:
         content = idx_content(payload, name)
     except DataError as exc:
-        raise _MirrorFailure(f"bad file: {exc}") from exc
+        return f"bad file: {exc}"
     if hashlib.sha256(content).hexdigest() != SHA256[name]:
-        raise _MirrorFailure("checksum mismatch")
+        return "checksum mismatch"
+    return None
+
+
+def _verify(name: str, payload: bytes) -> None:
+    """Check that ``payload`` is the genuine file ``name``, or :class:`_MirrorFailure`."""
+    problem = content_problem(name, payload)
+    if problem is not None:
+        raise _MirrorFailure(problem)
+
+
+def is_genuine(name: str, path: Path) -> bool:
+    """Whether the file at ``path`` is MNIST's file ``name``: its content's SHA-256.
+
+    Raises
+    ------
+    DataError
+        If ``path`` cannot be read.
+    """
+    try:
+        payload = path.read_bytes()
+    except OSError as exc:
+        raise DataError(f"cannot read {path}: {exc.strerror or exc}") from exc
+    try:
+        _verify(name, payload)
+    except _MirrorFailure:
+        return False
+    return True
 
 
 def _download(
@@ -169,21 +249,31 @@ def _download(
     failures = []
     for base in bases:
         url = base + name
+
+        def step(done: int, total: int | None, url: str = url) -> None:
+            if progress is not None:
+                progress(DownloadStep(name, url, target, done, total))
+
         try:
-            payload = _fetch(url, name, timeout=timeout, progress=progress)
+            payload = _fetch(url, step, timeout=timeout)
             _verify(name, payload)
         except _MirrorFailure as exc:
             failures.append(f"{url}: {exc}")
+            if progress is not None:
+                progress(DownloadStep(name, url, target, 0, None, "failed", str(exc)))
             continue
         try:
             atomic_write_bytes(target, payload)
         except OSError as exc:
             raise DataError(f"cannot write {target}: {exc.strerror or exc}") from exc
+        if progress is not None:
+            n = len(payload)
+            progress(DownloadStep(name, url, target, n, n, "verified"))
         return
-    raise DataError(f"could not download {name}: {'; '.join(failures)}")
+    raise DownloadError(f"could not download {name}: {'; '.join(failures)}", target.parent)
 
 
-def _prepare_folder(data_dir: str | os.PathLike[str]) -> Path:
+def prepare_folder(data_dir: str | os.PathLike[str]) -> Path:
     """Create ``data_dir`` (and parents) if needed and check that it is a writable folder."""
     folder = Path(data_dir).expanduser()
     if folder.exists() and not folder.is_dir():
@@ -217,7 +307,8 @@ def ensure_mnist(
         Base URLs to try in turn; see :func:`mirror_urls` for the default and
         ``$DIGITNET_MNIST_URL``.
     progress : callable, optional
-        ``progress(file_name, bytes_done, bytes_total_or_None)`` during each download.
+        ``progress(step)`` with a :class:`DownloadStep` as each download starts, advances,
+        is verified or fails on a mirror.
     timeout : float
         Seconds a connection may stay silent before that mirror counts as failed.
 
@@ -229,8 +320,9 @@ def ensure_mnist(
     Raises
     ------
     DataError
-        If ``data_dir`` is a file or not writable, or every mirror fails for a file (the
-        message lists each mirror's failure). Nothing half-written is left behind.
+        If ``data_dir`` is a file or not writable, or (a :class:`DownloadError`) every
+        mirror fails for a file: the message lists each mirror's failure. Nothing
+        half-written is left behind.
     ConfigError
         If a name, mirror URL or timeout is not usable.
     """
@@ -241,7 +333,7 @@ def ensure_mnist(
     if not timeout > 0:
         raise ConfigError(f"download timeout must be a positive number of seconds, got {timeout}")
     bases = mirror_urls(mirrors)
-    folder = _prepare_folder(data_dir)
+    folder = prepare_folder(data_dir)
     paths = {}
     for name in wanted:
         target = folder / name

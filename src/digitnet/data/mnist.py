@@ -4,6 +4,11 @@ Each image is a row of 784 = 28 x 28 pixel intensities scaled from 0..255 to [0,
 row-major order (row 0 is the top of the digit); each label is the digit 0..9. The split
 is Nielsen's: training = the first 50,000 images of MNIST's training file, validation =
 its last 10,000, test = MNIST's 10,000 test images.
+
+Any data set in MNIST's form loads the same way (EMNIST's digits, Fashion-MNIST, a class's
+own files): four IDX files under MNIST's names, 28 x 28 uint8 images and labels 0..9, of
+any size. The last sixth of the training file validates (MNIST's 10,000 of 60,000), or the
+last ``validation_size`` examples.
 """
 
 from __future__ import annotations
@@ -17,7 +22,7 @@ import numpy as np
 import platformdirs
 from numpy.typing import DTypeLike, NDArray
 
-from digitnet.data.download import MIRRORS, ProgressCallback, ensure_mnist
+from digitnet.data.download import MIRRORS, ProgressCallback, ensure_mnist, is_genuine
 from digitnet.data.idx import read_idx
 from digitnet.errors import ConfigError, DataError
 from digitnet.mnist_shape import (  # noqa: F401 (check_classifier_sizes: edges import it here)
@@ -38,6 +43,8 @@ GZIP_SUFFIX = ".gz"
 N_TRAINING = 50_000
 N_VALIDATION = 10_000
 N_TRAIN_FILE = N_TRAINING + N_VALIDATION  # examples in MNIST's training file
+#: Unless told otherwise, the last 1/6 of a training file validates: 10,000 of MNIST's 60,000.
+VALIDATION_SHARE = 6
 
 DATA_ENV_VAR = "DIGITNET_DATA"
 CACHE_APP_NAME = "digitnet"
@@ -91,7 +98,11 @@ class Dataset:
 
 @dataclass(frozen=True, eq=False)
 class MnistSplit:
-    """The book's three MNIST datasets: 50,000 training, 10,000 validation, 10,000 test."""
+    """The book's three MNIST datasets: 50,000 training, 10,000 validation, 10,000 test.
+
+    (Other data in MNIST's form: the training file less the validation set, its last sixth
+    or ``validation_size`` examples, and the whole test file.)
+    """
 
     training: Dataset
     validation: Dataset
@@ -127,7 +138,7 @@ def _image_dtype(dtype: DTypeLike) -> np.dtype[Any]:
     return image_dtype
 
 
-def _find(directory: Path, name: str) -> Path | None:
+def find_file(directory: Path, name: str) -> Path | None:
     """The file ``name`` in ``directory``, or its uncompressed twin (name without .gz)."""
     for candidate in (directory / name, directory / name.removesuffix(GZIP_SUFFIX)):
         if candidate.is_file():
@@ -141,7 +152,7 @@ def _locate_files(
     """Paths of the four MNIST files in ``directory``, downloading missing ones if allowed."""
     if directory.exists() and not directory.is_dir():
         raise DataError(f"MNIST data folder {directory} is a file, not a folder")
-    found = {name: _find(directory, name) for name in MNIST_FILES}
+    found = {name: find_file(directory, name) for name in MNIST_FILES}
     missing = [name for name, path in found.items() if path is None]
     if missing and not download:
         raise DataError(
@@ -150,6 +161,13 @@ def _locate_files(
         )
     paths = {name: path for name, path in found.items() if path is not None}
     if missing:
+        # MNIST's files would not fit another data set's: complete only a partial MNIST.
+        foreign = [name for name, path in paths.items() if not is_genuine(name, path)]
+        if foreign:
+            raise DataError(
+                f"{directory} holds data other than MNIST ({', '.join(foreign)}), so MNIST's "
+                f"{', '.join(missing)} are not downloaded into it; add its own"
+            )
         paths.update(ensure_mnist(directory, names=missing, progress=progress))
     return paths
 
@@ -192,23 +210,30 @@ def load_mnist(
     dtype: DTypeLike = np.float32,
     download: bool = True,
     progress: ProgressCallback | None = None,
+    validation_size: int | None = None,
 ) -> MnistSplit:
     """Load MNIST split as in the book: 50,000 training, 10,000 validation, 10,000 test.
 
     Parameters
     ----------
     data_dir : str or path-like, optional
-        Folder holding the four MNIST files (``.gz`` as served, or uncompressed). Default
-        :func:`default_data_dir`: ``$DIGITNET_DATA``, else the user's cache folder.
+        Folder holding the four MNIST files (``.gz`` as served, or uncompressed), or another
+        data set's under the same names. Default :func:`default_data_dir`:
+        ``$DIGITNET_DATA``, else the user's cache folder.
     dtype : {numpy.float32, numpy.float64, numpy.uint8}
         Element type of the images: floats in [0, 1], or the raw uint8 pixels 0-255, which
         take 4x less memory than float32 and which digitnet scales by 1/255 (see
         :mod:`digitnet.pixels`) wherever they enter a network.
     download : bool
         Fetch missing files from the mirrors (see :func:`digitnet.data.download.ensure_mnist`)
-        and verify their checksums. Files already present are trusted and not re-hashed.
+        and verify their checksums; only into a folder whose files are MNIST's. Files already
+        present are trusted and not re-hashed.
     progress : callable, optional
-        ``progress(file_name, bytes_done, bytes_total_or_None)``, called while downloading.
+        ``progress(step)``, called while downloading (see
+        :class:`digitnet.data.download.DownloadStep`).
+    validation_size : int, optional
+        How many examples at the end of the training file validate; default a sixth of it,
+        MNIST's last 10,000.
 
     Returns
     -------
@@ -220,21 +245,46 @@ def load_mnist(
     Raises
     ------
     DataError
-        If a file is missing (and ``download`` is False or fails), corrupt, or does not
-        match its partner (counts, 28 x 28 images, labels 0..9).
+        If a file is missing (and ``download`` is False or fails), corrupt, does not match
+        its partner (counts, 28 x 28 images, labels 0..9), or the training file holds too
+        few examples to split.
     ConfigError
-        If ``dtype`` is not float32 or float64.
+        If ``dtype`` is not float32 or float64, or ``validation_size`` is not a positive
+        integer below the training file's size.
     """
     image_dtype = _image_dtype(dtype)
+    _check_validation_size(validation_size)
     paths = _locate_files(resolve_data_dir(data_dir), download=download, progress=progress)
     train = _load_pair(paths[TRAIN_IMAGES], paths[TRAIN_LABELS], image_dtype)
-    if len(train) != N_TRAIN_FILE:
-        raise DataError(
-            f"{paths[TRAIN_IMAGES]}: holds {len(train)} examples, the "
-            f"{N_TRAINING}/{N_VALIDATION} training/validation split needs {N_TRAIN_FILE}"
-        )
+    n_training = len(train) - _validation_size(len(train), validation_size, paths[TRAIN_IMAGES])
     return MnistSplit(
-        training=Dataset(train.images[:N_TRAINING], train.labels[:N_TRAINING]),
-        validation=Dataset(train.images[N_TRAINING:], train.labels[N_TRAINING:]),
+        training=Dataset(train.images[:n_training], train.labels[:n_training]),
+        validation=Dataset(train.images[n_training:], train.labels[n_training:]),
         test=_load_pair(paths[TEST_IMAGES], paths[TEST_LABELS], image_dtype),
     )
+
+
+def _check_validation_size(size: Any) -> None:
+    if size is not None and (
+        isinstance(size, bool) or not isinstance(size, (int, np.integer)) or size < 1
+    ):
+        raise ConfigError(f"validation size must be a positive integer, got {size!r}")
+
+
+def _validation_size(n: int, asked: int | None, path: Path) -> int:
+    """How many of the ``n`` examples of the training file ``path`` validate.
+
+    ``n // 6`` unless ``asked``: 10,000 for MNIST's 60,000, the book's split.
+    """
+    if asked is None:
+        if n < VALIDATION_SHARE:
+            raise DataError(
+                f"{path}: holds {n} examples, too few to split into training and validation "
+                f"(at least {VALIDATION_SHARE})"
+            )
+        return n // VALIDATION_SHARE
+    if asked >= n:
+        raise ConfigError(
+            f"validation size {asked} leaves nothing to train on: {path} holds {n} examples"
+        )
+    return asked

@@ -111,7 +111,8 @@ class NumpyEpoch:
 
     Each batch is gathered by index into a contiguous buffer (uint8 pixels are scaled into
     it), so the training data is never copied whole. ``images`` may be replaced between
-    epochs (by fresh distortions of the same images).
+    epochs (by fresh distortions of the same images). ``velocities`` are the update rule's
+    (see :class:`~digitnet.optimizer.GradientDescent`), for a checkpoint to save.
     """
 
     def __init__(
@@ -121,8 +122,11 @@ class NumpyEpoch:
         targets: FloatArray,
         mini_batch_size: int,
         make_step: Callable[[int], Step],
+        *,
+        velocities: list[FloatArray] | None = None,
     ) -> None:
         self.network, self.images, self.targets = network, images, targets
+        self.velocities = [] if velocities is None else velocities
         self.mini_batch_size = mini_batch_size
         self.pixels = np.empty((mini_batch_size, images.shape[1]), images.dtype)
         self.x = np.empty((mini_batch_size, images.shape[1]), network.dtype)

@@ -123,6 +123,7 @@ class FusedEpoch:
 
         self.kernel = FusedSGD(network, m, cross_entropy=cross_entropy)
         self.images, self.labels, self.weight_decay = images, labels, weight_decay
+        self.velocities: list[FloatArray] = []  # the kernel's rule has no momentum
         self.run(np.empty(0, np.intp), 1.0)  # compile, or load from Numba's cache, now
 
     def run(self, order: NDArray[np.intp], learning_rate: float) -> None:
@@ -183,4 +184,4 @@ def make_runner(
         make_step = lambda size: NumpyStep(  # noqa: E731
             network, size, cost, optimizer, dropout=settings.dropout, rng=rng
         )
-    return NumpyEpoch(network, images, targets(), m, make_step)
+    return NumpyEpoch(network, images, targets(), m, make_step, velocities=optimizer.velocities)

@@ -2,7 +2,7 @@
 
 Each drawing function takes plain data (a :class:`~digitnet.history.History`, a
 :class:`~digitnet.network.Network`, arrays) and returns a matplotlib ``Figure``;
-:func:`save_figure` writes one to a PNG or SVG file atomically. The figures are drawn on
+:func:`save_figure` writes one to a PNG, SVG or PDF file atomically. The figures are drawn on
 matplotlib's Agg canvas, not through ``pyplot``: nothing needs a display, no global
 backend is switched, and no figure stays registered (and alive) after it is saved.
 
@@ -10,7 +10,7 @@ This module is an interface, like the CLI: the core never imports it, nor matplo
 """
 
 from digitnet.plots.canvas import DPI, FORMATS, STYLE, save_figure
-from digitnet.plots.curves import reproduction_curves, training_curves
+from digitnet.plots.curves import compared_curves, reproduction_curves, training_curves
 from digitnet.plots.pictures import (
     WEIGHT_CMAP,
     confusion_matrix_figure,
@@ -23,6 +23,7 @@ __all__ = [
     "FORMATS",
     "STYLE",
     "WEIGHT_CMAP",
+    "compared_curves",
     "confusion_matrix_figure",
     "hidden_weights",
     "misclassified_gallery",

@@ -24,7 +24,9 @@ if TYPE_CHECKING:
     from matplotlib.typing import RcKeyType
 
 #: File formats :func:`save_figure` writes.
-FORMATS = ("png", "svg")
+FORMATS = ("png", "svg", "pdf")
+#: No timestamp in vector files, so the same figure always gives the same bytes.
+UNDATED = {"svg": {"Date": None}, "pdf": {"CreationDate": None}}
 #: Pixels per inch of PNG files: sharp on screens, small on disk.
 DPI = 130
 #: Readable text at that DPI, and no box around the plots' top and right.
@@ -64,7 +66,7 @@ def new_figure(width: float, height: float) -> Figure:
 
 
 def save_figure(figure: Figure, path: str | os.PathLike[str], format: str | None = None) -> Path:
-    """Write ``figure`` to ``path`` atomically as PNG or SVG, then close it.
+    """Write ``figure`` to ``path`` atomically as PNG, SVG or PDF, then close it.
 
     Parameters
     ----------
@@ -74,7 +76,7 @@ def save_figure(figure: Figure, path: str | os.PathLike[str], format: str | None
     path : str or path-like
         The file to create or replace; its folder must exist. A failed write leaves the
         old file (or none) and no temporary file behind.
-    format : {"png", "svg"}, optional
+    format : {"png", "svg", "pdf"}, optional
         Default: the file name's extension.
 
     Returns
@@ -96,10 +98,8 @@ def save_figure(figure: Figure, path: str | os.PathLike[str], format: str | None
             raise ConfigError(
                 f"{path}: image format must be one of {', '.join(FORMATS)}, got {chosen!r}"
             )
-        # No timestamp in SVG files, so the same figure always gives the same file.
-        metadata = {"Date": None} if chosen == "svg" else None
         with atomic_open(path, "wb") as stream:
-            figure.savefig(stream, format=chosen, dpi=DPI, metadata=metadata)
+            figure.savefig(stream, format=chosen, dpi=DPI, metadata=UNDATED.get(chosen))
     except OSError as exc:
         raise ConfigError(f"{path}: cannot write: {exc.strerror or exc}") from exc
     finally:

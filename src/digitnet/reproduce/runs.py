@@ -87,7 +87,7 @@ class RunResult:
         Standard deviation of the first hidden layer's ``z = w . x + b`` over the validation
         sample, before training.
     diverged_epoch : int or None
-        The epoch whose weights became non-finite, if any.
+        The epoch whose weights blew up, if any.
     engine : str or None
         The engine that trained the network.
     handwriting : float or None

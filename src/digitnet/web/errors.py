@@ -17,8 +17,16 @@ class Conflict(DigitnetError):
     """The request does not fit the server's state: no model yet, or a run already going."""
 
 
+class NotFound(DigitnetError):
+    """The request names a thing the server does not have (a model not trained here)."""
+
+
 class TooLarge(DigitnetError):
     """A request body is over its size limit."""
+
+
+class ClientGone(DigitnetError):
+    """The client closed the connection before its request ended: the answer goes nowhere."""
 
 
 class NotJson(DigitnetError):
@@ -28,8 +36,10 @@ class NotJson(DigitnetError):
 #: Status codes of the errors a request can cause, most specific first.
 STATUS_OF_ERROR: tuple[tuple[type[DigitnetError], int], ...] = (
     (Conflict, 409),
+    (NotFound, 404),
     (TooLarge, 413),
     (NotJson, 415),
+    (ClientGone, 400),
     (DataError, 503),
     (DigitnetError, 422),
 )

@@ -15,6 +15,7 @@ from digitnet.network import validate_sizes
 from digitnet.perceptron import AND, NAND, NOT, OR, Circuit, Perceptron
 from digitnet.recipes import recipe
 from digitnet.settings import fresh_seed
+from digitnet.web.limits import MAX_RUN_SECONDS, MAX_WEIGHTS, check_training
 from digitnet.web.training_run import DTYPE, TrainRequest
 from digitnet.web.validation import check_bit, is_int, json_object, reject_unknown
 
@@ -27,8 +28,6 @@ TRAIN_FIELDS: dict[str, Any] = {
     "training_size": None,
     "seed": None,
 }
-#: A bound on the network a page may ask for, so that a typo cannot exhaust the memory.
-MAX_WEIGHTS = 10_000_000
 #: The gates POST /api/gates knows, by name.
 GATES = {gate.name: gate for gate in (AND, OR, NAND, NOT)}
 GATE_FIELDS = {"gate": None, "inputs": None}
@@ -37,11 +36,15 @@ GATE_FIELDS = {"gate": None, "inputs": None}
 def parse_train_request(body: Any) -> TrainRequest:
     """POST /api/train's JSON -> a TrainRequest; a missing or null field takes its default.
 
+    The run ends after MAX_RUN_SECONDS (its ``time_budget``).
+
     Raises
     ------
     ConfigError
         If a field is unknown or out of range: sizes must start with 784 and end with 10,
-        numbers must be positive, ``training_size`` at most 50,000, ``seed`` 0..2**32 - 1.
+        numbers must be positive, ``training_size`` at most 50,000, ``seed`` 0..2**32 - 1;
+        or if the run is over a limit of :mod:`digitnet.web.limits` (epochs, mini-batch,
+        work per step, memory).
     """
     fields = dict(TRAIN_FIELDS)
     given = json_object(body, "train request")
@@ -56,10 +59,12 @@ def parse_train_request(body: Any) -> TrainRequest:
         learning_rate=fields["learning_rate"],
         seed=fresh_seed() if fields["seed"] is None else fields["seed"],
         engine="auto",
+        time_budget=MAX_RUN_SECONDS,
     )
     size = fields["training_size"]
     if size is not None and (not is_int(size) or not 1 <= size <= N_TRAINING):
         raise ConfigError(f"training_size must be an integer from 1 to {N_TRAINING}, got {size!r}")
+    check_training(chosen, N_TRAINING if size is None else size)
     return TrainRequest(chosen, size)
 
 

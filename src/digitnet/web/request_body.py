@@ -12,13 +12,16 @@ import json
 from typing import Any
 
 from fastapi import Request
+from starlette.requests import ClientDisconnect
 
 from digitnet.errors import ConfigError
-from digitnet.web.errors import NotJson, TooLarge
+from digitnet.web.errors import ClientGone, NotJson, TooLarge
 
 #: The largest image a page may send; a canvas PNG is a few kilobytes.
 MAX_UPLOAD_BYTES = 10 * 2**20
 MAX_JSON_BYTES = 64 * 2**10
+#: Digits a JSON integer may have: seeds need 10; Python refuses to convert over 4,300.
+MAX_INT_DIGITS = 100
 
 
 def check_length(request: Request, limit: int) -> None:
@@ -29,14 +32,21 @@ def check_length(request: Request, limit: int) -> None:
 
 
 async def read_body(request: Request, limit: int) -> bytes:
-    """The request body, read until it passes ``limit`` bytes (whatever it declared)."""
+    """The request body, read until it passes ``limit`` bytes (whatever it declared).
+
+    A client that leaves before the end (the server logs it: see
+    :mod:`digitnet.web.connections`) raises ClientGone, answered to no one.
+    """
     check_length(request, limit)
     chunks, size = [], 0
-    async for chunk in request.stream():
-        size += len(chunk)
-        if size > limit:
-            raise TooLarge(f"request body is over the limit of {limit:,} bytes")
-        chunks.append(chunk)
+    try:
+        async for chunk in request.stream():
+            size += len(chunk)
+            if size > limit:
+                raise TooLarge(f"request body is over the limit of {limit:,} bytes")
+            chunks.append(chunk)
+    except ClientDisconnect:
+        raise ClientGone(f"the client left after {size:,} bytes of its request body") from None
     return b"".join(chunks)
 
 
@@ -54,8 +64,20 @@ async def read_json(request: Request) -> Any:
     if not body.strip():
         return {}
     try:
-        return json.loads(body)
-    except (UnicodeDecodeError, json.JSONDecodeError) as exc:
-        raise ConfigError(f"request body is not valid JSON ({exc})") from None
+        return json.loads(body, parse_int=parse_int)
     except RecursionError:
         raise ConfigError("request body is JSON nested too deeply") from None
+    except ConfigError:  # from parse_int, already one line
+        raise
+    except ValueError as exc:  # JSONDecodeError and UnicodeDecodeError are ValueErrors
+        raise ConfigError(f"request body is not valid JSON ({exc})") from None
+
+
+def parse_int(digits: str) -> int:
+    """A JSON integer, refused past MAX_INT_DIGITS (before Python converts a huge one)."""
+    if len(digits.lstrip("-")) > MAX_INT_DIGITS:
+        raise ConfigError(
+            f"request body has an integer of {len(digits.lstrip('-')):,} digits, "
+            f"over the limit of {MAX_INT_DIGITS}"
+        )
+    return int(digits)

@@ -2,11 +2,13 @@
 
 Built by :func:`create_app` (``digitnet serve`` runs it on uvicorn). The page is
 ``static/index.html``; the API answers in JSON, and every error is ``{"detail": "<one
-line>"}`` with 409 (no model yet, or a run already going), 413 (too large), 415 (JSON
-expected), 422 (a bad image or bad settings) or 503 (no MNIST to train on). A prediction
-runs the CLI's pipeline (:func:`digitnet.imaging.preprocess_steps`, the network,
-:func:`digitnet.decision.decide`); training runs the CLI's trainer in a background thread
-(:mod:`digitnet.web.training_run`). Accuracies are in percent, as the page shows them.
+line>"}`` with 404 (a model not trained here), 409 (no model yet, or a run already going),
+413 (too large), 415 (JSON expected), 422 (a bad image or bad settings) or 503 (no MNIST to
+train on). A prediction runs the CLI's pipeline (:func:`digitnet.imaging.preprocess_steps`,
+the network, :func:`digitnet.decision.decide`); training runs the CLI's trainer in a
+background thread (:mod:`digitnet.web.training_run`), and saves each run as a new model of
+the models folder, served when the page asks. Accuracies are in percent, as the page shows
+them.
 
 :func:`create_app` only wires the parts together. Each resource's endpoints are a router
 in :mod:`digitnet.web.routes`; they reach the server's :class:`~digitnet.web.session.Session`
@@ -18,8 +20,11 @@ with :mod:`digitnet.web.views`. Errors become statuses in :mod:`digitnet.web.err
 ``GET /``                the page
 ``GET /static/...``      its scripts and styles
 ``GET /api/model``       the current model: sizes, source, history, whether training
+``GET /api/limits``      what a request may ask for (:mod:`digitnet.web.limits`)
 ``POST /api/predict``    an image file's bytes -> digit, outputs, hidden layers, stages
 ``GET /api/weights``     the first layer's weights, one 28x28 picture per neuron
+``POST /api/models/use`` serve a model trained here ``{"name"}`` -> the model
+``GET /api/models/NAME/file``  a model trained here, as its .npz file (a download)
 ``POST /api/train``      start training ``{"sizes", "learning_rate", ...}`` -> 202
 ``GET /api/train/events``  the run's progress as server-sent events
 ``POST /api/train/stop`` end the run after the mini-batches in hand
@@ -40,15 +45,16 @@ from fastapi.staticfiles import StaticFiles
 from starlette.middleware.trustedhost import TrustedHostMiddleware
 
 from digitnet.errors import DigitnetError
-from digitnet.modelfile import DEFAULT_MODEL
+from digitnet.models_store import ModelStore, user_store
 from digitnet.version import __version__
+from digitnet.web.decode_lanes import DecodeLanes
 from digitnet.web.errors import error_response
 from digitnet.web.listen import LOOPBACK_HOSTS
-from digitnet.web.routes import gates, model, page, predict, train
+from digitnet.web.routes import gates, limits, model, page, predict, train
 from digitnet.web.session import Session
 
 #: The routers in the order they are matched (their paths do not overlap).
-ROUTERS = (page.router, model.router, predict.router, train.router, gates.router)
+ROUTERS = (page.router, model.router, limits.router, predict.router, train.router, gates.router)
 #: How long a shutdown waits for a stopped run to finish and save its model.
 SHUTDOWN_JOIN_SECONDS = 10.0
 
@@ -56,6 +62,7 @@ SHUTDOWN_JOIN_SECONDS = 10.0
 def create_app(
     model_path: Path | None,
     *,
+    store: ModelStore | None = None,
     data_dir: Path | None = None,
     allowed_hosts: Sequence[str] | None = LOOPBACK_HOSTS,
 ) -> FastAPI:
@@ -64,8 +71,10 @@ def create_app(
     Parameters
     ----------
     model_path : Path or None
-        The model to load if the file exists, and where a network trained on the page is
-        saved (atomically). None: the default model of ``digitnet train``.
+        The model to serve at start; None: none until one is trained on the page.
+    store : ModelStore or None
+        Where networks trained on the page are saved, each as a new model; None: the
+        user's models folder (see :mod:`digitnet.models_store`).
     data_dir : Path or None
         The MNIST folder for training; None: ``$DIGITNET_DATA``, else the per-user cache.
     allowed_hosts : sequence of str or None
@@ -76,19 +85,22 @@ def create_app(
     Raises
     ------
     ModelFileError, DigitnetError
-        If `model_path` exists but is not a digitnet model of MNIST's 784 -> 10 shape.
+        If `model_path` is missing or is not a digitnet model of MNIST's 784 -> 10 shape.
     """
-    session = Session(model_path or DEFAULT_MODEL, data_dir)
+    session = Session(model_path, store or user_store(), data_dir)
+    lanes = DecodeLanes()
 
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
         yield
+        lanes.shut_down()
         await run_in_threadpool(session.shut_down, SHUTDOWN_JOIN_SECONDS)
 
     app = FastAPI(
         title="digitnet", version=__version__, docs_url=None, redoc_url=None, lifespan=lifespan
     )
     app.state.session = session
+    app.state.decode_lanes = lanes
     if allowed_hosts is not None:
         app.add_middleware(TrustedHostMiddleware, allowed_hosts=list(allowed_hosts))
     app.add_exception_handler(DigitnetError, error_response)  # type: ignore[arg-type]

@@ -1,8 +1,10 @@
 """What one server holds between requests: the current model, MNIST, the training run.
 
 The current model is replaced as a whole (one attribute assignment), so a prediction uses
-either the old network or the new one, never half of each. A network being trained is a
-new object that no request sees until its run ends.
+either the old network or the new one, never half of each. A network trained here is
+saved as a new model of the models folder (:mod:`digitnet.models_store`), never over a
+file and never as the default; it answers predictions only once the page asks for it
+(:meth:`Session.use`), or at once if the server had no model at all.
 """
 
 from __future__ import annotations
@@ -15,15 +17,12 @@ import numpy as np
 
 from digitnet.data import MnistSplit, load_mnist
 from digitnet.data.mnist import check_classifier_sizes
-from digitnet.errors import ModelFileError
-from digitnet.modelfile import load, save, shipped_model_path
+from digitnet.modelfile import load
+from digitnet.models_store import ModelStore
 from digitnet.network import Network
 from digitnet.training import History
-from digitnet.web.errors import Conflict
+from digitnet.web.errors import Conflict, NotFound
 from digitnet.web.training_run import TrainingRun, TrainRequest
-
-#: What ``source`` says of a model trained through the page.
-TRAINED_HERE = "trained in this session"
 
 
 @dataclass(frozen=True)
@@ -40,25 +39,22 @@ class Session:
 
     Parameters
     ----------
-    model_path : Path
-        Read at start if it exists (else the shipped model, if any); where a network trained
-        here is saved (atomically).
+    model_path : Path or None
+        The model to serve at start (None: none yet).
+    store : ModelStore
+        Where networks trained here are saved, each as a new model.
     data_dir : Path or None
         MNIST's folder for training (None: ``$DIGITNET_DATA``, else the per-user cache).
     """
 
-    def __init__(self, model_path: Path, data_dir: Path | None) -> None:
-        self.model_path, self.data_dir = model_path, data_dir
-        self.model: CurrentModel | None = None
+    def __init__(self, model_path: Path | None, store: ModelStore, data_dir: Path | None) -> None:
+        self.store, self.data_dir = store, data_dir
+        self.model = None if model_path is None else _read_model(model_path)
+        self.trained: dict[str, Path] = {}  # the models saved by runs of this server, by name
         self.run: TrainingRun | None = None  # the current or last run
         self._mnist: MnistSplit | None = None
         self._mnist_lock = threading.Lock()
         self._start_lock = threading.Lock()
-        start = model_path if model_path.exists() else shipped_model_path()
-        if start.exists():
-            saved = load(start)
-            check_classifier_sizes(saved.network.sizes, str(start))
-            self.model = CurrentModel(saved.network, str(start), saved.history)
 
     @property
     def training(self) -> bool:
@@ -97,22 +93,44 @@ class Session:
         run.stop()
 
     def shut_down(self, timeout: float) -> None:
-        """Stop a run that is going and wait up to ``timeout`` seconds for it to save."""
+        """Stop a run that is going and wait up to ``timeout`` seconds for it to be saved.
+
+        It is saved as a new model, as any run is; it replaces nothing.
+        """
         run = self.run
-        if run is not None and run.running:  # keep what it learned, as Ctrl-C does in the CLI
+        if run is not None and run.running:
             run.stop()
             run.join(timeout)
+
+    def trained_file(self, name: str) -> Path:
+        """The file of model ``name`` trained here; NotFound for any other name."""
+        path = self.trained.get(name)
+        if path is None:
+            raise NotFound(f"no model {name!r} was trained on this server")
+        return path
+
+    def use(self, name: str) -> CurrentModel:
+        """Serve model ``name``, trained here, from now on."""
+        self.model = _read_model(self.trained_file(name))
+        return self.model
 
     def _refuse_if_training(self) -> None:
         if self.training:
             raise Conflict("a training run is already going: stop it first")
 
-    def _install(self, network: Network, history: History) -> None:
-        """Make a newly trained network current at once, then save it to model_path."""
-        self.model = CurrentModel(network, TRAINED_HERE, history)
-        folder = self.model_path.parent
-        try:
-            folder.mkdir(parents=True, exist_ok=True)
-        except OSError as exc:
-            raise ModelFileError(f"{folder}: cannot create the folder ({exc.strerror})") from None
-        save(self.model_path, network, history=history)
+    def _install(self, network: Network, history: History, request: TrainRequest) -> str:
+        """Save a newly trained network as a new model; serve it if nothing else is served."""
+        saved = self.store.add(
+            network, history, extra={"training_size": request.training_size}, make_default=False
+        )
+        self.trained[saved.model.name] = saved.model.path
+        if self.model is None:  # it replaces nothing
+            self.model = CurrentModel(network, str(saved.model.path), history)
+        return saved.model.name
+
+
+def _read_model(path: Path) -> CurrentModel:
+    """The model file at ``path``, which must be an MNIST classifier."""
+    saved = load(path)
+    check_classifier_sizes(saved.network.sizes, str(path))
+    return CurrentModel(saved.network, str(path), saved.history)

@@ -9,7 +9,9 @@ keeps answering predictions while it runs. What happens is written to an append-
   "seconds"}`` after each epoch;
 - ``progress``: ``{"done", "total"}`` mini-batches, PROGRESS_EVENTS_PER_EPOCH times an epoch;
 - ``done``: ``{"epochs_run", "best_validation_accuracy" (percent, or None before the first
-  epoch ends), "stopped", "diverged"}``, or ``error``: ``{"detail"}``; either ends the log.
+  epoch ends), "stopped", "diverged", "timed_out" (the server's time limit), "saved"}`` (the
+  name of the new model in the models folder, or None), or ``error``: ``{"detail"}``; either
+  ends the log.
 """
 
 from __future__ import annotations
@@ -75,10 +77,11 @@ class EventLog:
             return len(self._events)
 
 
-#: Called with the trained network and its history when a run ends with at least one
-#: finished epoch and finite weights; it may raise a DigitnetError (e.g. the file cannot be
-#: written), which the page is told as an ``error`` event.
-OnTrained = Callable[[Network, History], None]
+#: Called with the trained network, its history and the request when a run ends with at
+#: least one finished epoch and weights a model file may hold; returns the name the model
+#: was saved as. It may raise a DigitnetError (e.g. the file cannot be written), which the
+#: page is told as an ``error`` event.
+OnTrained = Callable[[Network, History, TrainRequest], str]
 
 
 class TrainingRun:
@@ -89,7 +92,7 @@ class TrainingRun:
     request : TrainRequest
     data : MnistSplit
         MNIST, loaded once by the caller (uint8 pixels).
-    on_trained : callable(Network, History)
+    on_trained : callable(Network, History, TrainRequest) -> str
         See ``OnTrained``; runs in the training thread before the ``done`` event.
     """
 
@@ -116,14 +119,14 @@ class TrainingRun:
 
     def _run(self) -> None:
         try:
-            history = self._train()
-            self.events.append(Event("done", done_data(history)), last=True)
+            history, saved = self._train()
+            self.events.append(Event("done", done_data(history, saved)), last=True)
         except DigitnetError as exc:
             self.events.append(Event("error", {"detail": str(exc)}), last=True)
         finally:  # a bug: the page still hears that the run is over; the thread logs why
             self.events.append(Event("error", {"detail": UNEXPECTED_END}), last=True)
 
-    def _train(self) -> History:
+    def _train(self) -> tuple[History, str | None]:
         request, training = self.request, self.data.training
         if request.training_size is not None:
             size = request.training_size
@@ -138,9 +141,9 @@ class TrainingRun:
             on_epoch=self._on_epoch,
             should_stop=self._stop.is_set,
         )
-        if history.epochs_run > 0 and history.diverged_epoch is None:
-            self.on_trained(network, history)
-        return history
+        if history.epochs_run == 0 or network.overflow_problem() is not None:
+            return history, None
+        return history, self.on_trained(network, history, request)
 
     def _on_batch(self, done: int, total: int) -> None:
         step = done * PROGRESS_EVENTS_PER_EPOCH // total

@@ -14,6 +14,7 @@ import numpy as np
 from numpy.typing import NDArray
 
 from digitnet.decision import Decision
+from digitnet.history import RunEnd
 from digitnet.imaging import MNIST_SIDE, PreprocessSteps
 from digitnet.network import Network
 from digitnet.perceptron import Circuit, Perceptron
@@ -107,8 +108,12 @@ def epoch_data(history: History) -> dict[str, Any]:
     }
 
 
-def done_data(history: History) -> dict[str, Any]:
-    """The ``done`` event: how far the run got and why it ended."""
+def done_data(history: History, saved: str | None) -> dict[str, Any]:
+    """The ``done`` event: how far the run got, why it ended, the name it was saved as.
+
+    ``timed_out``: the server's time limit (the settings' ``time_budget``) ended it;
+    ``saved`` is None when nothing was (no finished epoch, or diverged weights).
+    """
     correct = history.correct.get(MONITORED) or []
     best = percent(max(correct), history.total[MONITORED]) if correct else None
     return {
@@ -116,6 +121,8 @@ def done_data(history: History) -> dict[str, Any]:
         "best_validation_accuracy": best,
         "stopped": history.interrupted,
         "diverged": history.diverged_epoch is not None,
+        "timed_out": history.end is RunEnd.TIME_BUDGET,
+        "saved": saved,
     }
 
 

@@ -1,22 +1,24 @@
 """POST /api/predict: an image file's bytes -> the digit, every layer, every stage.
 
 A prediction runs the CLI's pipeline: :func:`digitnet.imaging.preprocess_steps`, the
-network, :func:`digitnet.decision.decide`.
+network, :func:`digitnet.decision.decide`, in the server's
+:class:`~digitnet.web.decode_lanes.DecodeLanes`: large images one at a time, so that many
+at once cannot multiply the memory a decode takes.
 """
 
 from __future__ import annotations
 
+import functools
 from typing import Any
 
 import numpy as np
 from fastapi import APIRouter, Request
-from fastapi.concurrency import run_in_threadpool
 from fastapi.responses import JSONResponse
 
 from digitnet.decision import decide
 from digitnet.imaging import preprocess_steps
 from digitnet.network import Network
-from digitnet.web.deps import SessionDep
+from digitnet.web.deps import DecodeLanesDep, SessionDep
 from digitnet.web.request_body import MAX_UPLOAD_BYTES, check_length, read_upload
 from digitnet.web.views import prediction_view
 
@@ -26,11 +28,12 @@ router = APIRouter(prefix="/api")
 
 
 @router.post("/predict")
-async def predict(request: Request, session: SessionDep) -> JSONResponse:
+async def predict(request: Request, session: SessionDep, lanes: DecodeLanesDep) -> JSONResponse:
     check_length(request, MAX_UPLOAD_BYTES)  # too large is 413 even with no model
     network = session.require_model().network
     image = await read_upload(request)
-    return JSONResponse(await run_in_threadpool(prediction, network, image))
+    work = functools.partial(prediction, network)
+    return JSONResponse(await lanes.run(image, work, gone=request.is_disconnected))
 
 
 def prediction(network: Network, image: bytes) -> dict[str, Any]:

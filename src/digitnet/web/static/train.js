@@ -1,5 +1,6 @@
 // Training from the page: POST /api/train starts a run on the server, GET /api/train/events
-// streams its progress (Server-Sent Events), drawn as two per-epoch curves.
+// streams its progress (Server-Sent Events), drawn as two per-epoch curves. The server keeps
+// each run as a new model; POST /api/models/use serves it, /api/models/NAME/file downloads it.
 
 import { getJSON, postJSON } from "./api.js";
 import { lineChart } from "./chart.js";
@@ -13,12 +14,17 @@ export function initTrain({ onDone }) {
   const errorLine = document.getElementById("train-error");
   const accuracyChart = document.getElementById("accuracy-chart");
   const costChart = document.getElementById("cost-chart");
+  const saved = document.getElementById("train-saved");
+  const savedName = document.getElementById("train-saved-name");
+  const use = document.getElementById("train-use");
+  const download = document.getElementById("train-download");
 
   let accuracy = []; // validation accuracy in percent, index i = epoch i + 1
   let cost = [];
   let plannedEpochs = 1;
   let events = null;
   let running = false;
+  let savedAs = null; // the name of the model the last run was saved as
 
   function draw() {
     const low = accuracy.length ? Math.min(...accuracy.filter(Number.isFinite)) : 80;
@@ -45,6 +51,16 @@ export function initTrain({ onDone }) {
     stop.disabled = !on;
     for (const input of form.querySelectorAll("input")) input.disabled = on;
     form.classList.toggle("running", on);
+  }
+
+  function showSaved(name) {
+    savedAs = name;
+    saved.hidden = !name;
+    if (!name) return;
+    savedName.textContent = `Saved as ${name}.`;
+    download.href = `/api/models/${encodeURIComponent(name)}/file`;
+    use.disabled = false;
+    use.textContent = "Use this model";
   }
 
   function showError(message) {
@@ -96,13 +112,16 @@ export function initTrain({ onDone }) {
       finish();
       const best =
         d.best_validation_accuracy == null
-          ? "no epoch finished, so the model is unchanged"
+          ? "no epoch finished, so nothing was saved"
           : `best validation accuracy ${d.best_validation_accuracy.toFixed(2)}%`;
+      showSaved(d.saved);
       status.textContent = d.diverged
-        ? `Stopped after ${d.epochs_run} epochs: the weights blew up (the model is unchanged). Try a smaller learning rate.`
+        ? `Stopped after ${d.epochs_run} epochs: the weights blew up (nothing was saved). Try a smaller learning rate.`
         : d.stopped
           ? `Stopped after ${d.epochs_run} epochs at your request; ${best}.`
-          : `Done: ${d.epochs_run} epochs, ${best}.`;
+          : d.timed_out
+            ? `Stopped after ${d.epochs_run} epochs at the server's time limit; ${best}.`
+            : `Done: ${d.epochs_run} epochs, ${best}.`;
       status.dataset.state = "done";
       onDone();
     });
@@ -137,6 +156,7 @@ export function initTrain({ onDone }) {
       return;
     }
     setRunning(true);
+    showSaved(null);
     status.textContent = "Starting…";
     status.dataset.state = "running";
     try {
@@ -166,8 +186,40 @@ export function initTrain({ onDone }) {
     }
   });
 
+  use.addEventListener("click", async () => {
+    use.disabled = true;
+    try {
+      await postJSON("/api/models/use", { name: savedAs });
+      onDone();
+    } catch (err) {
+      use.disabled = false;
+      showError(err.message);
+    }
+  });
+
   window.addEventListener("resize", draw);
   draw();
+  showLimits();
+
+  /** The server's bounds (GET /api/limits) on the form and in a line under it. */
+  async function showLimits() {
+    let limits;
+    try {
+      limits = (await getJSON("/api/limits")).train;
+    } catch {
+      return; // the form's own max= attributes stand; the server checks every request anyway
+    }
+    document.getElementById("train-epochs").max = limits.epochs;
+    document.getElementById("train-batch").max = limits.mini_batch_size;
+    document.getElementById("train-size").max = limits.training_size;
+    document.getElementById("train-rate").max = limits.learning_rate_max;
+    document.getElementById("train-seed").max = limits.seed_max;
+    const n = (x) => x.toLocaleString("en");
+    document.getElementById("train-limits").textContent =
+      `This server trains up to ${n(limits.epochs)} epochs or ${n(limits.run_seconds / 60)} minutes a run, ` +
+      `networks of up to ${n(limits.weights)} weights, and runs that need up to ` +
+      `${n(limits.memory_bytes / 2 ** 20)} MB.`;
+  }
 
   return {
     /** Show the loaded model's history (from GET /api/model), and follow a run in progress. */
@@ -180,6 +232,13 @@ export function initTrain({ onDone }) {
         return;
       }
       if (running) return;
+      const serving = savedAs && model.source?.split(/[\\/]/).pop() === `${savedAs}.npz`;
+      if (serving) {
+        use.disabled = true;
+        use.textContent = "In use";
+      } else if (savedAs) {
+        return; // the run's curves stay until its model is used or another run starts
+      }
       const h = model.history;
       accuracy = h ? [...h.validation_accuracy] : [];
       cost = h ? [...h.validation_cost] : [];
