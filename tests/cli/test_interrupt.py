@@ -106,5 +106,5 @@ def test_ctrl_c_mid_training_keeps_the_epochs_and_exits_130(
             break
     process.send_signal(signal.SIGINT)
     out, _ = assert_interrupted_cleanly(process, store, before, seen="".join(lines))
-    assert "Interrupted after 1 epochs" in out or "Interrupted after 2 epochs" in out
+    assert "Interrupted after 1 epoch;" in out or "Interrupted after 2 epochs;" in out
     assert "not the default" not in out and "the default stays model, as the run was" in out
