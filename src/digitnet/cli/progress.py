@@ -118,6 +118,8 @@ class EpochBar:
         speed = f"{images / (now - start):,.0f} images/s" if done > since else ""
         batches = f"{done:,}/{total:,} batches"
         self.progress.update(self.task, completed=done, total=total, batches=batches, speed=speed)
+        if done == total:  # drawn now: the epoch's line is printed above this frame
+            self.progress.refresh()
 
     def next_epoch(self, epoch: int) -> None:
         """Start the bar again for ``epoch`` (after the last one's line is printed)."""
