@@ -177,3 +177,10 @@ def test_a_huge_weight_model_is_refused_in_one_line_without_warnings(run, tmp_pa
     assert code == 1
     lines = err.strip().splitlines()
     assert len(lines) == 1 and "overflow" in lines[0] and "Warning" not in err
+
+
+def test_an_empty_models_folder_says_the_shipped_model_serves(run, store: ModelStore) -> None:
+    code, out, _ = run("models")
+    assert code == 0
+    assert "No models in" in out and "shipped with digitnet" in out
+    assert "handwriting.npz" in " ".join(out.split())

@@ -11,6 +11,7 @@ from rich.table import Table
 from digitnet.cli.progress import stdout
 from digitnet.data import N_TRAINING
 from digitnet.history import RunEnd
+from digitnet.modelfile import shipped_model_path
 from digitnet.models_store import StoredModel, user_store
 
 #: How the table says an accuracy that is not known.
@@ -33,7 +34,12 @@ def models_command(ctx: click.Context) -> None:
     store = user_store()
     models = store.models()
     if not models:
-        stdout.print(f"No models in {store.folder} yet: train one with `digitnet train`.")
+        stdout.print(
+            f"No models in {store.folder} yet: predict, evaluate and serve use the model "
+            f"shipped with digitnet ({shipped_model_path()}); train your own with "
+            f"`digitnet train`.",
+            soft_wrap=True,
+        )
         return
     default = store.default_name()
     table = Table(
