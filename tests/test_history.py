@@ -4,7 +4,7 @@ import numpy as np
 import pytest
 
 from digitnet.errors import ModelFileError
-from digitnet.history import History, RunEnd
+from digitnet.history import STALLED_ACCURACY, History, RunEnd, is_stalled
 from digitnet.modelfile import load, save
 from digitnet.network import Network
 from digitnet.settings import TrainingSettings
@@ -123,3 +123,26 @@ def test_a_model_file_with_a_malformed_history_does_not_load(tmp_path):
 def test_a_diverged_cost_of_nan_is_a_number_the_history_keeps():
     record = _record(cost={"validation": [0.5, float("nan")]})
     assert np.isnan(History.from_dict(json.loads(json.dumps(record))).cost["validation"][1])
+
+
+def _validation(correct: list[int]) -> History:
+    history = _history(RunEnd.COMPLETED)
+    history.seconds = [0.1] * len(correct)
+    history.correct, history.total = {"validation": correct}, {"validation": 100}
+    history.cost = {"validation": [0.5] * len(correct)}
+    return history
+
+
+def test_a_run_stalled_when_its_best_validation_accuracy_stays_near_chance():
+    assert STALLED_ACCURACY == 0.2
+    assert _validation([10, 19, 11]).stalled
+    assert not _validation([10, 20, 11]).stalled  # it learned once: the weights fell back
+    assert not _validation([80, 84]).stalled  # a small network's capacity, not a stall
+    assert not _validation([]).stalled and not is_stalled([])
+
+
+def test_a_stalled_run_is_unhealthy_and_says_its_best_validation_accuracy():
+    assert _validation([10, 19, 11]).unhealthy() == (
+        "the run stalled near chance (best validation 19.00%)"
+    )
+    assert _validation([80, 84]).unhealthy() is None

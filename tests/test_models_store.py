@@ -67,7 +67,7 @@ def test_two_runs_saved_in_the_same_second_get_two_names(store: ModelStore) -> N
     [
         (run([90, 95], RunEnd.INTERRUPTED), "interrupted"),
         (run([90, 95], RunEnd.DIVERGED), "diverged"),
-        (run([10, 11]), "stalled near chance (validation 11.00%)"),
+        (run([10, 11]), "stalled near chance (best validation 11.00%)"),
     ],
 )
 def test_an_unhealthy_run_is_not_made_the_default_unless_asked(

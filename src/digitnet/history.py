@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from dataclasses import asdict, dataclass, field
 from enum import Enum
 from typing import Any
@@ -28,10 +28,21 @@ class RunEnd(str, Enum):
 #: these texts.
 _LEGACY_STOPS = {end.value: end for end in RunEnd}
 _LEGACY_FIELDS = ("interrupted", "stopped", "diverged_epoch")
-#: Below this validation accuracy a run is called stalled (chance is 10%).
+#: A run whose best validation accuracy stays below this has stalled: it never learned to
+#: do much better than chance (10%). A run that learns, however little its network can
+#: (the 84% of a [784, 10] network), has not.
 STALLED_ACCURACY = 0.2
 #: The monitored data set that schedules, early stopping and the health of a run watch.
 VALIDATION = "validation"
+
+
+def is_stalled(validation: Sequence[float]) -> bool:
+    """Whether a run with these per-epoch validation accuracies stalled.
+
+    A run stalls when no epoch got above :data:`STALLED_ACCURACY`: it stayed near chance,
+    not learning. False for a run with no epoch, which says nothing yet.
+    """
+    return bool(validation) and max(validation) < STALLED_ACCURACY
 
 
 @dataclass
@@ -76,6 +87,11 @@ class History:
     def accuracy(self) -> dict[str, list[float]]:
         return {k: [c / self.total[k] for c in v] for k, v in self.correct.items()}
 
+    @property
+    def stalled(self) -> bool:
+        """Whether the run stayed near chance: see :func:`is_stalled` (False unmonitored)."""
+        return is_stalled(self.accuracy.get(VALIDATION, []))
+
     def best_epoch(self, name: str) -> int:
         """The epoch (1-based) with the most correct answers on data set ``name``."""
         return int(np.argmax(self.correct[name])) + 1
@@ -92,17 +108,17 @@ class History:
         """Why the run's weights should not replace a trained model unasked, or None.
 
         A run is healthy when it ended on its own (not interrupted) with finite weights and
-        its final validation accuracy is at least :data:`STALLED_ACCURACY`.
+        did not stall (see :attr:`stalled`).
         """
-        validation = self.final_accuracy(VALIDATION)
         if self.epochs_run == 0:
             return "no epoch finished"
         if self.end is RunEnd.DIVERGED:
             return "the run diverged"
         if self.interrupted or self.end is None:
             return "the run was interrupted"
-        if validation is not None and validation < STALLED_ACCURACY:
-            return f"the run stalled near chance (validation {validation:.2%})"
+        if self.stalled:
+            best = max(self.accuracy[VALIDATION])
+            return f"the run stalled near chance (best validation {best:.2%})"
         return None
 
     def to_dict(self) -> dict[str, Any]:

@@ -3,11 +3,11 @@
 from __future__ import annotations
 
 from digitnet.cli.progress import stdout
-from digitnet.history import STALLED_ACCURACY, History, RunEnd
+from digitnet.history import History, RunEnd
 from digitnet.progress import epoch_line
 from digitnet.settings import TrainingSettings
 
-__all__ = ["STALLED_ACCURACY", "describe", "epoch_line", "report_outcome"]
+__all__ = ["describe", "epoch_line", "report_outcome"]
 
 
 def count(n: int | float, unit: str) -> str:
@@ -90,8 +90,8 @@ def report_outcome(history: History) -> None:
         f"Training took {mean_seconds:.3f} s per epoch on average ({history.engine} engine), "
         f"{history.elapsed:.1f} s in all with evaluation."
     )
-    if validation < STALLED_ACCURACY:
+    if history.stalled:
         stdout.print(
-            f"The network stalled near chance ({validation:.1%}): the learning rate "
-            f"{history.settings.learning_rate:g} is probably too large or too small."
+            f"The network stalled near chance (best validation {validation:.1%}): the "
+            f"learning rate {history.settings.learning_rate:g} is probably too large or too small."
         )

@@ -48,7 +48,6 @@ from digitnet.reproduce.runner import (
     stop_workers,
 )
 from digitnet.reproduce.runs import (
-    STALLED_BELOW,
     STOPPED,
     OnResult,
     RunResult,
@@ -86,7 +85,6 @@ __all__ = [
     "NETWORK",
     "RANDOM_GUESS",
     "REPORT_FILES",
-    "STALLED_BELOW",
     "STOPPED",
     "SVM",
     "TABLE_HEADER",

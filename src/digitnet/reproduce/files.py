@@ -14,8 +14,9 @@ from pathlib import Path
 from typing import Any
 
 from digitnet.atomic import atomic_open
+from digitnet.history import STALLED_ACCURACY
 from digitnet.reproduce.report import markdown
-from digitnet.reproduce.runs import STALLED_BELOW, RunResult
+from digitnet.reproduce.runs import RunResult
 from digitnet.reproduce.statistics import RowSummary, summarise_all
 from digitnet.reproduce.table import NETWORK, Experiment
 
@@ -58,7 +59,7 @@ def summary_csv(summaries: Sequence[RowSummary]) -> str:
             e.learning_rate if network else None, e.init if network else None,
             e.epochs if network else None, e.training_size, e.book_accuracy, e.book_note,
             s.runs, s.mean, s.std, s.median, s.low, s.high, s.stalled,
-            STALLED_BELOW if network else None, s.diverged, s.test_at_best_validation,
+            STALLED_ACCURACY if network else None, s.diverged, s.test_at_best_validation,
             s.saturation_start, s.saturation_end, s.z_spread_start, round(s.seconds, 3),
             s.handwriting, s.missing,
         ))  # fmt: skip

@@ -13,7 +13,8 @@ from collections.abc import Sequence
 from digitnet.activations import SIGMOID
 from digitnet.data.mnist import N_TRAINING
 from digitnet.handwriting import DEFAULT_SEED, STYLES
-from digitnet.reproduce.runs import STALLED_BELOW, RunResult
+from digitnet.history import STALLED_ACCURACY
+from digitnet.reproduce.runs import RunResult
 from digitnet.reproduce.statistics import RowSummary
 from digitnet.reproduce.table import (
     COST,
@@ -121,8 +122,9 @@ def caption(rows: Sequence[Experiment]) -> str:
             f"({FIRST_SEED}, {FIRST_SEED + 1}, ...). 'Best epoch' is the highest test "
             f"accuracy of any epoch, the figure the book quotes: the mean over the runs "
             f"± their sample standard deviation, and the lowest and highest run, in percent. "
-            f"A run is stalled when its best-epoch test accuracy stays below "
-            f"{STALLED_BELOW:.0%}. Saturation is the share of hidden neuron-image pairs, on "
+            f"A run is stalled when it stays near chance: no epoch's validation accuracy "
+            f"reaches {STALLED_ACCURACY:.0%} (a run that learns what its network can, however "
+            f"little, has not stalled). Saturation is the share of hidden neuron-image pairs, on "
             f"{SATURATION_SAMPLE:,} validation images, with sigma'(z) < "
             f"{SATURATION_LEVEL * SIGMOID.peak_derivative:g} (|z| > {SATURATED_Z:.1f}): "
             f"before training → after the last epoch, the mean over the runs."
@@ -190,13 +192,13 @@ def explanation(summaries: Sequence[RowSummary]) -> str | None:
         f"{book.saturation_start:.0%} of the hidden neuron-image pairs on the validation set "
         f"began saturated, and those neurons barely moved. {outcome}: its best-epoch test "
         f"accuracy was {_percent(book.mean)} on average (median {_percent(book.median)}, "
-        f"lowest {_percent(book.low)}), and {book.stalled} of {book.runs} runs stalled below "
-        f"{STALLED_BELOW:.0%}. Drawing the weights from N(0, 1/n_in), 1/sqrt(784) = 1/28 as "
-        f"large, leaves z with a standard deviation of {scaled.z_spread_start:.1f}: "
+        f"lowest {_percent(book.low)} over {book.runs} runs). Drawing the weights from "
+        f"N(0, 1/n_in), 1/sqrt(784) = 1/28 as large, leaves z with a standard deviation of "
+        f"{scaled.z_spread_start:.1f}: "
         f"{scaled.saturation_start:.0%} of the pairs began saturated, every neuron could "
         f"learn from the first mini-batch, and the same network reached "
         f"{_percent(scaled.mean)} (median {_percent(scaled.median)}, lowest "
-        f"{_percent(scaled.low)}; {scaled.stalled} of {scaled.runs} stalled). By the last "
+        f"{_percent(scaled.low)} over {scaled.runs} runs). By the last "
         f"epoch {scaled.saturation_end:.0%} of its pairs were saturated (against "
         f"{book.saturation_end:.0%} with N(0, 1))" + ending
     )

@@ -31,6 +31,7 @@ from digitnet.data.mnist import (
     resolve_data_dir,
 )
 from digitnet.errors import ConfigError, MissingExtra
+from digitnet.history import is_stalled
 from digitnet.network import Network
 from digitnet.recipes import recipe
 from digitnet.reproduce.handwriting import handwriting_accuracy
@@ -46,12 +47,6 @@ from digitnet.reproduce.table import (
 )
 from digitnet.saturation import SATURATION_SAMPLE, saturated_fraction
 from digitnet.training import train
-
-#: Below this best-epoch test accuracy a network's run counts as stalled: far short of the
-#: 95% a [784, 30, 10] network reaches, and where the book's own
-#: [784, 100, 10] runs ended when they stalled (76-87%). A learning rate too small to get
-#: anywhere in time counts as stalled too.
-STALLED_BELOW = 0.90
 
 #: The ``missing`` of a run that :func:`run`'s ``should_stop`` ended or kept from starting.
 STOPPED = "stopped"
@@ -116,8 +111,9 @@ class RunResult:
 
     @property
     def stalled(self) -> bool:
-        """Whether this network run stalled: best test accuracy below :data:`STALLED_BELOW`."""
-        return self.accuracy is not None and self.accuracy < STALLED_BELOW
+        """Whether this network run stalled near chance, as :attr:`History.stalled
+        <digitnet.history.History.stalled>` says: from its validation accuracies."""
+        return self.accuracy is not None and is_stalled(self.validation)
 
 
 @functools.lru_cache(maxsize=1)

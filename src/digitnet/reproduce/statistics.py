@@ -22,7 +22,8 @@ class RowSummary:
 
     ``mean``, ``std`` (sample standard deviation, None for one run), ``median``, ``low``
     and ``high`` describe the runs' ``accuracy`` (best epoch for a network); ``stalled``
-    counts network runs below :data:`STALLED_BELOW` (None for a baseline);
+    counts network runs that stalled near chance (see :func:`~digitnet.history.is_stalled`;
+    None for a baseline);
     ``saturation_start``, ``saturation_end`` and ``z_spread_start`` are means over the runs
     (None without a hidden layer); ``handwriting`` is the mean accuracy on digitnet's own
     handwriting set (None if not scored); ``missing`` says why no run could happen.
