@@ -335,7 +335,7 @@ def test_different_shuffle_seeds_give_different_weights():
 
 
 @pytest.mark.parametrize("engine", ENGINES_TO_TEST)
-@pytest.mark.parametrize(("n", "m"), [(23, 5), (4, 10), (20, 5), (37, 10), (13, 1)])
+@pytest.mark.parametrize(("n", "m"), [(23, 5), (4, 4), (20, 5), (37, 10), (13, 1)])
 def test_sgd_takes_every_example_once_per_epoch_including_a_smaller_last_batch(engine, n, m):
     images, labels = blobs(n, seed=10)
     net = Network([6, 5, 3], seed=11)
@@ -608,6 +608,16 @@ def test_keyboard_interrupt_in_on_batch_stops_training_and_returns_the_history()
     assert history.interrupted is True
     assert history.epochs_run == 1
     assert len(calls) == 13
+
+
+def test_a_mini_batch_larger_than_the_training_set_is_refused_before_training() -> None:
+    images, labels = blobs(50, seed=35)
+    network = Network([6, 3], seed=0)
+    before = [w.copy() for w in network.weights]
+    with pytest.raises(ConfigError, match="mini_batch_size 51 is more than the 50 training"):
+        sgd(network, (images, labels), epochs=1, mini_batch_size=51)
+    assert all(np.array_equal(a, b) for a, b in zip(before, network.weights))
+    assert sgd(network, (images, labels), epochs=1, mini_batch_size=50).epochs_run == 1
 
 
 # --- MNIST -----------------------------------------------------------------------------------

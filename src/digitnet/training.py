@@ -76,6 +76,20 @@ def _as_arrays(data: Data, name: str, network: Network) -> tuple[FloatArray, NDA
     return images, labels
 
 
+def check_mini_batch(mini_batch_size: int, n_examples: int) -> None:
+    """Refuse a mini-batch larger than the training set, which could only be the whole set.
+
+    Raises
+    ------
+    ConfigError
+        If ``mini_batch_size`` is more than ``n_examples``.
+    """
+    if mini_batch_size > n_examples:
+        raise ConfigError(
+            f"mini_batch_size {mini_batch_size:,} is more than the {n_examples:,} training images"
+        )
+
+
 def rows_per_check(parameters: int) -> int:
     """Examples fed forward between two questions to ``should_stop`` (and so at once) by a
     network of ``parameters`` weights and biases: EVALUATION_CHUNK, fewer if their forward
@@ -180,8 +194,9 @@ def train(
     images, labels = _as_arrays(training_data, "training", network)
     monitored = {name: _as_arrays(d, name, network) for name, d in (monitor or {}).items()}
     _check_network_fits(network, settings, monitored)
+    check_mini_batch(settings.mini_batch_size, images.shape[0])
     cost = COSTS[settings.cost]
-    n, m = images.shape[0], min(settings.mini_batch_size, images.shape[0])
+    n, m = images.shape[0], settings.mini_batch_size
     engine = choose_engine(settings, network, m)
     state = TrainingState.fresh(settings.seed) if state is None else state
     history = _history_to_continue(state, settings, engine, monitored)

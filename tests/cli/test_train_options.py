@@ -236,8 +236,14 @@ def test_train_takes_any_idx_data_set_in_mnists_form(run, tmp_path: Path) -> Non
         (240, 28, ("--validation-size", "240"), "validation size 240 leaves nothing to train on"),
         (240, 28, ("--training-size", "500"), "--training-size 500 is more than the 200"),
         (240, 16, (), "expected uint8 images of 28 x 28 pixels"),
+        (
+            240,
+            28,
+            ("--training-size", "100", "--mini-batch-size", "100000"),
+            "mini_batch_size 100,000 is more than the 100 training images",
+        ),
     ],
-    ids=["too-small", "validation-size", "training-size", "16x16"],
+    ids=["too-small", "validation-size", "training-size", "16x16", "mini-batch"],
 )
 def test_data_that_does_not_fit_is_a_one_line_error(
     run, tmp_path: Path, n_train: int, side: int, args: tuple[str, ...], needle: str

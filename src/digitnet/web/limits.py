@@ -18,7 +18,7 @@ from digitnet.imaging import MAX_IMAGE_PIXELS
 from digitnet.network import n_parameters
 from digitnet.recipes import Recipe
 from digitnet.settings import LIMITS, MAX_SEED
-from digitnet.training import step_work
+from digitnet.training import check_mini_batch, step_work
 from digitnet.web.connections import MAX_CONNECTIONS, REQUEST_SECONDS
 from digitnet.web.decode_lanes import LARGE_IMAGE_PIXELS
 from digitnet.web.request_body import MAX_INT_DIGITS, MAX_JSON_BYTES, MAX_UPLOAD_BYTES
@@ -42,11 +42,7 @@ def check_training(chosen: Recipe, n_examples: int) -> None:
     settings, parameters = chosen.settings, n_parameters(chosen.sizes)
     if settings.epochs > MAX_EPOCHS:
         raise ConfigError(f"epochs must be at most {MAX_EPOCHS:,} here, got {settings.epochs:,}")
-    if settings.mini_batch_size > n_examples:
-        raise ConfigError(
-            f"mini_batch_size {settings.mini_batch_size:,} is more than the "
-            f"{n_examples:,} training images"
-        )
+    check_mini_batch(settings.mini_batch_size, n_examples)
     work = step_work(parameters, settings.mini_batch_size)
     if work > MAX_STEP_WORK:
         raise ConfigError(
