@@ -1,4 +1,4 @@
-"""decide(): the digit, the confidence, and when the answer is marked unsure."""
+"""decide(): the digit, its activation named for what it is, and when it is marked unsure."""
 
 from __future__ import annotations
 
@@ -25,9 +25,21 @@ def test_a_clear_winner_is_sure() -> None:
     assert decision.digit == 7 and not decision.unsure and decision.reason is None
 
 
-def test_confidence_is_the_winners_share_of_all_ten() -> None:
-    a = outputs(d4=0.9)
-    assert decide(a).confidence == pytest.approx(0.9 / (0.9 + 9 * 0.01))
+def test_the_value_shown_is_the_winning_activation_not_a_share_of_the_ten() -> None:
+    decision = decide(outputs(d4=0.32, d1=0.1))
+    assert decision.activation == 0.32 and decision.label == "output activation"
+    assert decision.shown() == "4 (output activation 0.32)"
+
+
+def test_only_a_softmax_output_is_called_a_probability() -> None:
+    a = np.array([0.1, 0.76, 0.14])
+    decision = decide(a, output_activation="softmax")
+    assert decision.activation == 0.76 and decision.label == "softmax probability"
+    assert decision.shown() == "1 (softmax probability 0.76)"
+    assert decide([0.000023, 0.999977], output_activation="softmax").shown() == (
+        "1 (softmax probability > 0.99)"
+    )
+    assert decide([0.0, 1.0], output_activation="softmax").shown().endswith("1.00)")
 
 
 def test_no_output_firing_is_unsure_and_says_so() -> None:
@@ -54,7 +66,7 @@ def test_a_tie_goes_to_the_lower_digit_as_predict_does() -> None:
 
 def test_all_zero_outputs_do_not_divide_by_zero() -> None:
     decision = decide(np.zeros(10))
-    assert decision.digit == 0 and decision.confidence == 0.0 and decision.unsure
+    assert decision.digit == 0 and decision.activation == 0.0 and decision.unsure
 
 
 @pytest.mark.parametrize(
@@ -69,7 +81,7 @@ def test_malformed_outputs_are_a_config_error(bad: object) -> None:
 def test_decision_agrees_with_argmax_and_the_rule(a: np.ndarray) -> None:
     decision = decide(a)
     assert decision.digit == int(np.argmax(a))
-    assert 0.0 <= decision.confidence <= 1.0
+    assert decision.activation == a.max()
     second = np.sort(a)[-2]
     expected = a.max() < FIRING_LEVEL or second > RUNNER_UP_SHARE * a.max()
     assert decision.unsure == expected

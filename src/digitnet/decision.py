@@ -1,8 +1,10 @@
-"""From the ten output activations to an answer: the digit, a confidence, and "unsure".
+"""From the output activations to an answer: the digit, the value behind it, and "unsure".
 
-The network's answer is the most active output neuron (the book's ``argmax``). Its
-sigmoid outputs are not probabilities, so the confidence shown is the winner's share of
-the ten activations, ``a_win / sum_j a_j``. An answer is marked unsure when
+The network's answer is the most active output neuron (the book's ``argmax``), and the value
+shown beside it is that neuron's activation, named for what it is: ten sigmoid outputs are
+each in [0, 1] but are not probabilities (they need not sum to 1), so it is the "output
+activation"; only a softmax output layer's activations are probabilities, the "softmax
+probability". An answer is marked unsure when
 
 - no output neuron fires: the winning activation is below FIRING_LEVEL (0.5, where
   ``z = w.a + b`` crosses 0), or
@@ -30,6 +32,10 @@ from digitnet.errors import ConfigError
 FIRING_LEVEL = 0.5
 #: The runner-up is close when its activation exceeds this share of the winner's.
 RUNNER_UP_SHARE = 0.5
+#: What the winning activation is called, by the output layer's activation; others:
+#: OUTPUT_ACTIVATION_LABEL.
+ACTIVATION_LABELS = {"softmax": "softmax probability"}
+OUTPUT_ACTIVATION_LABEL = "output activation"
 
 
 @dataclass(frozen=True)
@@ -40,8 +46,11 @@ class Decision:
     ----------
     digit : int
         The index of the most active output neuron.
-    confidence : float
-        The winning activation's share of all the output activations, in [0, 1].
+    activation : float
+        That neuron's activation, in [0, 1].
+    label : str
+        What ``activation`` is: "output activation", or "softmax probability" for a softmax
+        output layer (see :data:`ACTIVATION_LABELS`).
     unsure : bool
         True when no output fires or the runner-up is close (see the module docstring).
     reason : str or None
@@ -49,18 +58,30 @@ class Decision:
     """
 
     digit: int
-    confidence: float
+    activation: float
+    label: str
     unsure: bool
     reason: str | None
 
+    def shown(self) -> str:
+        """``2 (output activation 0.32)``: the digit and the value behind it, in words.
 
-def decide(outputs: ArrayLike) -> Decision:
-    """The digit, the confidence and whether to trust it, from one image's output activations.
+        Two decimals, and ``> 0.99`` rather than a rounded-up 1.00 for what is not 1.
+        """
+        value = "> 0.99" if 0.995 <= self.activation < 1 else f"{self.activation:.2f}"
+        return f"{self.digit} ({self.label} {value})"
+
+
+def decide(outputs: ArrayLike, *, output_activation: str = "sigmoid") -> Decision:
+    """The digit, its activation and whether to trust it, from one image's output activations.
 
     Parameters
     ----------
     outputs : array_like, shape (n_outputs,)
         The output layer's activations for one image, each in [0, 1]; at least two.
+    output_activation : str
+        The output layer's activation (``Network.output_activation.name``), which names
+        the value shown.
 
     Returns
     -------
@@ -80,10 +101,10 @@ def decide(outputs: ArrayLike) -> Decision:
     others = np.where(np.arange(a.size) == digit, -np.inf, a)
     runner_up = int(np.argmax(others))
     winner, second = float(a[digit]), float(a[runner_up])
-    confidence = winner / max(float(a.sum()), np.finfo(np.float64).tiny)
+    label = ACTIVATION_LABELS.get(output_activation, OUTPUT_ACTIVATION_LABEL)
     reason = None
     if winner < FIRING_LEVEL:
         reason = f"no output fires: the highest, {digit}, is {winner:.2f} < {FIRING_LEVEL:g}"
     elif second > RUNNER_UP_SHARE * winner:
         reason = f"{runner_up} is close behind: {second:.2f} against {winner:.2f}"
-    return Decision(digit, confidence, reason is not None, reason)
+    return Decision(digit, winner, label, reason is not None, reason)

@@ -151,10 +151,10 @@ def test_predict_classifies_user_images(
     assert len(lines) == 10
     predicted = [int(line.split(": ")[1].split()[0]) for line in lines]
     assert np.mean(np.array(predicted) == labels[:10]) >= 0.7
-    assert all("confidence" in line for line in lines)
+    assert all("(output activation 0." in line for line in lines)
 
 
-def test_predict_json_gives_digit_confidence_and_outputs(
+def test_predict_json_gives_digit_activation_and_outputs(
     run, trained_model: Path, test_digits: tuple[np.ndarray, np.ndarray], tmp_path: Path
 ) -> None:
     path = save_as_user_image(test_digits[0][0], tmp_path / "one.png")
@@ -162,8 +162,10 @@ def test_predict_json_gives_digit_confidence_and_outputs(
     assert code == 0
     record = json.loads(out)
     assert record["file"] == str(path)
-    assert 0 <= record["digit"] <= 9 and 0 < record["confidence"] <= 1
+    assert 0 <= record["digit"] <= 9 and "confidence" not in record
     assert len(record["outputs"]) == 10
+    assert record["activation"] == pytest.approx(max(record["outputs"]), abs=1e-4)
+    assert record["activation_label"] == "output activation"
     assert record["digit"] == int(np.argmax(record["outputs"]))
 
 

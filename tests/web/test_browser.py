@@ -90,6 +90,8 @@ def test_drawn_digit_is_recognised(page, problems, server_url, strokes, digit):
         "fills => fills.map(f => f.getBoundingClientRect().height)"
     )
     assert heights[digit] == max(heights) > 0
+    text = page.locator("#prediction-text").inner_text()
+    assert "output activation " in text and "confidence" not in text  # sigmoid outputs
     page.wait_for_function("document.querySelector('#preview').complete")
     assert image_size(page, "#preview") == (28, 28)
     assert problems.messages == []

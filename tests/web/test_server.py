@@ -200,12 +200,13 @@ def test_predict_reads_canvas_digits(client: TestClient, mnist: Any) -> None:
 def test_predict_answers_everything_the_page_draws(client: TestClient, mnist: Any) -> None:
     body = client.post("/api/predict", content=canvas_png(mnist.test.images[0])).json()
     assert set(body) == {
-        "digit", "confidence", "unsure", "unsure_reason", "outputs", "hidden", "steps",
-        "centred_pixels",
+        "digit", "activation", "activation_label", "unsure", "unsure_reason", "outputs",
+        "hidden", "steps", "centred_pixels",
     }  # fmt: skip
     assert len(body["outputs"]) == 10 and body["digit"] == int(np.argmax(body["outputs"]))
     decision = decide(body["outputs"])
-    assert body["confidence"] == pytest.approx(decision.confidence)
+    assert body["activation"] == max(body["outputs"]) == decision.activation
+    assert body["activation_label"] == "output activation"  # sigmoid: not a probability
     assert body["unsure"] == decision.unsure and body["unsure_reason"] == decision.reason
     assert [len(layer) for layer in body["hidden"]] == [30]
     assert all(0 <= a <= 1 for a in body["hidden"][0])

@@ -1,4 +1,4 @@
-"""``digitnet predict``: the digit in each of your images, with the network's confidence."""
+"""``digitnet predict``: the digit in each of your images, with the output activation behind it."""
 
 from __future__ import annotations
 
@@ -24,9 +24,10 @@ def predict_command(args: Sequence[str], as_json: bool) -> None:
     Any size, dark ink on light paper or light on dark, colour or grey: each image is
     converted the way MNIST was made (grey, cropped to the ink, scaled into 20x20, centred
     by centre of mass in 28x28). MODEL (a .npz file) defaults to the default model
-    (`digitnet models`), else the model that ships with digitnet. Confidence is the winning
-    output's share of all ten output activations; an answer is marked unsure when no output
-    reaches 0.5 or the runner-up is over half the winner.
+    (`digitnet models`), else the model that ships with digitnet. Beside the digit is its
+    output neuron's activation (a probability only for a softmax output layer, and then
+    called so); an answer is marked unsure when no output reaches 0.5 or the runner-up is
+    over half the winner.
     """
     from digitnet.decision import decide
     from digitnet.imaging import preprocess
@@ -46,18 +47,19 @@ def predict_command(args: Sequence[str], as_json: bool) -> None:
             click.echo(f"Error: {exc}", err=True)
             continue
         outputs = saved.network.feedforward(pixels).astype(np.float64)
-        decision = decide(outputs)
+        decision = decide(outputs, output_activation=saved.network.output_activation.name)
         if as_json:
             record = {
                 "file": image,
                 "digit": decision.digit,
-                "confidence": round(decision.confidence, 4),
+                "activation": round(decision.activation, 4),
+                "activation_label": decision.label,
                 "unsure": decision.unsure,
                 "outputs": [round(float(a), 6) for a in outputs],
             }
             click.echo(json.dumps(record))
         else:
             unsure = f" (unsure: {decision.reason})" if decision.unsure else ""
-            click.echo(f"{image}: {decision.digit} (confidence {decision.confidence:.2f}){unsure}")
+            click.echo(f"{image}: {decision.shown()}{unsure}")
     if failures:
         sys.exit(1)

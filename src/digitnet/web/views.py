@@ -83,11 +83,14 @@ def prediction_view(
 ) -> dict[str, Any]:
     """POST /api/predict: the answer, every layer's activations, every preprocessing stage.
 
-    ``activations`` are the network's layers for the image, input first, output last.
+    ``activations`` are the network's layers for the image, input first, output last;
+    ``activation`` is the winning output's, ``activation_label`` what it is ("output
+    activation", or "softmax probability" for a softmax output layer).
     """
     return {
         "digit": decision.digit,
-        "confidence": decision.confidence,
+        "activation": decision.activation,
+        "activation_label": decision.label,
         "unsure": decision.unsure,
         "unsure_reason": decision.reason,
         "outputs": activations[-1].astype(np.float64).tolist(),

@@ -95,14 +95,16 @@ export function initDraw({ onResult, onCleared }) {
   function show(result, sentVersion) {
     shownVersion = sentVersion;
     errorLine.hidden = true;
-    const { digit, confidence, unsure, unsure_reason: reason, outputs } = result;
+    const { digit, activation, activation_label: label, unsure, unsure_reason: reason, outputs } = result;
+    // as Decision.shown(): two decimals, never a rounded-up 1.00 for what is not 1
+    const value = `${label} ${activation >= 0.995 && activation < 1 ? "> 0.99" : activation.toFixed(2)}`;
     prediction.dataset.digit = String(digit);
     prediction.dataset.state = unsure ? "unsure" : "done";
     prediction.classList.toggle("unsure", Boolean(unsure));
     prediction.textContent = unsure ? "?" : String(digit);
     predictionText.textContent = unsure
-      ? `Not sure — ${reason || "no output stands out"}. Best guess: ${digit} (confidence ${percent(confidence)}).`
-      : `It's ${digit === 8 ? "an" : "a"} ${digit}: confidence ${percent(confidence)}, its output's share of all ten outputs.`;
+      ? `Not sure — ${reason || "no output stands out"}. Best guess: ${digit} (${value}).`
+      : `It's ${digit === 8 ? "an" : "a"} ${digit}: ${value}.`;
     drawBars(bars, outputs, digit);
     barsBox.classList.toggle("unsure", Boolean(unsure));
     preview.src = result.steps.centred;
@@ -255,9 +257,6 @@ export function initDraw({ onResult, onCleared }) {
     },
   };
 }
-
-// one decimal, and never a rounded-up "100.0%" for what is not certain
-const percent = (share) => (share >= 0.999 && share < 1 ? "over 99.9%" : `${(100 * share).toFixed(1)}%`);
 
 function buildBars(container) {
   const bars = [];
