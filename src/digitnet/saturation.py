@@ -1,12 +1,12 @@
-"""Saturated neurons: why a network can stall.
+"""Saturated neurons: why a network can learn far less than it could.
 
 A hidden neuron learns through ``sigma'(z)``: its weights move in proportion to it. With
 the book's N(0, 1) initial weights and 784 inputs, ``z = w . x + b`` has a standard deviation
 of about 10, so most sigmoid neurons start far out on the flat tails, ``sigma'(z)`` is nearly
 0 for almost every image, and those neurons hardly learn; with a learning rate large enough
 for the rest, a few examples can also push neurons there for good. The network then trains
-on the few neurons left and stalls well below what it could reach. Initial weights drawn
-from N(0, 1/n_in) keep ``z`` near N(0, 1), where sigma is steep, and the stall disappears.
+on the few neurons left and levels off well below what it could reach. Initial weights
+drawn from N(0, 1/n_in) keep ``z`` near N(0, 1), where sigma is steep, and the gap closes.
 
 A neuron is saturated on an image when its derivative there is below ``SATURATION_LEVEL`` of
 the largest value it can take (for the sigmoid: ``sigma'(z) < 0.01`` against 1/4 at
