@@ -23,13 +23,14 @@ from digitnet.data import MnistSplit
 from digitnet.errors import ImageError
 from digitnet.imaging import (
     DIGIT_BOX,
-    MNIST_CENTRE,
-    MNIST_SIDE,
+    background,
+    decode,
     load_image,
     preprocess,
     preprocess_array,
     preprocess_steps,
 )
+from digitnet.mnist_shape import MNIST_CENTRE, MNIST_SIDE
 
 WHITE, BLACK = 255, 0
 
@@ -318,7 +319,7 @@ def test_files_that_cannot_be_read_are_refused(tmp_path: Path) -> None:
 def test_over_size_file_is_refused_before_reading(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    monkeypatch.setattr(imaging, "MAX_IMAGE_BYTES", 500)
+    monkeypatch.setattr(decode, "MAX_IMAGE_BYTES", 500)
     path = tmp_path / "huge.png"
     draw_nine().save(path)
     assert path.stat().st_size > 500
@@ -330,7 +331,7 @@ def test_over_size_file_is_refused_before_reading(
 
 
 def test_over_pixel_limit_is_refused(monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.setattr(imaging, "MAX_IMAGE_PIXELS", 200 * 259)
+    monkeypatch.setattr(decode, "MAX_IMAGE_PIXELS", 200 * 259)
     assert_refused(encode(draw_nine()), "big.png", "200x260", "51,800")
 
 
@@ -461,4 +462,4 @@ def test_scanned_mnist_digits_come_back_as_they_were(mnist: MnistSplit) -> None:
 def test_rank_filter_equals_pillows(shape, size, pillow_filter, reduce):
     image = np.random.default_rng(size).random(shape, dtype=np.float32)
     expected = np.asarray(Image.fromarray(image).filter(pillow_filter(size)))
-    np.testing.assert_array_equal(imaging._rank_filter(image, size, reduce), expected)
+    np.testing.assert_array_equal(background.rank_filter(image, size, reduce), expected)

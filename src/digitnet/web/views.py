@@ -14,7 +14,8 @@ import numpy as np
 from numpy.typing import NDArray
 
 from digitnet.decision import Decision
-from digitnet.imaging import MNIST_SIDE, PreprocessSteps
+from digitnet.imaging import PreprocessSteps
+from digitnet.mnist_shape import MNIST_SIDE
 from digitnet.network import Network
 from digitnet.perceptron import Circuit, Perceptron
 from digitnet.training import History

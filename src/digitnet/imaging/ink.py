@@ -1,0 +1,164 @@
+"""Ink or paper: from a page of grey levels to ink = 1 on paper = 0, whatever the page.
+
+The paper's level under uneven light is estimated for both polarities (see
+:mod:`digitnet.imaging.background`): `lit`, the paper under dark ink (a closing), and
+`under`, the paper under light ink (an opening). Dark ink is then ``d = 1 - grey / lit``
+(the share of the light it absorbs), light ink ``d = grey - under``. Each `d` is 0 on the
+paper, so the paper's offset and noise are measured on the pixels near 0 whatever share of
+the page is inked, and clear ink is ``d > max(MIN_CONTRAST, NOISE_SIGMAS * noise)``.
+
+Which polarity is the ink? Where the page's frame lies between the two levels (a digit that
+fills its picture), the frame is paper. Otherwise the ink is the polarity whose clear marks
+have the longer, stronger edges (see _edges): a stroke has an edge all round, while the
+wrong polarity's "marks" - the paper in a 7's pocket, or between the digit and the edge of
+a sheet - open onto paper of their own level, and the paper in a 0's loop is enclosed by
+the ink.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+from numpy.typing import NDArray
+
+from digitnet.errors import ImageError
+from digitnet.imaging.background import background
+from digitnet.imaging.strokes import enclosed, label_marks, mark_sizes, rings
+
+Grey = NDArray[np.float32]
+
+MIN_CONTRAST = 0.05  # ink must differ from the paper by this much of full scale
+NOISE_SIGMAS = 4  # ... and by this many deviations of the paper's noise
+PAPER_BAND = 0.15  # pixels this near the paper's level measure its offset and noise
+INK_PERCENTILE = 70  # of the clearly-inked pixels: this level and above become 1.0
+NOISE_FLOOR = 0.25  # normalised levels below this are paper texture, not ink
+#: A mark of clear ink covers at least a 2x2 block: noise above NOISE_SIGMAS deviations
+#: strikes single pixels (about 3 in 100,000), so a page of only those is blank.
+MIN_MARK_PIXELS = 4
+FRAME_BAND = 0.02  # the page's frame: this share of each side, at least one pixel
+
+BLANK = "no digit found (the image is blank)"
+
+
+@dataclass(frozen=True)
+class Ink:
+    """Where the ink is on a page.
+
+    Attributes
+    ----------
+    level : ndarray, shape (H, W), float32 in [0, 1]
+        Ink = 1, paper = 0.
+    paper : ndarray, shape (H, W), float32 in [0, 1]
+        The paper's estimated grey level under the ink (lighting and tint), as on the page.
+    dark : bool
+        True for dark ink on light paper.
+    """
+
+    level: Grey
+    paper: Grey
+    dark: bool
+
+
+@dataclass(frozen=True)
+class _Polarity:
+    paper: Grey  # the paper's level for ink of this polarity
+    strength: Grey  # d less the paper's offset: 0 on the paper
+    noise: float
+    clear: NDArray[np.bool_]
+
+
+def find_ink(page: NDArray[np.uint8], name: str) -> Ink:
+    """The ink on a page of grey levels, shape (H, W) uint8.
+
+    Raises
+    ------
+    ImageError
+        If no mark of MIN_MARK_PIXELS differs from the paper clearly (a blank page).
+    """
+    grey = page.astype(np.float32) * np.float32(1 / 255)
+    dark, light = (_polarity(grey, dark, wide_marks=False) for dark in (True, False))
+    is_dark = _ink_is_dark(grey, dark, light)
+    chosen = _polarity(grey, is_dark, wide_marks=True)
+    if not _has_a_mark(chosen.clear):
+        raise ImageError(f"{name}: {BLANK}")
+    return Ink(_normalise(chosen), chosen.paper, is_dark)
+
+
+def _polarity(grey: Grey, dark: bool, *, wide_marks: bool) -> _Polarity:
+    """The paper's level for ink of one polarity, and that ink's strength `d`, measured
+    against the paper's offset and noise (median and MAD of the pixels near 0)."""
+    if dark:
+        paper = 1.0 - background(1.0 - grey, wide_marks=wide_marks)
+        d = 1.0 - grey / np.maximum(paper, MIN_CONTRAST)
+    else:
+        paper = background(grey, wide_marks=wide_marks)
+        d = grey - paper
+    near = d[np.abs(d) < PAPER_BAND]
+    offset = float(np.median(near)) if near.size else 0.0
+    noise = 1.4826 * float(np.median(np.abs(near - offset))) if near.size else 0.0
+    strength = d - np.float32(offset)
+    clear = strength > max(MIN_CONTRAST, NOISE_SIGMAS * noise)
+    return _Polarity(paper, strength, noise, clear)
+
+
+def _ink_is_dark(grey: Grey, dark: _Polarity, light: _Polarity) -> bool:
+    """The frame's vote where it lies between the two levels, else the stronger marks.
+
+    Decided on backgrounds that take no plateau for a mark (see background's `wide_marks`):
+    a sheet of paper on a darker table would otherwise be a light mark enclosing the ink.
+    """
+    vote = float(np.median(_frame(light.strength) - _frame(dark.strength)))
+    if abs(vote) > max(MIN_CONTRAST, NOISE_SIGMAS * max(dark.noise, light.noise)):
+        return vote > 0  # the frame is far above the light ink's paper: it is light paper
+    return _edges(dark, light.clear, grey) >= _edges(light, dark.clear, grey)
+
+
+def _edges(polarity: _Polarity, other: NDArray[np.bool_], grey: Grey) -> float:
+    """The contrast summed along the edges of the clear marks that `other` does not enclose.
+
+    A ring pixel (see :func:`rings`) counts when the page's grey there differs from its
+    mark's mean grey by half the mark's mean contrast: a stroke's ring is paper all round,
+    while a "mark" of the wrong polarity - the paper in a pocket of a 7, or between a
+    digit and the edge of a sheet - opens onto paper of its own level.
+    """
+    labels, count = label_marks(polarity.clear)
+    if count == 0:
+        return 0.0
+    flat = labels.ravel()
+    pixels = np.maximum(mark_sizes(labels, count), 1)
+    mean_grey = np.bincount(flat, weights=grey.ravel(), minlength=count + 1) / pixels
+    strength = np.where(polarity.clear, np.abs(grey - polarity.paper), 0).ravel()
+    contrast = np.bincount(flat, weights=strength, minlength=count + 1) / pixels
+    grown, ring = rings(labels)
+    owner = grown[ring]
+    edge = np.abs(grey[ring] - mean_grey[owner]) > 0.5 * contrast[owner]
+    support = np.bincount(owner[edge], minlength=count + 1) * contrast
+    support[enclosed(labels, count, other)] = 0.0
+    support[0] = 0.0
+    return float(support.sum())
+
+
+def _frame(a: Grey) -> Grey:
+    """The pixels of the page's frame (FRAME_BAND of each side), flattened."""
+    h, w = a.shape
+    dh, dw = max(1, round(FRAME_BAND * h)), max(1, round(FRAME_BAND * w))
+    return np.concatenate([a[:dh].ravel(), a[-dh:].ravel(), a[:, :dw].ravel(), a[:, -dw:].ravel()])
+
+
+def _has_a_mark(clear: NDArray[np.bool_]) -> bool:
+    if clear.sum() < MIN_MARK_PIXELS:
+        return False
+    labels, count = label_marks(clear)
+    return bool((mark_sizes(labels, count)[1:] >= MIN_MARK_PIXELS).any())
+
+
+def _normalise(polarity: _Polarity) -> Grey:
+    """Map the paper to 0 and the ink to 1: ``v = d / ink_level`` clipped to [0, 1], with
+    `ink_level` the INK_PERCENTILE of the clear ink; levels below NOISE_FLOOR (or
+    NOISE_SIGMAS noise deviations) become 0."""
+    d = polarity.strength
+    ink_level = float(np.percentile(d[polarity.clear], INK_PERCENTILE))
+    v = np.clip(d * np.float32(1 / ink_level), 0.0, 1.0).astype(np.float32)
+    v[v < max(NOISE_FLOOR, NOISE_SIGMAS * polarity.noise / ink_level)] = 0.0
+    return v
