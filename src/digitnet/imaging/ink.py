@@ -111,14 +111,16 @@ def _ink_is_dark(grey: Grey, dark: _Polarity, light: _Polarity) -> bool:
     vote = float(np.median(_frame(light.strength) - _frame(dark.strength)))
     if abs(vote) > max(MIN_CONTRAST, NOISE_SIGMAS * max(dark.noise, light.noise)):
         return vote > 0  # the frame is far above the light ink's paper: it is light paper
-    return _edges(dark, light.clear, grey) >= _edges(light, dark.clear, grey)
+    grain = NOISE_SIGMAS * light.noise  # the light polarity's d is in the page's grey levels
+    return _edges(dark, light.clear, grey, grain) >= _edges(light, dark.clear, grey, grain)
 
 
-def _edges(polarity: _Polarity, other: NDArray[np.bool_], grey: Grey) -> float:
+def _edges(polarity: _Polarity, other: NDArray[np.bool_], grey: Grey, grain: float) -> float:
     """The contrast summed along the edges of the clear marks that `other` does not enclose.
 
     A ring pixel (see :func:`rings`) counts when the page's grey there differs from its
-    mark's mean grey by half the mark's mean contrast: a stroke's ring is paper all round,
+    mark's mean grey by half the mark's mean contrast, and by more than the page's `grain`
+    (NOISE_SIGMAS deviations of its noise): a stroke's ring is paper all round,
     while a "mark" of the wrong polarity - the paper in a pocket of a 7, or between a
     digit and the edge of a sheet - opens onto paper of its own level.
     """
@@ -132,7 +134,7 @@ def _edges(polarity: _Polarity, other: NDArray[np.bool_], grey: Grey) -> float:
     contrast = np.bincount(flat, weights=strength, minlength=count + 1) / pixels
     grown, ring = rings(labels)
     owner = grown[ring]
-    edge = np.abs(grey[ring] - mean_grey[owner]) > 0.5 * contrast[owner]
+    edge = np.abs(grey[ring] - mean_grey[owner]) > np.maximum(0.5 * contrast[owner], grain)
     support = np.bincount(owner[edge], minlength=count + 1) * contrast
     support[enclosed(labels, count, other)] = 0.0
     support[0] = 0.0
