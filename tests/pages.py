@@ -117,9 +117,8 @@ def _paste(a: NDArray[np.float32], patch: NDArray[np.float32], top: int, left: i
     h, w = patch.shape
     rows = slice(max(top, 0), min(top + h, a.shape[0]))
     cols = slice(max(left, 0), min(left + w, a.shape[1]))
-    a[rows, cols] = np.maximum(
-        a[rows, cols], patch[rows.start - top : rows.stop - top, cols.start - left : cols.stop - left]
-    )
+    inside = patch[rows.start - top : rows.stop - top, cols.start - left : cols.stop - left]
+    a[rows, cols] = np.maximum(a[rows, cols], inside)
 
 
 def _specks(

@@ -7,12 +7,11 @@ The paper's level under uneven light is estimated for both polarities (see
 paper, so the paper's offset and noise are measured on the pixels near 0 whatever share of
 the page is inked, and clear ink is ``d > max(MIN_CONTRAST, NOISE_SIGMAS * noise)``.
 
-Which polarity is the ink? Where the page's frame lies between the two levels (a digit that
-fills its picture), the frame is paper. Otherwise the ink is the polarity whose clear marks
-have the longer, stronger edges (see _edges): a stroke has an edge all round, while the
-wrong polarity's "marks" - the paper in a 7's pocket, or between the digit and the edge of
-a sheet - open onto paper of their own level, and the paper in a 0's loop is enclosed by
-the ink.
+Which polarity is the ink? The one whose clear marks have the longer, stronger edges (see
+_edges): a stroke has an edge all round, while the wrong polarity's "marks" - the paper in
+a 7's pocket, or beside the digit - open onto paper of their own level, the paper in a 0's
+loop is enclosed by the ink, and the paper around a digit that fills its picture covers
+the page's frame.
 """
 
 from __future__ import annotations
@@ -23,8 +22,15 @@ import numpy as np
 from numpy.typing import NDArray
 
 from digitnet.errors import ImageError
-from digitnet.imaging.background import background
-from digitnet.imaging.strokes import enclosed, label_marks, mark_sizes, rings
+from digitnet.imaging.background import background, rank_filter
+from digitnet.imaging.strokes import (
+    RING_WIDTH,
+    enclosed,
+    framing,
+    label_marks,
+    mark_sizes,
+    rings,
+)
 
 Grey = NDArray[np.float32]
 
@@ -36,7 +42,6 @@ NOISE_FLOOR = 0.25  # normalised levels below this are paper texture, not ink
 #: A mark of clear ink covers at least a 2x2 block: noise above NOISE_SIGMAS deviations
 #: strikes single pixels (about 3 in 100,000), so a page of only those is blank.
 MIN_MARK_PIXELS = 4
-FRAME_BAND = 0.02  # the page's frame: this share of each side, at least one pixel
 
 BLANK = "no digit found (the image is blank)"
 
@@ -62,6 +67,7 @@ class Ink:
 
 @dataclass(frozen=True)
 class _Polarity:
+    dark: bool  # dark ink on light paper
     paper: Grey  # the paper's level for ink of this polarity
     strength: Grey  # d less the paper's offset: 0 on the paper
     noise: float
@@ -90,7 +96,8 @@ def _polarity(grey: Grey, dark: bool, *, wide_marks: bool) -> _Polarity:
     against the paper's offset and noise (median and MAD of the pixels near 0)."""
     if dark:
         paper = 1.0 - background(1.0 - grey, wide_marks=wide_marks)
-        d = 1.0 - grey / np.maximum(paper, MIN_CONTRAST)
+        # paper as dark as MIN_CONTRAST reflects no light for ink to absorb: no dark ink
+        d = np.where(paper > MIN_CONTRAST, 1.0 - grey / np.maximum(paper, MIN_CONTRAST), 0)
     else:
         paper = background(grey, wide_marks=wide_marks)
         d = grey - paper
@@ -99,53 +106,81 @@ def _polarity(grey: Grey, dark: bool, *, wide_marks: bool) -> _Polarity:
     noise = 1.4826 * float(np.median(np.abs(near - offset))) if near.size else 0.0
     strength = d - np.float32(offset)
     clear = strength > max(MIN_CONTRAST, NOISE_SIGMAS * noise)
-    return _Polarity(paper, strength, noise, clear)
+    return _Polarity(dark, paper, strength, noise, clear)
 
 
 def _ink_is_dark(grey: Grey, dark: _Polarity, light: _Polarity) -> bool:
-    """The frame's vote where it lies between the two levels, else the stronger marks.
+    """Whether the dark polarity's marks have the longer, stronger edges (see _edges).
 
     Decided on backgrounds that take no plateau for a mark (see background's `wide_marks`):
     a sheet of paper on a darker table would otherwise be a light mark enclosing the ink.
     """
-    vote = float(np.median(_frame(light.strength) - _frame(dark.strength)))
-    if abs(vote) > max(MIN_CONTRAST, NOISE_SIGMAS * max(dark.noise, light.noise)):
-        return vote > 0  # the frame is far above the light ink's paper: it is light paper
     grain = NOISE_SIGMAS * light.noise  # the light polarity's d is in the page's grey levels
-    return _edges(dark, light.clear, grey, grain) >= _edges(light, dark.clear, grey, grain)
+    dark_marks, light_marks = _Marks.of(dark.clear), _Marks.of(light.clear)
+    dark_edges = _edges(dark, dark_marks, light_marks.inside_the_page(), grey, grain)
+    light_edges = _edges(light, light_marks, dark_marks.inside_the_page(), grey, grain)
+    return dark_edges >= light_edges
 
 
-def _edges(polarity: _Polarity, other: NDArray[np.bool_], grey: Grey, grain: float) -> float:
-    """The contrast summed along the edges of the clear marks that `other` does not enclose.
+@dataclass(frozen=True)
+class _Marks:
+    labels: NDArray[np.int32]
+    count: int
+    page: NDArray[np.bool_]  # by label: the mark covers the frame (see framing)
 
-    A ring pixel (see :func:`rings`) counts when the page's grey there differs from its
-    mark's mean grey by half the mark's mean contrast, and by more than the page's `grain`
-    (NOISE_SIGMAS deviations of its noise): a stroke's ring is paper all round,
-    while a "mark" of the wrong polarity - the paper in a pocket of a 7, or between a
-    digit and the edge of a sheet - opens onto paper of its own level.
+    @classmethod
+    def of(cls, clear: NDArray[np.bool_]) -> _Marks:
+        labels, count = label_marks(clear)
+        return cls(labels, count, framing(labels, count))
+
+    def inside_the_page(self) -> NDArray[np.bool_]:
+        """The pixels of the marks that do not cover the frame."""
+        return (self.labels > 0) & ~self.page[self.labels]
+
+
+def _edges(
+    polarity: _Polarity, marks: _Marks, other: NDArray[np.bool_], grey: Grey, grain: float
+) -> float:
+    """The contrast summed along the edges of the marks that `other` does not enclose and
+    that do not cover the page's frame.
+
+    A ring pixel (see :func:`rings`) counts when the page steps there: it is lighter (for
+    dark ink; darker for light ink) than the mark's own pixels beside it by half the mark's
+    mean contrast, and by more than the page's `grain` (NOISE_SIGMAS deviations of its
+    noise). A stroke's ring is paper all round; a "mark" of the wrong polarity - the paper
+    in a pocket of a 7, or beside the ink where the other polarity's paper estimate dips -
+    is paper itself, with no step to the paper around it; the paper inside a 0 is enclosed
+    by the ink, and the paper around a digit that fills its picture covers the frame.
     """
-    labels, count = label_marks(polarity.clear)
+    labels, count = marks.labels, marks.count
     if count == 0:
         return 0.0
     flat = labels.ravel()
     pixels = np.maximum(mark_sizes(labels, count), 1)
-    mean_grey = np.bincount(flat, weights=grey.ravel(), minlength=count + 1) / pixels
     strength = np.where(polarity.clear, np.abs(grey - polarity.paper), 0).ravel()
     contrast = np.bincount(flat, weights=strength, minlength=count + 1) / pixels
     grown, ring = rings(labels)
     owner = grown[ring]
-    edge = np.abs(grey[ring] - mean_grey[owner]) > np.maximum(0.5 * contrast[owner], grain)
+    step = _step_to_mark(grey, polarity.clear, polarity.dark)[ring]
+    edge = step > np.maximum(0.5 * contrast[owner], grain)
     support = np.bincount(owner[edge], minlength=count + 1) * contrast
-    support[enclosed(labels, count, other)] = 0.0
+    support[enclosed(labels, count, other) | marks.page] = 0.0
     support[0] = 0.0
     return float(support.sum())
 
 
-def _frame(a: Grey) -> Grey:
-    """The pixels of the page's frame (FRAME_BAND of each side), flattened."""
-    h, w = a.shape
-    dh, dw = max(1, round(FRAME_BAND * h)), max(1, round(FRAME_BAND * w))
-    return np.concatenate([a[:dh].ravel(), a[-dh:].ravel(), a[:, :dw].ravel(), a[:, -dw:].ravel()])
+def _step_to_mark(grey: Grey, clear: NDArray[np.bool_], dark: bool) -> Grey:
+    """How far each pixel's grey lies above the darkest mark pixel within 2 * RING_WIDTH of
+    it (below the lightest, for light ink); 0 where no mark is near. Twice the ring's
+    width, so that a ring pixel reaches past a blurred edge's faint foot into the stroke."""
+    size = 4 * RING_WIDTH + 1
+    if dark:
+        inner = rank_filter(np.where(clear, grey, np.float32(np.inf)), size, np.min)
+        step = grey - inner
+    else:
+        inner = rank_filter(np.where(clear, grey, np.float32(-np.inf)), size, np.max)
+        step = inner - grey
+    return np.where(np.isfinite(inner), step, np.float32(0))
 
 
 def _has_a_mark(clear: NDArray[np.bool_]) -> bool:

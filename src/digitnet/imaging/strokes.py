@@ -84,14 +84,22 @@ def pick_digit(ink: Grey) -> Grey:
     return np.where(chosen[labels], ink, np.float32(0)).astype(np.float32, copy=False)
 
 
+def framing(labels: Labels, count: int) -> NDArray[np.bool_]:
+    """Whether each mark covers FRAME_SHARE of the page's frame (its outermost pixels): the
+    page around a sheet, or the paper around a digit that fills its picture. Shape
+    (count + 1,)."""
+    frame = np.concatenate([labels[0], labels[-1], labels[1:-1, 0], labels[1:-1, -1]])
+    page = np.bincount(frame, minlength=count + 1) > FRAME_SHARE * frame.size
+    page[0] = False
+    return page
+
+
 def _page_marks(
     labels: Labels, count: int, boxes: list[tuple[slice, slice] | None]
 ) -> NDArray[np.bool_]:
     """Marks that belong to the page, not to a digit: long thin lines and frame-fillers."""
     h, w = labels.shape
-    frame = np.concatenate([labels[0], labels[-1], labels[1:-1, 0], labels[1:-1, -1]])
-    on_frame = np.bincount(frame, minlength=count + 1)
-    page = on_frame > FRAME_SHARE * frame.size
+    page = framing(labels, count)
     for index, box in enumerate(boxes, start=1):
         if box is None:
             continue
