@@ -83,23 +83,25 @@ def find_ink(page: NDArray[np.uint8], name: str) -> Ink:
         If no mark of MIN_MARK_PIXELS differs from the paper clearly (a blank page).
     """
     grey = page.astype(np.float32) * np.float32(1 / 255)
-    dark, light = (_polarity(grey, dark, wide_marks=False) for dark in (True, False))
+    dark_paper = [1.0 - level for level in background(1.0 - grey)]
+    light_paper = background(grey)
+    dark, light = _polarity(grey, True, dark_paper[0]), _polarity(grey, False, light_paper[0])
     is_dark = _ink_is_dark(grey, dark, light)
-    chosen = _polarity(grey, is_dark, wide_marks=True)
+    chosen, papers = (dark, dark_paper) if is_dark else (light, light_paper)
+    if papers[1] is not papers[0]:  # a blob wider than the filters: the paper under it
+        chosen = _polarity(grey, is_dark, papers[1])
     if not _has_a_mark(chosen.clear):
         raise ImageError(f"{name}: {BLANK}")
     return Ink(_normalise(chosen), chosen.paper, is_dark)
 
 
-def _polarity(grey: Grey, dark: bool, *, wide_marks: bool) -> _Polarity:
-    """The paper's level for ink of one polarity, and that ink's strength `d`, measured
-    against the paper's offset and noise (median and MAD of the pixels near 0)."""
+def _polarity(grey: Grey, dark: bool, paper: Grey) -> _Polarity:
+    """Ink of one polarity on `paper` (its level, see background): the ink's strength `d`,
+    measured against the paper's offset and noise (median and MAD of the pixels near 0)."""
     if dark:
-        paper = 1.0 - background(1.0 - grey, wide_marks=wide_marks)
         # paper as dark as MIN_CONTRAST reflects no light for ink to absorb: no dark ink
         d = np.where(paper > MIN_CONTRAST, 1.0 - grey / np.maximum(paper, MIN_CONTRAST), 0)
     else:
-        paper = background(grey, wide_marks=wide_marks)
         d = grey - paper
     near = d[np.abs(d) < PAPER_BAND]
     offset = float(np.median(near)) if near.size else 0.0
@@ -112,8 +114,8 @@ def _polarity(grey: Grey, dark: bool, *, wide_marks: bool) -> _Polarity:
 def _ink_is_dark(grey: Grey, dark: _Polarity, light: _Polarity) -> bool:
     """Whether the dark polarity's marks have the longer, stronger edges (see _edges).
 
-    Decided on backgrounds that take no plateau for a mark (see background's `wide_marks`):
-    a sheet of paper on a darker table would otherwise be a light mark enclosing the ink.
+    Decided on backgrounds that take no plateau for a mark (see background's wide marks): a
+    sheet of paper on a darker table would otherwise be a light mark enclosing the ink.
     """
     grain = NOISE_SIGMAS * light.noise  # the light polarity's d is in the page's grey levels
     dark_marks, light_marks = _Marks.of(dark.clear), _Marks.of(light.clear)
