@@ -16,7 +16,7 @@ the page's frame.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 import numpy as np
 from numpy.typing import NDArray
@@ -42,6 +42,10 @@ NOISE_FLOOR = 0.25  # normalised levels below this are paper texture, not ink
 #: A mark of clear ink covers at least a 2x2 block: noise above NOISE_SIGMAS deviations
 #: strikes single pixels (about 3 in 100,000), so a page of only those is blank.
 MIN_MARK_PIXELS = 4
+#: Ink over this share of the page's two levels is a digit filling its picture (see _dense).
+DENSE_SHARE = 0.3
+#: ... when its two levels lie this many of the paper's deviations apart.
+DENSE_SEPARATION = 8
 
 BLANK = "no digit found (the image is blank)"
 
@@ -58,11 +62,25 @@ class Ink:
         The paper's estimated grey level under the ink (lighting and tint), as on the page.
     dark : bool
         True for dark ink on light paper.
+    offset, ink_level, floor : float
+        The mapping from the ink's strength `d` to `level` (see levels_of).
     """
 
     level: Grey
     paper: Grey
     dark: bool
+    offset: float
+    ink_level: float
+    floor: float
+
+    def levels_of(self, grey: Grey, paper: Grey) -> Grey:
+        """The same mapping on other pixels (a finer copy of part of the page, with the
+        paper's level resized to it): ``v = (d - offset) / ink_level`` clipped to [0, 1],
+        levels below `floor` set to 0."""
+        d = _strength(grey, paper, self.dark) - np.float32(self.offset)
+        v = np.clip(d * np.float32(1 / self.ink_level), 0.0, 1.0).astype(np.float32)
+        v[v < self.floor] = 0.0
+        return v
 
 
 @dataclass(frozen=True)
@@ -70,6 +88,7 @@ class _Polarity:
     dark: bool  # dark ink on light paper
     paper: Grey  # the paper's level for ink of this polarity
     strength: Grey  # d less the paper's offset: 0 on the paper
+    offset: float
     noise: float
     clear: NDArray[np.bool_]
 
@@ -90,25 +109,79 @@ def find_ink(page: NDArray[np.uint8], name: str) -> Ink:
     chosen, papers = (dark, dark_paper) if is_dark else (light, light_paper)
     if papers[1] is not papers[0]:  # a blob wider than the filters: the paper under it
         chosen = _polarity(grey, is_dark, papers[1])
+    dense = _dense(grey)
+    if dense is not None and chosen.clear.mean() < 0.5 * dense.clear.mean():
+        chosen, is_dark = dense, dense.dark
     if not _has_a_mark(chosen.clear):
         raise ImageError(f"{name}: {BLANK}")
-    return Ink(_normalise(chosen), chosen.paper, is_dark)
+    ink_level = float(np.percentile(chosen.strength[chosen.clear], INK_PERCENTILE))
+    floor = max(NOISE_FLOOR, NOISE_SIGMAS * chosen.noise / ink_level)
+    ink = Ink(np.empty(0, np.float32), chosen.paper, is_dark, chosen.offset, ink_level, floor)
+    return replace(ink, level=ink.levels_of(grey, chosen.paper))
 
 
 def _polarity(grey: Grey, dark: bool, paper: Grey) -> _Polarity:
     """Ink of one polarity on `paper` (its level, see background): the ink's strength `d`,
     measured against the paper's offset and noise (median and MAD of the pixels near 0)."""
-    if dark:
-        # paper as dark as MIN_CONTRAST reflects no light for ink to absorb: no dark ink
-        d = np.where(paper > MIN_CONTRAST, 1.0 - grey / np.maximum(paper, MIN_CONTRAST), 0)
-    else:
-        d = grey - paper
+    d = _strength(grey, paper, dark)
     near = d[np.abs(d) < PAPER_BAND]
     offset = float(np.median(near)) if near.size else 0.0
     noise = 1.4826 * float(np.median(np.abs(near - offset))) if near.size else 0.0
     strength = d - np.float32(offset)
     clear = strength > max(MIN_CONTRAST, NOISE_SIGMAS * noise)
-    return _Polarity(dark, paper, strength, noise, clear)
+    return _Polarity(dark, paper, strength, offset, noise, clear)
+
+
+def _dense(grey: Grey) -> _Polarity | None:
+    """The ink of a digit that fills its picture, or None when the page is not such.
+
+    Where ink covers DENSE_SHARE or more of the page (a bold digit cropped tight), the
+    strokes are wider than any background filter and the paper is no longer the majority:
+    the page is split into two levels at Otsu's threshold, and the paper is the level of
+    most of the page's frame (its outermost pixels), which the ink touches (a sheet of
+    paper on a table, the other two-level page, does not).
+    """
+    levels = np.rint(grey * 255).astype(np.intp)
+    threshold = _otsu(np.bincount(levels.ravel(), minlength=256))
+    if threshold is None:
+        return None
+    light = levels > threshold
+    frame = np.concatenate([light[0], light[-1], light[1:-1, 0], light[1:-1, -1]])
+    dark = bool(frame.mean() >= 0.5)  # a light frame: light paper, dark ink
+    inked = ~light if dark else light
+    touches = bool((frame != dark).any())  # a sheet on a table never reaches the frame
+    if not (touches and DENSE_SHARE <= inked.mean() < 1.0):
+        return None
+    paper_level = float(np.median(grey[~inked]))
+    spread = 1.4826 * float(np.median(np.abs(grey[~inked] - paper_level)))
+    if abs(float(np.median(grey[inked])) - paper_level) < DENSE_SEPARATION * max(spread, 0.01):
+        return None  # not two levels: a lighting gradient split in two, or grain
+    paper = np.full_like(grey, paper_level)
+    d = _strength(grey, paper, dark)
+    noise = 1.4826 * float(np.median(np.abs(d[~inked])))
+    return _Polarity(dark, paper, d, 0.0, noise, d > max(MIN_CONTRAST, NOISE_SIGMAS * noise))
+
+
+def _otsu(histogram: NDArray[np.int64]) -> int | None:
+    """The grey level that best splits `histogram` in two (Otsu, 1979): the most variance
+    between the two classes, ``w0 w1 (mu0 - mu1)**2``; None for a page of one level."""
+    p = histogram / histogram.sum()
+    w0 = np.cumsum(p)
+    mu = np.cumsum(p * np.arange(p.size))
+    w1 = 1.0 - w0
+    with np.errstate(divide="ignore", invalid="ignore"):
+        between = (mu[-1] * w0 - mu) ** 2 / (w0 * w1)
+    between = np.where(np.isfinite(between), between, -1.0)
+    return int(np.argmax(between)) if between.max() > 0 else None
+
+
+def _strength(grey: Grey, paper: Grey, dark: bool) -> Grey:
+    """``d = 1 - grey / paper`` for dark ink (the share of light it absorbs), else
+    ``grey - paper``."""
+    if not dark:
+        return grey - paper
+    # paper as dark as MIN_CONTRAST reflects no light for ink to absorb: no dark ink
+    return np.where(paper > MIN_CONTRAST, 1.0 - grey / np.maximum(paper, MIN_CONTRAST), 0)
 
 
 def _ink_is_dark(grey: Grey, dark: _Polarity, light: _Polarity) -> bool:
@@ -190,14 +263,3 @@ def _has_a_mark(clear: NDArray[np.bool_]) -> bool:
         return False
     labels, count = label_marks(clear)
     return bool((mark_sizes(labels, count)[1:] >= MIN_MARK_PIXELS).any())
-
-
-def _normalise(polarity: _Polarity) -> Grey:
-    """Map the paper to 0 and the ink to 1: ``v = d / ink_level`` clipped to [0, 1], with
-    `ink_level` the INK_PERCENTILE of the clear ink; levels below NOISE_FLOOR (or
-    NOISE_SIGMAS noise deviations) become 0."""
-    d = polarity.strength
-    ink_level = float(np.percentile(d[polarity.clear], INK_PERCENTILE))
-    v = np.clip(d * np.float32(1 / ink_level), 0.0, 1.0).astype(np.float32)
-    v[v < max(NOISE_FLOOR, NOISE_SIGMAS * polarity.noise / ink_level)] = 0.0
-    return v

@@ -24,15 +24,21 @@ CROP_TRIM = 0.005  # fraction of the ink mass ignored at each side when cropping
 
 
 def crop(ink: Grey) -> Grey:
+    """The ink inside its bounding box (see ink_box)."""
+    top, bottom, left, right = ink_box(ink)
+    return ink[top : bottom + 1, left : right + 1]
+
+
+def ink_box(ink: Grey) -> tuple[int, int, int, int]:
     """The bounding box of the ink, robust to specks: first the box of the ink's mass less
     CROP_TRIM of it on each side, then grown back over rows and columns next to it that hold
     ink (the digit's own thin ends), so that only ink detached from the digit is left out.
-    `ink` must hold some ink."""
+    `ink` must hold some ink. Returns (top, bottom, left, right), inclusive."""
     top, bottom = _mass_span(ink.sum(axis=1, dtype=np.float64))
     left, right = _mass_span(ink.sum(axis=0, dtype=np.float64))
     top, bottom = _grow(ink[:, left : right + 1].max(axis=1) >= INKED, top, bottom)
     left, right = _grow(ink[top : bottom + 1].max(axis=0) >= INKED, left, right)
-    return ink[top : bottom + 1, left : right + 1]
+    return top, bottom, left, right
 
 
 def _mass_span(profile: NDArray[np.float64]) -> tuple[int, int]:

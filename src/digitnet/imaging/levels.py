@@ -1,4 +1,4 @@
-"""Any image mode -> one page of grey levels, uint8, box-averaged to at most WORK_SIDE a side.
+"""Any image mode -> one page of grey levels, uint8, box-averaged to a working size.
 
 Grey is ITU-R 601 luma (what libjpeg's Y and Pillow's 'L' are); transparent pixels show the
 paper; 16-bit and float images are scaled by their full scale. The page stays uint8 (one
@@ -16,16 +16,21 @@ from PIL import Image
 from digitnet.errors import ImageError
 
 #: The page is analysed at most this many pixels a side. A digit drawn with 0.01% of a
-#: page's pixels is about 1/50 of the page's side, so 1024 keeps it about DIGIT_BOX tall.
+#: page's pixels is about 1/50 of the page's side, so 1024 keeps it about DIGIT_BOX tall ...
 WORK_SIDE = 1024
+#: ... and the digit itself is cut from a copy of up to this side, so that a small digit on
+#: a big page keeps its detail (a 30 px digit on a 1200 px page stays 30 px tall).
+DETAIL_SIDE = 2048
 #: The transparency's paper level is estimated on a copy this size.
 PAPER_SAMPLE_SIDE = 64
 
 Page = NDArray[np.uint8]
 
 
-def grey_page(img: Image.Image, name: str, turn: Image.Transpose | None = None) -> Page:
-    """The image's grey levels, shape (H, W), uint8, at most about WORK_SIDE a side.
+def grey_page(
+    img: Image.Image, name: str, turn: Image.Transpose | None = None, *, side: int = WORK_SIDE
+) -> Page:
+    """The image's grey levels, shape (H, W), uint8, at most about `side` a side.
 
     `turn` (from :func:`decode.decode`) is applied to the reduced page, not the full image.
     The caller should hold no other reference to `img`: each conversion replaces it, so a
@@ -37,14 +42,14 @@ def grey_page(img: Image.Image, name: str, turn: Image.Transpose | None = None) 
         if img.mode == "LAB":
             img = img.getchannel("L")
         elif deep:
-            img = _reduce(img.convert("F"))
+            img = _reduce(img.convert("F"), side)
         elif img.mode in ("RGBA", "LA", "PA", "RGBa") or "transparency" in img.info:
             img = _fill_transparent(img if img.mode == "LA" else img.convert("LA"))
         elif img.mode != "L":
             img = img.convert("L")
     except ValueError as exc:
         raise ImageError(f"{name}: cannot read colour mode {img.mode} ({exc})") from None
-    img = _reduce(img)
+    img = _reduce(img, side)
     if turn is not None:
         img = img.transpose(turn)
     if not deep:
@@ -52,9 +57,14 @@ def grey_page(img: Image.Image, name: str, turn: Image.Transpose | None = None) 
     return _deep_to_bytes(np.asarray(img, dtype=np.float32), sixteen_bit)
 
 
-def _reduce(img: Image.Image) -> Image.Image:
-    """Box-average by a whole factor to at most WORK_SIDE a side (no-op when smaller)."""
-    factor = math.ceil(max(img.size) / WORK_SIDE)
+def reduce_page(page: Page, factor: int) -> Page:
+    """`page` box-averaged by a whole `factor` (a partial box at the right and bottom)."""
+    return np.asarray(Image.fromarray(page).reduce(factor)) if factor > 1 else page
+
+
+def _reduce(img: Image.Image, side: int) -> Image.Image:
+    """Box-average by a whole factor to at most `side` pixels a side (no-op when smaller)."""
+    factor = math.ceil(max(img.size) / side)
     return img.reduce(factor) if factor > 1 else img
 
 

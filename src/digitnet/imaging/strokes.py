@@ -120,9 +120,9 @@ def _groups(
         max(b[0].stop - b[0].start, b[1].stop - b[1].start) if b is not None else 0 for b in boxes
     ]
     largest = max(side for side, keep in zip(sides, candidates[1:]) if keep)
-    reach = max(1, round(GROUP_GAP * largest))
-    kept = candidates[labels]
-    near, _ = label_marks(ndimage.maximum_filter(kept, size=2 * reach + 1))
+    gap = max(1, round(GROUP_GAP * largest))
+    kept = candidates[labels]  # grown by gap / 2 each, two marks meet across a gap of `gap`
+    near, _ = label_marks(ndimage.maximum_filter(kept, size=gap + 1))
     groups = np.zeros(candidates.size, dtype=np.int64)
     groups[labels[kept]] = near[kept]  # every pixel of a mark lies in the same group
     return groups
