@@ -6,6 +6,7 @@ Every test image is drawn here with Pillow; only the last test reads real MNIST 
 from __future__ import annotations
 
 import io
+import os
 import struct
 import zlib
 from pathlib import Path
@@ -463,3 +464,21 @@ def test_rank_filter_equals_pillows(shape, size, pillow_filter, reduce):
     image = np.random.default_rng(size).random(shape, dtype=np.float32)
     expected = np.asarray(Image.fromarray(image).filter(pillow_filter(size)))
     np.testing.assert_array_equal(background.rank_filter(image, size, reduce), expected)
+
+
+# --- files that are not regular, and shapes that are not digits --------------------------
+
+
+def test_a_fifo_is_refused_at_once_not_read(tmp_path: Path) -> None:
+    fifo = tmp_path / "pipe.png"
+    os.mkfifo(fifo)  # opening it to read would wait for a writer forever
+    assert_refused(fifo, str(fifo), "not a regular file")
+
+
+def test_a_long_bar_is_doubted_and_a_digit_is_not() -> None:
+    bar = Image.new("L", (100_000, 1), WHITE)
+    bar.paste(BLACK, (20_000, 0, 80_000, 1))  # a black bar across a 100000x1 strip
+    steps = preprocess_steps(encode(bar))
+    assert steps.doubt is not None and "wider than tall" in steps.doubt
+    assert preprocess_steps(encode(draw_seven())).doubt is None
+    assert preprocess_steps(encode(draw_nine())).doubt is None
