@@ -40,7 +40,8 @@ from PIL import Image, ImageDraw
 
 from digitnet.data.idx import IDX_DTYPES, MAX_IDX_BYTES, MAX_IDX_DIMS, parse_idx, read_idx
 from digitnet.errors import DataError, DigitnetError, ImageError, ModelFileError
-from digitnet.imaging import MAX_IMAGE_PIXELS, MNIST_SIDE, preprocess
+from digitnet.imaging import MAX_IMAGE_PIXELS, preprocess
+from digitnet.mnist_shape import MNIST_SIDE
 from digitnet.modelfile import MAX_PARAMETERS, load, save
 from digitnet.network import Network
 from digitnet.training import History, TrainingSettings

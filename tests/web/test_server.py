@@ -30,6 +30,7 @@ from starlette.exceptions import StarletteDeprecationWarning
 from digitnet import cli
 from digitnet.decision import decide
 from digitnet.imaging import preprocess
+from digitnet.imaging.panels import STAGES
 from digitnet.modelfile import load, save
 from digitnet.models_store import ModelStore
 from digitnet.network import Network
@@ -211,9 +212,10 @@ def test_predict_answers_everything_the_page_draws(client: TestClient, mnist: An
     assert all(0 <= a <= 1 for a in body["hidden"][0])
     assert len(body["centred_pixels"]) == 784 and max(body["centred_pixels"]) == 1.0
     sizes = {name: decode_data_url(url).size for name, url in body["steps"].items()}
-    assert set(sizes) == {"raw", "cropped", "scaled", "centred"}
+    assert list(sizes) == [name for name, _, _ in STAGES]
     assert sizes["centred"] == (28, 28) and max(sizes["scaled"]) == 20
-    assert max(sizes["raw"]) <= 280 and max(sizes["cropped"]) <= 280
+    for name in ("page", "paper", "ink", "digit", "cropped"):
+        assert max(sizes[name]) <= 280
 
 
 def test_predict_runs_the_cli_pipeline(client: TestClient, model_file: Path, mnist: Any) -> None:

@@ -40,4 +40,5 @@ def prediction(network: Network, image: bytes) -> dict[str, Any]:
     """Everything the page shows for one image: the answer, every layer, every stage."""
     steps = preprocess_steps(image, name=UPLOAD_NAME)
     activations = network.activations_for(steps.vector)
-    return prediction_view(steps, activations, decide(activations[-1].astype(np.float64)))
+    decision = decide(activations[-1].astype(np.float64), doubt=steps.doubt)
+    return prediction_view(steps, activations, decision)
