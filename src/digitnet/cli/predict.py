@@ -14,7 +14,7 @@ import numpy as np
 
 from digitnet.cli.options import load_model
 from digitnet.data.mnist import check_classifier_sizes
-from digitnet.errors import ImageError
+from digitnet.errors import DigitnetError, ImageError
 
 if TYPE_CHECKING:
     from digitnet.imaging import PreprocessSteps
@@ -39,9 +39,10 @@ def predict_command(args: Sequence[str], as_json: bool, steps_folder: Path | Non
     marks picked out from specks and lines, and the digit converted the way MNIST was made
     (cropped to the ink, scaled into 20x20, centred by centre of mass in 28x28). Each IMAGE
     must be a regular file. MODEL (a .npz file) defaults to the default model (`digitnet
-    models`), else the model that ships with digitnet. Confidence is the winning output's share of all ten output activations; an
-    answer is marked unsure when no output reaches 0.5, the runner-up is over half the
-    winner, or the ink is not shaped like a digit (far wider than tall).
+    models`), else the model that ships with digitnet. Confidence is the winning output's
+    share of all ten output activations; an answer is marked unsure when no output reaches
+    0.5, the runner-up is over half the winner, or the ink is not shaped like a digit (far
+    wider than tall).
     """
     from digitnet.decision import decide
     from digitnet.imaging import preprocess_steps
