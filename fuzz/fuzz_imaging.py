@@ -30,7 +30,8 @@ from PIL import (  # noqa: F401
 )
 
 from digitnet.errors import ImageError
-from digitnet.imaging import DIGIT_BOX, MNIST_SIDE, preprocess_array, preprocess_steps
+from digitnet.imaging import DIGIT_BOX, preprocess_array, preprocess_steps
+from digitnet.mnist_shape import MNIST_SIDE
 
 NAME = "fuzz upload"
 PNG_SIGNATURE = b"\x89PNG\r\n\x1a\n"

@@ -86,3 +86,11 @@ def test_decision_agrees_with_argmax_and_the_rule(a: np.ndarray) -> None:
     expected = a.max() < FIRING_LEVEL or second > RUNNER_UP_SHARE * a.max()
     assert decision.unsure == expected
     assert (decision.reason is not None) == decision.unsure
+
+
+def test_the_preprocessings_doubt_makes_a_firm_answer_unsure() -> None:
+    firm = [0.01, 0.98, 0.02, 0, 0, 0, 0, 0, 0, 0]
+    assert not decide(firm).unsure
+    decision = decide(firm, doubt="the ink is 500 times wider than tall")
+    assert decision.unsure and decision.digit == 1
+    assert decision.reason == "the ink is 500 times wider than tall"

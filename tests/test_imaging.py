@@ -6,6 +6,7 @@ Every test image is drawn here with Pillow; only the last test reads real MNIST 
 from __future__ import annotations
 
 import io
+import os
 import struct
 import zlib
 from pathlib import Path
@@ -23,13 +24,14 @@ from digitnet.data import MnistSplit
 from digitnet.errors import ImageError
 from digitnet.imaging import (
     DIGIT_BOX,
-    MNIST_CENTRE,
-    MNIST_SIDE,
+    background,
+    decode,
     load_image,
     preprocess,
     preprocess_array,
     preprocess_steps,
 )
+from digitnet.mnist_shape import MNIST_CENTRE, MNIST_SIDE
 
 WHITE, BLACK = 255, 0
 
@@ -318,7 +320,7 @@ def test_files_that_cannot_be_read_are_refused(tmp_path: Path) -> None:
 def test_over_size_file_is_refused_before_reading(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    monkeypatch.setattr(imaging, "MAX_IMAGE_BYTES", 500)
+    monkeypatch.setattr(decode, "MAX_IMAGE_BYTES", 500)
     path = tmp_path / "huge.png"
     draw_nine().save(path)
     assert path.stat().st_size > 500
@@ -330,7 +332,7 @@ def test_over_size_file_is_refused_before_reading(
 
 
 def test_over_pixel_limit_is_refused(monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.setattr(imaging, "MAX_IMAGE_PIXELS", 200 * 259)
+    monkeypatch.setattr(decode, "MAX_IMAGE_PIXELS", 200 * 259)
     assert_refused(encode(draw_nine()), "big.png", "200x260", "51,800")
 
 
@@ -461,4 +463,22 @@ def test_scanned_mnist_digits_come_back_as_they_were(mnist: MnistSplit) -> None:
 def test_rank_filter_equals_pillows(shape, size, pillow_filter, reduce):
     image = np.random.default_rng(size).random(shape, dtype=np.float32)
     expected = np.asarray(Image.fromarray(image).filter(pillow_filter(size)))
-    np.testing.assert_array_equal(imaging._rank_filter(image, size, reduce), expected)
+    np.testing.assert_array_equal(background.rank_filter(image, size, reduce), expected)
+
+
+# --- files that are not regular, and shapes that are not digits --------------------------
+
+
+def test_a_fifo_is_refused_at_once_not_read(tmp_path: Path) -> None:
+    fifo = tmp_path / "pipe.png"
+    os.mkfifo(fifo)  # opening it to read would wait for a writer forever
+    assert_refused(fifo, str(fifo), "not a regular file")
+
+
+def test_a_long_bar_is_doubted_and_a_digit_is_not() -> None:
+    bar = Image.new("L", (100_000, 1), WHITE)
+    bar.paste(BLACK, (20_000, 0, 80_000, 1))  # a black bar across a 100000x1 strip
+    steps = preprocess_steps(encode(bar))
+    assert steps.doubt is not None and "wider than tall" in steps.doubt
+    assert preprocess_steps(encode(draw_seven())).doubt is None
+    assert preprocess_steps(encode(draw_nine())).doubt is None

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import os
 import shutil
 from pathlib import Path
 
@@ -248,3 +249,30 @@ def test_the_shipped_model_stands_in_only_while_no_model_is_kept(
 def test_evaluate_missing_model_file_is_a_one_line_error(run, tmp_path: Path) -> None:
     code, _, err = run("evaluate", str(tmp_path / "absent.npz"))
     assert_one_line_error(code, err, "absent.npz")
+
+
+def test_predict_steps_saves_what_the_network_saw(
+    run, trained_model: Path, test_digits: tuple[np.ndarray, np.ndarray], tmp_path: Path
+) -> None:
+    path = save_as_user_image(test_digits[0][0], tmp_path / "seven.png")
+    code, out, _ = run("predict", str(trained_model), str(path), "--steps", str(tmp_path / "s"))
+    assert code == 0
+    saved = tmp_path / "s" / "seven.png.steps.png"
+    assert f"stages in {saved}" in out
+    with Image.open(saved) as strip:
+        assert strip.width > 6 * strip.height  # seven panels side by side
+
+
+def test_predict_marks_a_long_bar_unsure(run, trained_model: Path, tmp_path: Path) -> None:
+    bar = Image.new("L", (100_000, 1), 255)
+    bar.paste(0, (20_000, 0, 80_000, 1))
+    bar.save(tmp_path / "bar.png")
+    code, out, _ = run("predict", str(trained_model), str(tmp_path / "bar.png"), "--json")
+    assert code == 0
+    assert json.loads(out)["unsure"] is True
+
+
+def test_predict_refuses_a_fifo_in_one_line(run, trained_model: Path, tmp_path: Path) -> None:
+    os.mkfifo(tmp_path / "pipe.png")
+    code, _, err = run("predict", str(trained_model), str(tmp_path / "pipe.png"))
+    assert_one_line_error(code, err, "not a regular file")

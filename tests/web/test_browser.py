@@ -14,6 +14,7 @@ from typing import Any
 import pytest
 from PIL import Image
 
+from digitnet.imaging.panels import STAGES
 from digitnet.modelfile import load
 
 sync_api = pytest.importorskip("playwright.sync_api", reason="Playwright is not installed")
@@ -147,10 +148,10 @@ def test_dropped_image_is_classified(page, problems, server_url):
 def test_preprocessing_steps_are_shown(page, problems, server_url):
     open_page(page, server_url)
     draw(page, SEVEN)
-    for name in ("raw", "cropped", "scaled", "centred"):
+    for name, _, _ in STAGES:
         page.wait_for_function(f"document.querySelector('#step-{name}').complete")
 
-    raw_w, raw_h = image_size(page, "#step-raw")
+    raw_w, raw_h = image_size(page, "#step-ink")
     cropped_w, cropped_h = image_size(page, "#step-cropped")
     assert raw_w > 0 and 0 < cropped_w <= raw_w and 0 < cropped_h <= raw_h
     assert max(image_size(page, "#step-scaled")) == 20

@@ -411,7 +411,9 @@ def test_a_connection_that_sends_nothing_is_closed_quietly(served: Served) -> No
 
 def test_two_hundred_slow_connections_are_all_closed(served: Served) -> None:
     """Half never finish their headers (408 at the deadline); half finish them but not their
-    bodies, with more connections open than MAX_CONNECTIONS: 503 at once, then closed."""
+    bodies, with more connections open than MAX_CONNECTIONS: 503 at once, then closed (or,
+    for a request that came while the server had not yet taken in MAX_CONNECTIONS of the
+    others, as a busy machine may, 408 at the deadline). None stays open."""
     assert MAX_CONNECTIONS < 200
     connections = [served.connect() for _ in range(200)]
     try:
@@ -423,7 +425,9 @@ def test_two_hundred_slow_connections_are_all_closed(served: Served) -> None:
         for connection in connections:
             connection.close()
     assert all(answer.startswith(b"HTTP/1.1 408 ") for answer in answers[1::2])
-    assert all(answer.startswith(b"HTTP/1.1 503 ") for answer in answers[::2])
+    statuses = [answer[:13] for answer in answers[::2]]
+    assert set(statuses) <= {b"HTTP/1.1 503 ", b"HTTP/1.1 408 "}, set(statuses)
+    assert b"HTTP/1.1 503 " in statuses  # the limit on connections was reached
 
 
 def test_a_kept_alive_connection_gets_a_new_deadline_per_request(served: Served) -> None:

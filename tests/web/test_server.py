@@ -28,11 +28,13 @@ from PIL import Image
 from starlette.exceptions import StarletteDeprecationWarning
 
 from digitnet import cli
+from digitnet import training as training_loop
 from digitnet.decision import decide
 from digitnet.imaging import preprocess
+from digitnet.imaging.panels import STAGES
 from digitnet.modelfile import load, save
 from digitnet.models_store import ModelStore
-from digitnet.network import Network
+from digitnet.network import Network, n_parameters
 from digitnet.perceptron import AND, NAND, NOT, OR, truth_table
 from digitnet.training import sgd
 from digitnet.web import create_app, sse, training_run
@@ -212,9 +214,10 @@ def test_predict_answers_everything_the_page_draws(client: TestClient, mnist: An
     assert all(0 <= a <= 1 for a in body["hidden"][0])
     assert len(body["centred_pixels"]) == 784 and max(body["centred_pixels"]) == 1.0
     sizes = {name: decode_data_url(url).size for name, url in body["steps"].items()}
-    assert set(sizes) == {"raw", "cropped", "scaled", "centred"}
+    assert list(sizes) == [name for name, _, _ in STAGES]
     assert sizes["centred"] == (28, 28) and max(sizes["scaled"]) == 20
-    assert max(sizes["raw"]) <= 280 and max(sizes["cropped"]) <= 280
+    for name in ("page", "paper", "ink", "digit", "cropped"):
+        assert max(sizes[name]) <= 280
 
 
 def test_predict_runs_the_cli_pipeline(client: TestClient, model_file: Path, mnist: Any) -> None:
@@ -709,7 +712,8 @@ def test_serve_refuses_a_damaged_model_in_one_line(tmp_path: Path) -> None:
 
 
 #: The run watched while predictions are sent: a hidden layer wide enough that one kernel
-#: call (a slice of STOP_CHECK_WORK multiply-adds, 7 mini-batches) lasts several predictions.
+#: call (a hundredth of an epoch, 50 mini-batches, once the test lifts STOP_CHECK_WORK to
+#: that) lasts several predictions.
 BUSY_RUN = {"sizes": [784, 3000, 10], "epochs": 1000, "training_size": 50_000, "seed": 3}
 KERNEL_CALLS_WATCHED = 20
 MIN_PREDICTIONS_INSIDE = 5
@@ -743,7 +747,7 @@ def test_predictions_keep_coming_while_a_run_trains(
     event loop and its thread pool, could not start and finish between two marks. So some
     predictions must do so, in under half the time between the marks: a bound set by the
     run's own pace, whatever this machine's speed or load. (With ``nogil=False`` in
-    :func:`digitnet.compiled.jit_in_place`, a prediction spans dozens of calls.)
+    :class:`digitnet.engines.numba_kernels.LazyKernels`, a prediction spans dozens of calls.)
     """
     pytest.importorskip("numba", reason="the compiled kernel is what releases the GIL")
     marks: list[tuple[int, float]] = []
@@ -757,6 +761,10 @@ def test_predictions_keep_coming_while_a_run_trains(
         return real_train(*args, on_batch=mark, **kwargs)
 
     monkeypatch.setattr(training_run, "train", marked_train)
+    # Calls of a hundredth of an epoch, not the few mini-batches a stop check allows: the
+    # longer a call, the more predictions fit in half of it, on a busy machine too.
+    per_batch = training_loop.step_work(n_parameters(BUSY_RUN["sizes"]), 10)
+    monkeypatch.setattr(training_loop, "STOP_CHECK_WORK", 50 * per_batch)
     app = create_app(Path(shutil.copy(model_file, tmp_path / "m.npz")), data_dir=mnist_dir)
     png = canvas_png(mnist.test.images[0])
     spans: list[tuple[float, float]] = []

@@ -1,8 +1,9 @@
 """The preprocessing stages as small PNG pictures the page can show (``data:`` URLs).
 
-Each stage is drawn as the network sees it: grey levels with ink = 1 shown white on
-black, as in MNIST. Large stages are shrunk to fit STEP_SIDE pixels; the 20x20 and 28x28
-stages are sent at their own size (the page enlarges them without smoothing).
+Each stage is drawn as it is held: the page and its paper as grey levels, the later
+stages with ink = 1 shown white on black, as in MNIST. Large stages are shrunk to fit
+STEP_SIDE pixels; the 20x20 and 28x28 stages are sent at their own size (the page
+enlarges them without smoothing).
 """
 
 from __future__ import annotations
@@ -15,9 +16,12 @@ from numpy.typing import NDArray
 from PIL import Image
 
 from digitnet.imaging import PreprocessSteps
+from digitnet.imaging.panels import stage_arrays
 
-#: The raw and cropped stages are shrunk to fit a square of this side (the canvas's size).
+#: The page-sized stages are shrunk to fit a square of this side (the canvas's size) ...
 STEP_SIDE = 280
+#: ... but not these, sent at their own size (the page enlarges them without smoothing).
+OWN_SIZE_STAGES = frozenset({"scaled", "centred"})
 #: Fast zlib level: these PNGs are a few kilobytes and made on every stroke.
 PNG_COMPRESS_LEVEL = 1
 
@@ -37,10 +41,8 @@ def data_url(grey: NDArray[np.floating], max_side: int | None = None) -> str:
 
 
 def step_pictures(steps: PreprocessSteps) -> dict[str, str]:
-    """The four stages the page shows: ``raw``, ``cropped``, ``scaled``, ``centred``."""
+    """Every stage the page shows, by its name in :data:`digitnet.imaging.panels.STAGES`."""
     return {
-        "raw": data_url(steps.grey, STEP_SIDE),
-        "cropped": data_url(steps.cropped, STEP_SIDE),
-        "scaled": data_url(steps.scaled),
-        "centred": data_url(steps.centred),
+        name: data_url(grey, None if name in OWN_SIZE_STAGES else STEP_SIDE)
+        for name, grey in stage_arrays(steps).items()
     }

@@ -15,7 +15,8 @@ from numpy.typing import NDArray
 
 from digitnet.decision import Decision
 from digitnet.history import RunEnd
-from digitnet.imaging import MNIST_SIDE, PreprocessSteps
+from digitnet.imaging import PreprocessSteps
+from digitnet.mnist_shape import MNIST_SIDE
 from digitnet.network import Network
 from digitnet.perceptron import Circuit, Perceptron
 from digitnet.training import History

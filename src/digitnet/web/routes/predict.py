@@ -41,5 +41,5 @@ def prediction(network: Network, image: bytes) -> dict[str, Any]:
     steps = preprocess_steps(image, name=UPLOAD_NAME)
     activations = network.activations_for(steps.vector)
     outputs = activations[-1].astype(np.float64)
-    decision = decide(outputs, output_activation=network.output_activation.name)
+    decision = decide(outputs, output_activation=network.output_activation.name, doubt=steps.doubt)
     return prediction_view(steps, activations, decision)

@@ -11,7 +11,8 @@ const STROKE_WIDTH = 18; // CSS pixels: about 2 MNIST pixels once scaled to 20 x
 const PREDICT_INTERVAL_MS = 80;
 const MIN_INK_EXTENT = 3 * STROKE_WIDTH; // smaller ink is "blank" to the server: wait for more
 const N_DIGITS = 10;
-const STEP_NAMES = ["raw", "cropped", "scaled", "centred"];
+// The preprocessing panels: one <img data-step="NAME"> per stage the server sends.
+const stepImages = () => document.querySelectorAll("img[data-step]");
 
 export function initDraw({ onResult, onCleared }) {
   const canvas = document.getElementById("canvas");
@@ -108,7 +109,7 @@ export function initDraw({ onResult, onCleared }) {
     drawBars(bars, outputs, digit);
     barsBox.classList.toggle("unsure", Boolean(unsure));
     preview.src = result.steps.centred;
-    for (const name of STEP_NAMES) document.getElementById(`step-${name}`).src = result.steps[name];
+    for (const img of stepImages()) img.src = result.steps[img.dataset.step];
     onResult(result);
   }
 
@@ -145,7 +146,7 @@ export function initDraw({ onResult, onCleared }) {
     drawBars(bars, null, null);
     barsBox.classList.remove("unsure");
     preview.removeAttribute("src");
-    for (const name of STEP_NAMES) document.getElementById(`step-${name}`).removeAttribute("src");
+    for (const img of stepImages()) img.removeAttribute("src");
     dropZone.classList.remove("has-input");
     setSettled();
     onCleared();
