@@ -8,7 +8,7 @@ from hypothesis import given
 from hypothesis import strategies as st
 from hypothesis.extra.numpy import arrays
 
-from digitnet.decision import FIRING_LEVEL, RUNNER_UP_SHARE, decide
+from digitnet.decision import FIRING_LEVEL, RUNNER_UP_SHARE, decide, top
 from digitnet.errors import ConfigError
 
 
@@ -94,3 +94,9 @@ def test_the_preprocessings_doubt_makes_a_firm_answer_unsure() -> None:
     decision = decide(firm, doubt="the ink is 500 times wider than tall")
     assert decision.unsure and decision.digit == 1
     assert decision.reason == "the ink is 500 times wider than tall"
+
+
+def test_top_ranks_the_most_active_first_and_a_tie_lower_digit_first() -> None:
+    a = outputs(d6=0.9, d2=0.9, d8=0.3)
+    assert top(a, 3) == [(2, 0.9), (6, 0.9), (8, 0.3)]
+    assert top(a, 1)[0][0] == decide(a).digit

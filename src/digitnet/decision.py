@@ -69,10 +69,22 @@ class Decision:
     def shown(self) -> str:
         """``2 (output activation 0.32)``: the digit and the value behind it, in words.
 
-        Two decimals, and ``> 0.99`` rather than a rounded-up 1.00 for what is not 1.
+        The value as :func:`activation_text` writes it.
         """
-        value = "> 0.99" if 0.995 <= self.activation < 1 else f"{self.activation:.2f}"
-        return f"{self.digit} ({self.label} {value})"
+        return f"{self.digit} ({self.label} {activation_text(self.activation)})"
+
+
+def activation_text(activation: float) -> str:
+    """Two decimals, and ``> 0.99`` rather than a rounded-up 1.00 for what is not 1."""
+    return "> 0.99" if 0.995 <= activation < 1 else f"{activation:.2f}"
+
+
+def top(outputs: ArrayLike, k: int) -> list[tuple[int, float]]:
+    """The ``k`` most active outputs as ``(digit, activation)``, most active first; on a tie
+    the lower digit first, as :func:`decide` and ``Network.predict`` answer."""
+    a = np.asarray(outputs, dtype=np.float64)
+    order = np.argsort(-a, kind="stable")[:k]
+    return [(int(i), float(a[i])) for i in order]
 
 
 def decide(

@@ -15,6 +15,7 @@ from __future__ import annotations
 import json
 import os
 import re
+import stat
 import tokenize
 import warnings
 import zipfile
@@ -197,6 +198,28 @@ def read_metadata(path: str | os.PathLike[str]) -> dict[str, Any]:
             return _read_metadata(archive, path)
     except _UNREADABLE as exc:
         raise ModelFileError(f"{path}: {_what_is_wrong(path)} ({_detail(exc)})") from exc
+
+
+def is_model_file(path: str | os.PathLike[str]) -> bool:
+    """Whether ``path`` is, by its content and whatever its name, a digitnet model file.
+
+    True for a regular file that starts as a zip archive does and holds our metadata
+    record, or that starts so but cannot be read as an archive (a model cut short, which
+    :func:`load` then reports as truncated); False for anything else, such as an image.
+    """
+    try:
+        if not stat.S_ISREG(os.stat(path).st_mode):  # a FIFO would block the read
+            return False
+        with open(path, "rb") as stream:
+            if stream.read(len(ZIP_MEMBER_SIGNATURE)) != ZIP_MEMBER_SIGNATURE:
+                return False
+    except OSError:
+        return False
+    try:
+        with zipfile.ZipFile(path) as archive:
+            return f"{METADATA_KEY}.npy" in archive.namelist()
+    except _UNREADABLE:
+        return True
 
 
 def _what_is_wrong(path: Path) -> str:

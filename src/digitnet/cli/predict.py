@@ -12,17 +12,28 @@ from typing import TYPE_CHECKING
 import click
 import numpy as np
 
+from digitnet.cli.image_files import image_files
 from digitnet.cli.options import load_model
 from digitnet.data.mnist import check_classifier_sizes
 from digitnet.errors import DigitnetError, ImageError
+from digitnet.mnist_shape import N_DIGITS
+from digitnet.modelfile import is_model_file
 
 if TYPE_CHECKING:
     from digitnet.imaging import PreprocessSteps
 
 
 @click.command("predict")
-@click.argument("args", nargs=-1, required=True, metavar="[MODEL] IMAGE...")
+@click.argument("args", nargs=-1, required=True, metavar="[MODEL] IMAGE|FOLDER...")
 @click.option("--json", "as_json", is_flag=True, help="Print one JSON object per image.")
+@click.option(
+    "--top-k",
+    "top_k",
+    type=click.IntRange(1, N_DIGITS),
+    default=1,
+    show_default=True,
+    help="Also print the runners-up: the K most active outputs, with their values.",
+)
 @click.option(
     "--steps",
     "steps_folder",
@@ -31,29 +42,37 @@ if TYPE_CHECKING:
     help="Save what the network saw: each image's preprocessing stages, side by side, "
     "as FOLDER/NAME.steps.png.",
 )
-def predict_command(args: Sequence[str], as_json: bool, steps_folder: Path | None) -> None:
+def predict_command(
+    args: Sequence[str], as_json: bool, top_k: int, steps_folder: Path | None
+) -> None:
     """Classify your own images of one handwritten digit each (PNG, JPEG, ...).
 
     Any size (a small digit on a whole page, a phone photo), dark ink on light paper or
     light on dark, colour or grey: the paper's lighting and tint are removed, the digit's
     marks picked out from specks and lines, and the digit converted the way MNIST was made
     (cropped to the ink, scaled into 20x20, centred by centre of mass in 28x28). Each IMAGE
-    must be a regular file. MODEL (a .npz file) defaults to the default model (`digitnet
-    models`), else the model that ships with digitnet. Beside the digit is its output
-    neuron's activation (a probability only for a softmax output layer, and then called
-    so); an answer is marked unsure when no output reaches 0.5, the runner-up is over half
-    the winner, or the ink is not shaped like a digit (far wider than tall).
+    must be a regular file; a FOLDER stands for the images in it, in name order (other
+    files are skipped with a note). MODEL, a digitnet model file known by its content
+    whatever its name (or any name ending in .npz), defaults to the default model
+    (`digitnet models`), else the model that ships with digitnet. Beside the digit is its
+    output neuron's activation (a probability only for a softmax output layer, and then
+    called so); an answer is marked unsure when no output reaches 0.5, the runner-up is
+    over half the winner, or the ink is not shaped like a digit (far wider than tall).
     """
-    from digitnet.decision import decide
+    from digitnet.decision import activation_text, decide, top
     from digitnet.imaging import preprocess_steps
 
-    model = Path(args[0]) if args[0].lower().endswith(".npz") else None
-    images = list(args[1:] if model is not None else args)
-    if not images:
+    first = args[0]
+    model = Path(first) if first.lower().endswith(".npz") or is_model_file(first) else None
+    named = list(args[1:] if model is not None else args)
+    if not named:
         raise click.UsageError("give at least one IMAGE to classify")
     path, saved = load_model(model)
     check_classifier_sizes(saved.network.sizes, str(path))  # as serve and evaluate do
-    failures = 0
+    images, notes = image_files(named)
+    for note in notes:
+        click.echo(note, err=True)
+    failures = sum(note.startswith("Error: ") for note in notes)
     saved_steps: set[Path] = set()
     for image in images:
         try:
@@ -65,6 +84,7 @@ def predict_command(args: Sequence[str], as_json: bool, steps_folder: Path | Non
         outputs = saved.network.feedforward(steps.vector).astype(np.float64)
         activation = saved.network.output_activation.name
         decision = decide(outputs, output_activation=activation, doubt=steps.doubt)
+        ranked = top(outputs, top_k)
         picture = None
         if steps_folder is not None:
             picture = _save_steps(steps, steps_folder, Path(image).name, saved_steps)
@@ -77,13 +97,17 @@ def predict_command(args: Sequence[str], as_json: bool, steps_folder: Path | Non
                 "unsure": decision.unsure,
                 "outputs": [round(float(a), 6) for a in outputs],
             }
+            if top_k > 1:
+                record["top"] = [{"digit": d, "activation": round(a, 4)} for d, a in ranked]
             if picture is not None:
                 record["steps"] = str(picture)
             click.echo(json.dumps(record))
         else:
             unsure = f" (unsure: {decision.reason})" if decision.unsure else ""
+            then = ", ".join(f"{d} ({activation_text(a)})" for d, a in ranked[1:])
+            then = f", then {then}" if then else ""
             shown = f"; stages in {picture}" if picture is not None else ""
-            click.echo(f"{image}: {decision.shown()}{unsure}{shown}")
+            click.echo(f"{image}: {decision.shown()}{then}{unsure}{shown}")
     if failures:
         sys.exit(1)
 
