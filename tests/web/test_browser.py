@@ -159,6 +159,51 @@ def test_preprocessing_steps_are_shown(page, problems, server_url):
     assert problems.messages == []
 
 
+STEPS = ("page", "paper", "ink", "digit", "cropped", "scaled", "centred")
+
+
+def test_the_preprocessing_panels_show_a_placeholder_until_a_digit_and_after_clear(
+    page, problems, server_url
+):
+    open_page(page, server_url)
+    for name in STEPS:
+        page.wait_for_function(f"document.querySelector('#step-{name}').complete")
+        assert image_size(page, f"#step-{name}") != (0, 0), name  # not a broken image
+    draw(page, SEVEN)
+    page.wait_for_function("document.querySelector('#step-centred').complete")
+    assert image_size(page, "#step-centred") == (28, 28)
+    page.click("#clear")
+    for name in STEPS:
+        page.wait_for_function(f"document.querySelector('#step-{name}').complete")
+        assert image_size(page, f"#step-{name}") != (0, 0), name
+    assert problems.messages == []
+
+
+def test_the_lede_names_the_loaded_networks_sizes_and_activations(page, problems, server_url):
+    open_page(page, server_url)
+    expect(page.locator("#lede-network")).to_have_text("A [784, 30, 10] network of sigmoid neurons")
+    assert "built from scratch" in page.locator(".lede").inner_text()
+
+
+def test_the_lede_says_relu_and_softmax_for_such_a_model(page, problems, server_url):
+    model = {
+        "loaded": True, "sizes": [784, 512, 512, 10], "activation": "relu", "output": "softmax",
+        "source": None, "history": None, "training": False,
+    }  # fmt: skip
+    page.route("**/api/model", lambda route: route.fulfill(json=model))
+    page.goto(server_url)
+    expect(page.locator("#lede-network")).to_have_text(
+        "A [784, 512, 512, 10] network of ReLU neurons and a softmax output layer"
+    )
+
+
+def test_without_a_model_the_lede_names_no_activation(page, problems, fresh_server):
+    page.goto(fresh_server(model=False))
+    expect(page.locator("#model-status")).to_have_attribute("data-state", "none")
+    expect(page.locator("#lede-network")).to_have_text("A neural network")
+    assert problems.messages == []
+
+
 def test_weights_show_one_picture_per_hidden_neuron(page, problems, server_url):
     open_page(page, server_url)
     tiles = page.locator("#weights .weight")

@@ -148,6 +148,7 @@ def test_model_describes_the_loaded_file(client: TestClient, model_file: Path) -
     body = client.get("/api/model").json()
     assert body["loaded"] is True and body["training"] is False
     assert body["sizes"] == [784, 30, 10] and body["source"] == str(model_file)
+    assert body["activation"] == "sigmoid" and body["output"] == "sigmoid"
     history = body["history"]
     assert history["epochs"] == 2
     assert len(history["validation_accuracy"]) == len(history["validation_cost"]) == 2
@@ -164,6 +165,8 @@ def test_model_without_a_file_is_not_loaded(fresh_client: TestClient) -> None:
     assert body == {
         "loaded": False,
         "sizes": None,
+        "activation": None,
+        "output": None,
         "source": None,
         "history": None,
         "training": False,

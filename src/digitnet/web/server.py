@@ -19,7 +19,7 @@ with :mod:`digitnet.web.views`. Errors become statuses in :mod:`digitnet.web.err
 =======================  ==============================================================
 ``GET /``                the page
 ``GET /static/...``      its scripts and styles
-``GET /api/model``       the current model: sizes, source, history, whether training
+``GET /api/model``       the current model: sizes, activations, source, history, whether training
 ``GET /api/limits``      what a request may ask for (:mod:`digitnet.web.limits`)
 ``POST /api/predict``    an image file's bytes -> digit, outputs, hidden layers, stages
 ``GET /api/weights``     the first layer's weights, one 28x28 picture per neuron

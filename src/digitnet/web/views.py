@@ -44,10 +44,13 @@ def model_view(
     history: History | None = None,
     training: bool,
 ) -> dict[str, Any]:
-    """GET /api/model: the current network's sizes, where it came from, how it learned."""
+    """GET /api/model: the current network's sizes and activations (hidden, output, named
+    as ``Network(activation=, output=)`` takes them), where it came from, how it learned."""
     return {
         "loaded": network is not None,
         "sizes": list(network.sizes) if network is not None else None,
+        "activation": network.hidden_activation.name if network is not None else None,
+        "output": network.output_activation.name if network is not None else None,
         "source": source,
         "history": history_summary(history),
         "training": training,

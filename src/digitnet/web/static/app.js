@@ -7,6 +7,7 @@ import { initPerceptrons } from "./perceptrons.js";
 import { fetchModel, initTrain } from "./train.js";
 
 const modelStatus = document.getElementById("model-status");
+const ledeNetwork = document.getElementById("lede-network");
 const noModel = document.getElementById("no-model");
 
 const inside = initInside();
@@ -29,6 +30,18 @@ function describe(model) {
   return text;
 }
 
+const ACTIVATION_NAMES = { sigmoid: "sigmoid", tanh: "tanh", relu: "ReLU", softmax: "softmax" };
+
+/** The lede's subject: the loaded network, e.g. "A [784, 30, 10] network of sigmoid neurons". */
+function networkWords(model) {
+  if (!model.loaded) return "A neural network";
+  const name = (key) => ACTIVATION_NAMES[key] ?? key;
+  const sizes = `[${model.sizes.join(", ")}]`;
+  if (model.sizes.length < 3) return `A ${sizes} network of ${name(model.output)} neurons`;
+  const output = model.output === model.activation ? "" : ` and a ${name(model.output)} output layer`;
+  return `A ${sizes} network of ${name(model.activation)} neurons${output}`;
+}
+
 async function refreshModel() {
   let model;
   try {
@@ -39,6 +52,7 @@ async function refreshModel() {
     return;
   }
   modelStatus.textContent = describe(model);
+  ledeNetwork.textContent = networkWords(model);
   modelStatus.title = model.source ?? "";
   modelStatus.dataset.state = model.loaded ? "loaded" : "none";
   noModel.hidden = model.loaded;

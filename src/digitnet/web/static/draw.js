@@ -13,6 +13,8 @@ const MIN_INK_EXTENT = 3 * STROKE_WIDTH; // smaller ink is "blank" to the server
 const N_DIGITS = 10;
 // The preprocessing panels: one <img data-step="NAME"> per stage the server sends.
 const stepImages = () => document.querySelectorAll("img[data-step]");
+// what each preprocessing panel shows until a digit is drawn, as index.html starts them
+const STEP_PLACEHOLDER = "/static/step-placeholder.svg";
 
 export function initDraw({ onResult, onCleared }) {
   const canvas = document.getElementById("canvas");
@@ -146,7 +148,7 @@ export function initDraw({ onResult, onCleared }) {
     drawBars(bars, null, null);
     barsBox.classList.remove("unsure");
     preview.removeAttribute("src");
-    for (const img of stepImages()) img.removeAttribute("src");
+    for (const img of stepImages()) img.src = STEP_PLACEHOLDER;
     dropZone.classList.remove("has-input");
     setSettled();
     onCleared();
