@@ -249,9 +249,10 @@ def test_data_that_does_not_fit_is_a_one_line_error(
     run, tmp_path: Path, n_train: int, side: int, args: tuple[str, ...], needle: str
 ) -> None:
     data = write_idx_dataset(tmp_path / "other", n_train=n_train, n_test=10, side=side)
-    code, _, stderr = run(
+    code, stdout, stderr = run(
         "train", "--epochs", "1", *args, "--data-dir", str(data), "--out", str(tmp_path / "m")
     )
     lines = stderr.strip().splitlines()
     assert code == 1 and len(lines) == 1 and lines[0].startswith("Error: "), stderr
     assert needle in lines[0]
+    assert "Training" not in stdout  # refused before it says it trains

@@ -27,7 +27,7 @@ from digitnet.interrupt import INTERRUPTED_STATUS
 from digitnet.network import Network
 from digitnet.recipes import recipe
 from digitnet.settings import TrainingSettings, fresh_seed
-from digitnet.training import train
+from digitnet.training import check_mini_batch, train
 from digitnet.training_state import TrainingState
 
 
@@ -145,6 +145,7 @@ def run(
             f"training images"
         )
     training = data.training.first(training_size)
+    check_mini_batch(settings.mini_batch_size, len(training))  # before saying "Training"
     if state.history is None:
         stdout.print(f"Training {network} on {len(training):,} images: {describe(settings)}")
     first = state.history.epochs_run + 1 if state.history is not None else 1
