@@ -18,9 +18,10 @@ from pathlib import Path
 import numpy as np
 from PIL import Image, ImageDraw
 
+from digitnet.history import History
 from digitnet.modelfile import save
 from digitnet.network import Network
-from digitnet.training import History, TrainingSettings
+from digitnet.settings import TrainingSettings
 
 CORPUS = Path(__file__).resolve().parent / "corpus"
 IDX_CODES = {

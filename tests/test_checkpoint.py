@@ -24,7 +24,8 @@ from digitnet.engines.numba_kernels import numba_available
 from digitnet.errors import ConfigError, ModelFileError
 from digitnet.modelfile import load, save
 from digitnet.network import Network
-from digitnet.training import TrainingSettings, train
+from digitnet.settings import TrainingSettings
+from digitnet.training import train
 from digitnet.training_state import TrainingState
 
 ENGINES = [

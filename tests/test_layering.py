@@ -62,6 +62,7 @@ FLOORS: dict[str, int] = {
     "digitnet.training_state": 4,
     "digitnet.recipes": 4,
     "digitnet.footprint": 4,
+    "digitnet.measuring": 4,
     # 5 records on disk
     "digitnet.modelfile": 5,
     "digitnet.checkpoint": 5,

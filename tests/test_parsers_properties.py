@@ -40,11 +40,12 @@ from PIL import Image, ImageDraw
 
 from digitnet.data.idx import IDX_DTYPES, MAX_IDX_BYTES, MAX_IDX_DIMS, parse_idx, read_idx
 from digitnet.errors import DataError, DigitnetError, ImageError, ModelFileError
+from digitnet.history import History
 from digitnet.imaging import MAX_IMAGE_PIXELS, MAX_JPEG_PIXELS, preprocess
 from digitnet.mnist_shape import MNIST_SIDE
 from digitnet.modelfile import MAX_PARAMETERS, load, save
 from digitnet.network import Network
-from digitnet.training import History, TrainingSettings
+from digitnet.settings import TrainingSettings
 
 T = TypeVar("T")
 UINT32_MAX = 2**32 - 1

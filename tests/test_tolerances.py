@@ -16,8 +16,8 @@ from tolerances import (
     unit_roundoff,
 )
 
+from digitnet.costs import one_hot
 from digitnet.network import Network
-from digitnet.training import one_hot
 
 N_PIXELS = 784
 

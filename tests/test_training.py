@@ -20,17 +20,12 @@ from digitnet.engines import fused_sgd
 from digitnet.engines.numba_kernels import numba_available
 from digitnet.engines.numpy_steps import NumpyStep
 from digitnet.errors import ConfigError
-from digitnet.history import RunEnd
+from digitnet.history import History, RunEnd
+from digitnet.measuring import PROGRESS_UPDATES_PER_EPOCH
 from digitnet.network import Network
 from digitnet.optimizer import GradientDescent
-from digitnet.settings import LIMITS
-from digitnet.training import (
-    PROGRESS_UPDATES_PER_EPOCH,
-    History,
-    TrainingSettings,
-    sgd,
-    train,
-)
+from digitnet.settings import LIMITS, TrainingSettings
+from digitnet.training import sgd, train
 
 FINITE_DIFFERENCE_STEP = 1e-5
 ENGINES_TO_TEST = [

@@ -5,11 +5,12 @@ import pytest
 
 from digitnet.engines.numba_kernels import numba_available
 from digitnet.errors import ConfigError
-from digitnet.history import RunEnd
+from digitnet.history import History, RunEnd
 from digitnet.modelfile import load, save
 from digitnet.network import Network
 from digitnet.schedules import PlateauSchedule
-from digitnet.training import History, TrainingSettings, sgd, train
+from digitnet.settings import TrainingSettings
+from digitnet.training import sgd, train
 from digitnet.training_state import TrainingState
 
 

@@ -19,7 +19,8 @@ from digitnet.engines.selection import kernel_limitation
 from digitnet.errors import ConfigError, ModelFileError
 from digitnet.history import RunEnd
 from digitnet.network import Network
-from digitnet.training import TrainingSettings, train
+from digitnet.settings import TrainingSettings
+from digitnet.training import train
 from digitnet.training_state import TrainingState
 
 ENGINES = [

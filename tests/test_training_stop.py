@@ -8,7 +8,7 @@ from typing import Any
 import numpy as np
 import pytest
 
-from digitnet import training
+from digitnet import measuring
 from digitnet.history import RunEnd
 from digitnet.network import Network, n_parameters
 from digitnet.settings import ENGINES, TrainingSettings
@@ -80,7 +80,7 @@ def test_ctrl_c_while_an_epoch_is_measured_leaves_no_half_recorded_epoch(
 ) -> None:
     """A Ctrl-C between two monitored sets once left 'validation' an epoch longer than
     'test', and the CLI's report then failed with an IndexError."""
-    real = training.evaluate_cost_and_correct
+    real = measuring.evaluate_cost_and_correct
     calls: list[int] = []
 
     def interrupted_on_the_fourth(*args: object, **kwargs: object) -> tuple[float, int]:
@@ -89,7 +89,7 @@ def test_ctrl_c_while_an_epoch_is_measured_leaves_no_half_recorded_epoch(
             raise KeyboardInterrupt
         return real(*args, **kwargs)  # type: ignore[arg-type]
 
-    monkeypatch.setattr(training, "evaluate_cost_and_correct", interrupted_on_the_fourth)
+    monkeypatch.setattr(measuring, "evaluate_cost_and_correct", interrupted_on_the_fourth)
     settings = TrainingSettings(epochs=5, mini_batch_size=MINI_BATCH, seed=1, engine="numpy")
     monitor = {"validation": toy_data(1), "test": toy_data(2)}
     history = train(Network([8, 5, 2], seed=1), toy_data(), settings, monitor=monitor)
@@ -113,8 +113,8 @@ def test_a_wide_network_is_asked_to_stop_every_few_batches(monkeypatch: Any) -> 
     """should_stop is asked after STOP_CHECK_WORK multiply-adds at most, not only after a
     hundredth of an epoch: a wide network's hundredth could take many seconds."""
     net = Network([8, 5, 2], seed=1)
-    step_work = training.step_work(n_parameters(net.sizes), MINI_BATCH)
-    monkeypatch.setattr(training, "STOP_CHECK_WORK", 2 * step_work)  # two batches a check
+    step_work = measuring.step_work(n_parameters(net.sizes), MINI_BATCH)
+    monkeypatch.setattr(measuring, "STOP_CHECK_WORK", 2 * step_work)  # two batches a check
     asked, should_stop = stop_after(10**9)
     images, labels = toy_data()
     many = (np.tile(images, (10, 1)), np.tile(labels, 10))  # 1,000 batches: 10 a hundredth
@@ -125,8 +125,8 @@ def test_a_wide_network_is_asked_to_stop_every_few_batches(monkeypatch: Any) -> 
 def test_a_stop_during_the_measurement_ends_the_run_with_whole_epochs(monkeypatch: Any) -> None:
     """The validation set of a wide network is measured in chunks, asking between them."""
     net = Network([8, 5, 2], seed=1)
-    monkeypatch.setattr(training, "STOP_CHECK_WORK", 50 * n_parameters(net.sizes))
-    assert training.rows_per_check(n_parameters(net.sizes)) == 50  # 8 chunks of the 400
+    monkeypatch.setattr(measuring, "STOP_CHECK_WORK", 50 * n_parameters(net.sizes))
+    assert measuring.rows_per_check(n_parameters(net.sizes)) == 50  # 8 chunks of the 400
     batches = N_EXAMPLES // MINI_BATCH
     # epoch 1: 100 batches and 7 asks between chunks; then 100 batches of epoch 2 and 3 asks
     asked, should_stop = stop_after(batches + 7 + batches + 3)
@@ -141,9 +141,9 @@ def test_a_stop_during_the_measurement_ends_the_run_with_whole_epochs(monkeypatc
 def test_measuring_in_chunks_counts_as_measuring_at_once(monkeypatch: Any) -> None:
     net = Network([8, 5, 2], seed=3)
     images, labels = toy_data(2)
-    whole_cost, whole_correct = training.evaluate_cost_and_correct(net, images, labels)
-    monkeypatch.setattr(training, "STOP_CHECK_WORK", 7 * n_parameters(net.sizes))
-    cost, correct = training.evaluate_cost_and_correct(net, images, labels)
+    whole_cost, whole_correct = measuring.evaluate_cost_and_correct(net, images, labels)
+    monkeypatch.setattr(measuring, "STOP_CHECK_WORK", 7 * n_parameters(net.sizes))
+    cost, correct = measuring.evaluate_cost_and_correct(net, images, labels)
     assert correct == whole_correct
     # float64 sums of 400 terms in another order: a few ulps of the total
     assert cost == pytest.approx(whole_cost, rel=400 * np.finfo(np.float64).eps)

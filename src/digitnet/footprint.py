@@ -10,7 +10,7 @@ biases) holds, in the network's dtype of ``b`` bytes a number:
   copies and masks, the batch's pixels; for the mini-batch size and a shorter last batch;
 - the one-hot targets of the ``n`` training examples (``n x n_out``), the shuffled order
   (``8 n`` bytes) and, with distortions, a distorted copy of the uint8 images;
-- the measurement of a monitored set, :func:`~digitnet.training.rows_per_check` rows at a
+- the measurement of a monitored set, :func:`~digitnet.measuring.rows_per_check` rows at a
   time: every layer's activations for them and a layer's temporaries.
 
 The images themselves (the caller's) are not counted, nor the distortions' own work.
@@ -20,9 +20,9 @@ from __future__ import annotations
 
 import numpy as np
 
+from digitnet.measuring import rows_per_check
 from digitnet.network import n_parameters
 from digitnet.recipes import Recipe
-from digitnet.training import rows_per_check
 
 #: Temporaries of one layer's ``sigma(a w^T + b)`` (the product, the sum, the exponential,
 #: the quotient) and of the cost on the outputs, in rows of that layer.

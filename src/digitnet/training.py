@@ -22,25 +22,17 @@ from typing import Any, Protocol
 import numpy as np
 from numpy.typing import ArrayLike, NDArray
 
-from digitnet.costs import COSTS, QUADRATIC, Cost, one_hot
+from digitnet.costs import COSTS, one_hot
 from digitnet.engines.selection import FusedEpoch, choose_engine, make_runner
 from digitnet.errors import ConfigError
 from digitnet.history import VALIDATION, History, RunEnd
-from digitnet.network import EVALUATION_CHUNK, Network, n_parameters
-from digitnet.saturation import SATURATION_SAMPLE, saturated_fraction
+from digitnet.measuring import StopRequested, batches_per_check, measure
+from digitnet.network import Network, n_parameters
 from digitnet.schedules import PlateauSchedule, cosine_rate
-from digitnet.settings import ENGINES, MAX_SEED, TrainingSettings, fresh_seed  # noqa: F401 (edges still import these from here)
+from digitnet.settings import TrainingSettings
 from digitnet.training_state import TrainingState
 
 FloatArray = NDArray[np.floating]
-
-#: How many times per epoch the ``on_batch`` callback is called (for a progress bar).
-PROGRESS_UPDATES_PER_EPOCH = 100
-
-#: Multiply-adds of work between two questions to ``should_stop``: a few hundredths of a
-#: second of one core, so a stop is honoured at once whatever the network's size (a
-#: mini-batch, once begun, is always finished).
-STOP_CHECK_WORK = 500_000_000
 
 
 class LabelledData(Protocol):
@@ -90,57 +82,6 @@ def check_mini_batch(mini_batch_size: int, n_examples: int) -> None:
         )
 
 
-def rows_per_check(parameters: int) -> int:
-    """Examples fed forward between two questions to ``should_stop`` (and so at once) by a
-    network of ``parameters`` weights and biases: EVALUATION_CHUNK, fewer if their forward
-    pass would be over STOP_CHECK_WORK multiply-adds."""
-    return max(1, min(EVALUATION_CHUNK, STOP_CHECK_WORK // parameters))
-
-
-def step_work(parameters: int, mini_batch_size: int) -> int:
-    """Multiply-adds of one mini-batch step: about 3 forward passes (forward, the errors
-    back, the gradient) of each example."""
-    return 3 * parameters * mini_batch_size
-
-
-def batches_per_check(parameters: int, mini_batch_size: int, n_batches: int) -> int:
-    """Mini-batches run between two calls of ``on_batch`` and ``should_stop``: a hundredth
-    of an epoch, fewer if that is over STOP_CHECK_WORK, at least one."""
-    most = STOP_CHECK_WORK // step_work(parameters, mini_batch_size)
-    return max(1, min(n_batches // PROGRESS_UPDATES_PER_EPOCH, most))
-
-
-def evaluate_cost_and_correct(
-    network: Network,
-    images: FloatArray,
-    labels: NDArray[Any],
-    cost: Cost = QUADRATIC,
-    *,
-    feedforward: Callable[[NDArray[Any]], FloatArray] | None = None,
-    should_stop: Callable[[], bool] | None = None,
-) -> tuple[float, int]:
-    """The mean cost and the number classified correctly, in chunks to bound memory.
-
-    ``feedforward`` (default ``network.feedforward``) computes the outputs of a chunk; the
-    compiled engine passes its own, about twice as fast on uint8 pixels. Chunks have
-    :func:`rows_per_check` rows; ``should_stop`` is asked between them, and True raises
-    :class:`StopRequested`.
-    """
-    forward = network.feedforward if feedforward is None else feedforward
-    total_cost, correct, n = 0.0, 0, images.shape[0]
-    rows = rows_per_check(n_parameters(network.sizes))
-    with np.errstate(over="ignore", invalid="ignore"):
-        for i in range(0, n, rows):
-            if i and should_stop is not None and should_stop():
-                raise StopRequested
-            outputs = forward(images[i : i + rows])
-            chunk_labels = labels[i : i + rows]
-            targets = one_hot(chunk_labels, network.sizes[-1], network.dtype)
-            total_cost += cost.value(outputs, targets) * outputs.shape[0]
-            correct += int(np.count_nonzero(np.argmax(outputs, axis=1) == chunk_labels))
-    return total_cost / max(n, 1), correct
-
-
 def _check_network_fits(network: Network, settings: TrainingSettings, monitored: Any) -> None:
     cost = COSTS[settings.cost]
     if network.output_activation.name != cost.output_activation:
@@ -153,10 +94,6 @@ def _check_network_fits(network: Network, settings: TrainingSettings, monitored:
         raise ConfigError("the plateau schedule and early stopping need a 'validation' monitor")
     if settings.dropout and network.num_layers < 3:
         raise ConfigError("dropout needs a hidden layer")
-
-
-class StopRequested(Exception):
-    """Raised inside :func:`train` when its ``should_stop`` callback returns True."""
 
 
 class _Clock:
@@ -246,7 +183,7 @@ def train(
                         break
             seconds = time.perf_counter() - start
             history.learning_rates.append(rate)
-            _measure(history, network, monitored, cost, forward, should_stop)
+            measure(history, network, monitored, cost, forward, should_stop)
             history.seconds.append(seconds)  # last: the epoch counts once all is recorded
             if network.overflow_problem() is not None:  # non-finite, or nearly
                 history.end = RunEnd.DIVERGED
@@ -319,54 +256,6 @@ def _learning_rate(
             progress = (epoch - 1 + within) / settings.epochs
         return cosine_rate(settings.learning_rate, progress)
     return settings.learning_rate
-
-
-def _measure(
-    history: History,
-    network: Network,
-    monitored: Mapping[str, tuple[FloatArray, NDArray[Any]]],
-    cost: Cost,
-    forward: Callable[[NDArray[Any]], FloatArray] | None,
-    should_stop: Callable[[], bool] | None,
-) -> None:
-    """Accuracy and cost on every monitored set, and saturation on the validation set.
-
-    Nothing is recorded until all is measured: a stop in between leaves no half epoch.
-    """
-    measured = {
-        name: evaluate_cost_and_correct(
-            network, x_eval, y_eval, cost, feedforward=forward, should_stop=should_stop
-        )
-        for name, (x_eval, y_eval) in monitored.items()
-    }
-    sample = monitored.get(VALIDATION, next(iter(monitored.values()), None))
-    saturation = None if sample is None else _saturation(network, sample[0], should_stop)
-    for name, (value, correct) in measured.items():
-        history.cost[name].append(value)
-        history.correct[name].append(correct)
-    if sample is not None:
-        history.saturation.append(saturation)
-
-
-def _saturation(
-    network: Network, images: NDArray[Any], should_stop: Callable[[], bool] | None
-) -> float | None:
-    """:func:`saturated_fraction` of SATURATION_SAMPLE images, in :func:`rows_per_check`
-    rows at a time (asking ``should_stop`` between them): the mean of the chunks' shares,
-    each weighted by its rows."""
-    sample, rows = images[:SATURATION_SAMPLE], rows_per_check(n_parameters(network.sizes))
-    if rows >= sample.shape[0] or network.num_layers < 3:  # one chunk: the exact figure
-        with np.errstate(over="ignore", invalid="ignore"):
-            return saturated_fraction(network, sample)
-    total = 0.0
-    with np.errstate(over="ignore", invalid="ignore"):
-        for i in range(0, sample.shape[0], rows):
-            if i and should_stop is not None and should_stop():
-                raise StopRequested
-            share = saturated_fraction(network, sample[i : i + rows])
-            assert share is not None  # the network has hidden layers
-            total += share * sample[i : i + rows].shape[0]
-    return total / sample.shape[0]
 
 
 def _make_augmenter(settings: TrainingSettings, images: NDArray[Any]) -> Any:

@@ -14,7 +14,7 @@ from digitnet import cli
 from digitnet.data import MNIST_FILES
 from digitnet.errors import ConfigError
 from digitnet.modelfile import load
-from digitnet.training import TrainingSettings
+from digitnet.settings import TrainingSettings
 
 #: Settings that ``digitnet train`` sets through an option of another name: field -> option
 #: (the option's Python name; its flag is ``--`` and the name with dashes). None today.

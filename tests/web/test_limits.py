@@ -25,11 +25,12 @@ from starlette.exceptions import StarletteDeprecationWarning
 
 from digitnet.data.mnist import N_TRAINING, N_VALIDATION
 from digitnet.footprint import training_bytes
+from digitnet.measuring import step_work
 from digitnet.modelfile import save
 from digitnet.models_store import ModelStore
 from digitnet.network import Network, n_parameters
 from digitnet.recipes import recipe
-from digitnet.training import sgd, step_work
+from digitnet.training import sgd
 from digitnet.web import create_app, limits, params
 from digitnet.web.connections import MAX_CONNECTIONS, TimedH11Protocol, server_config
 from digitnet.web.decode_lanes import (

@@ -27,8 +27,7 @@ from hypothesis import strategies as st
 from PIL import Image
 from starlette.exceptions import StarletteDeprecationWarning
 
-from digitnet import cli
-from digitnet import training as training_loop
+from digitnet import cli, measuring
 from digitnet.decision import decide
 from digitnet.imaging import preprocess
 from digitnet.imaging.panels import STAGES
@@ -766,8 +765,8 @@ def test_predictions_keep_coming_while_a_run_trains(
     monkeypatch.setattr(training_run, "train", marked_train)
     # Calls of a hundredth of an epoch, not the few mini-batches a stop check allows: the
     # longer a call, the more predictions fit in half of it, on a busy machine too.
-    per_batch = training_loop.step_work(n_parameters(BUSY_RUN["sizes"]), 10)
-    monkeypatch.setattr(training_loop, "STOP_CHECK_WORK", 50 * per_batch)
+    per_batch = measuring.step_work(n_parameters(BUSY_RUN["sizes"]), 10)
+    monkeypatch.setattr(measuring, "STOP_CHECK_WORK", 50 * per_batch)
     app = create_app(Path(shutil.copy(model_file, tmp_path / "m.npz")), data_dir=mnist_dir)
     png = canvas_png(mnist.test.images[0])
     spans: list[tuple[float, float]] = []

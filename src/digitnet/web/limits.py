@@ -15,10 +15,11 @@ from digitnet.data.mnist import N_TRAINING, N_VALIDATION
 from digitnet.errors import ConfigError
 from digitnet.footprint import training_bytes
 from digitnet.imaging import MAX_IMAGE_PIXELS
+from digitnet.measuring import step_work
 from digitnet.network import n_parameters
 from digitnet.recipes import Recipe
 from digitnet.settings import LIMITS, MAX_SEED
-from digitnet.training import check_mini_batch, step_work
+from digitnet.training import check_mini_batch
 from digitnet.web.connections import MAX_CONNECTIONS, REQUEST_SECONDS
 from digitnet.web.decode_lanes import LARGE_IMAGE_PIXELS
 from digitnet.web.request_body import MAX_INT_DIGITS, MAX_JSON_BYTES, MAX_UPLOAD_BYTES

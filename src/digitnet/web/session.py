@@ -17,10 +17,10 @@ import numpy as np
 
 from digitnet.data import MnistSplit, load_mnist
 from digitnet.data.mnist import check_classifier_sizes
+from digitnet.history import History
 from digitnet.modelfile import load
 from digitnet.models_store import ModelStore
 from digitnet.network import Network
-from digitnet.training import History
 from digitnet.web.errors import Conflict, NotFound
 from digitnet.web.training_run import TrainingRun, TrainRequest
 

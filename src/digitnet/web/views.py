@@ -14,12 +14,11 @@ import numpy as np
 from numpy.typing import NDArray
 
 from digitnet.decision import Decision
-from digitnet.history import RunEnd
+from digitnet.history import History, RunEnd
 from digitnet.imaging import PreprocessSteps
 from digitnet.mnist_shape import MNIST_SIDE
 from digitnet.network import Network
 from digitnet.perceptron import Circuit, Perceptron
-from digitnet.training import History
 from digitnet.web.pictures import step_pictures
 
 #: The data set measured after each epoch (the book's held-out 10,000).
