@@ -207,7 +207,7 @@ def _enclosing(marks: _Marks, polarity: _Polarity, other: _Polarity) -> NDArray[
     peaks at the edges, see background - it is no longer the paper, and the paper around
     the digit turns into "marks" of that polarity hugging the ink (in a shadow's gradient,
     most of its ring): such marks enclose nothing. The paper in a 0's loop or a 4's pocket
-    is enclosed by real ink, under which the other polarity's paper estimate stays level.
+    is still enclosed by the real ink, under which the ink's own paper estimate stays level.
     """
     inside = marks.inside_the_page()
     paper = polarity.paper
