@@ -18,6 +18,7 @@ from PIL import Image, ImageDraw, ImageFilter
 
 from digitnet.data import MnistSplit
 from digitnet.errors import ImageError
+from digitnet.handwriting import sample
 from digitnet.imaging import decode, preprocess, preprocess_steps
 from digitnet.imaging.strokes import GROUP_GAP, pick_digit
 from digitnet.mnist_shape import MNIST_SIDE
@@ -124,6 +125,22 @@ def test_a_ruled_line_across_the_page_is_not_the_digit(mnist: MnistSplit) -> Non
     height, width = steps.cropped.shape
     assert height > width  # a 1, not the 1200 px line under it
     assert steps.digit.sum() < 0.8 * steps.grey.sum()
+
+
+#: Photos of the handwriting set (style "photo") whose digit, a third to two thirds of the
+#: picture's side, lies in a shadow's gradient: the paper around it once turned into light
+#: ink enclosing it, and the paper in its loops was read as the digit.
+BIG_DIGITS_IN_SHADOW = (5, 6, 8, 18, 25, 28)
+
+
+@pytest.mark.parametrize("index", BIG_DIGITS_IN_SHADOW)
+def test_a_big_dark_digit_in_a_shadows_gradient_is_dark_ink(index: int) -> None:
+    steps = preprocess_steps(sample("photo", index).data)
+    inked = steps.digit > 0.5
+    # dark ink is darker than the paper under it (the paper in its loops is not)
+    assert steps.page[inked].mean() < steps.paper[inked].mean() - 0.2
+    strokes = steps.page < np.percentile(steps.page, 1)  # the darkest pixels: the pen's
+    assert (steps.digit[strokes] > 0).mean() > 0.9
 
 
 def test_a_page_of_grain_and_jpeg_noise_alone_is_blank() -> None:

@@ -192,9 +192,31 @@ def _ink_is_dark(grey: Grey, dark: _Polarity, light: _Polarity) -> bool:
     """
     grain = NOISE_SIGMAS * light.noise  # the light polarity's d is in the page's grey levels
     dark_marks, light_marks = _Marks.of(dark.clear), _Marks.of(light.clear)
-    dark_edges = _edges(dark, dark_marks, light_marks.inside_the_page(), grey, grain)
-    light_edges = _edges(light, light_marks, dark_marks.inside_the_page(), grey, grain)
+    dark_edges = _edges(dark, dark_marks, _enclosing(light_marks, light, dark), grey, grain)
+    light_edges = _edges(light, light_marks, _enclosing(dark_marks, dark, light), grey, grain)
     return dark_edges >= light_edges
+
+
+def _enclosing(marks: _Marks, polarity: _Polarity, other: _Polarity) -> NDArray[np.bool_]:
+    """The pixels of `polarity`'s marks that may enclose `other`'s: inside the page, and
+    not where `polarity`'s paper followed `other`'s ink.
+
+    A digit wider than the background filters pulls the other polarity's paper estimate
+    towards its own ink level (an opening dips under a big dark digit). Where that estimate
+    dips (rises, for light ink) past every level it takes on the page's frame - lighting
+    peaks at the edges, see background - it is no longer the paper, and the paper around
+    the digit turns into "marks" of that polarity hugging the ink (in a shadow's gradient,
+    most of its ring): such marks enclose nothing. The paper in a 0's loop or a 4's pocket
+    is still enclosed by the real ink, under which the ink's own paper estimate stays level.
+    """
+    inside = marks.inside_the_page()
+    paper = polarity.paper
+    frame = np.concatenate([paper[0], paper[-1], paper[1:-1, 0], paper[1:-1, -1]])
+    if other.dark:  # `polarity` is light ink: its paper (an opening) dips under dark ink
+        followed = paper < float(frame.min()) - MIN_CONTRAST
+    else:  # `polarity` is dark ink: its paper (a closing) rises under light ink
+        followed = paper > float(frame.max()) + MIN_CONTRAST
+    return inside & ~followed
 
 
 @dataclass(frozen=True)
