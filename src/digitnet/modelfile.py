@@ -20,10 +20,10 @@ import tokenize
 import warnings
 import zipfile
 import zlib
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import IO, Any
+from typing import IO, Any, TypeVar
 
 import numpy as np
 from numpy.typing import NDArray
@@ -51,6 +51,8 @@ PARAMETER_SET_NAME = re.compile(r"[a-z][a-z_]{0,31}")
 #: The file name of the model inside the package (``src/digitnet/models/``).
 SHIPPED_MODEL_NAME = "handwriting.npz"
 
+
+_T = TypeVar("_T")
 
 #: What reading a damaged archive raises, besides our own ModelFileError.
 _UNREADABLE = (
@@ -171,14 +173,7 @@ def load(path: str | os.PathLike[str]) -> SavedModel:
         If the file is missing, is not a digitnet model, is damaged, comes from a newer
         format version, or its arrays do not match its declared sizes.
     """
-    path = Path(path)
-    if not path.is_file():
-        raise ModelFileError(f"{path}: no such model file")
-    try:
-        with zipfile.ZipFile(path) as archive:
-            return _read(archive, path)
-    except _UNREADABLE as exc:
-        raise ModelFileError(f"{path}: {_what_is_wrong(path)} ({_detail(exc)})") from exc
+    return _read_archive(Path(path), _read)
 
 
 def read_metadata(path: str | os.PathLike[str]) -> dict[str, Any]:
@@ -190,12 +185,16 @@ def read_metadata(path: str | os.PathLike[str]) -> dict[str, Any]:
     ModelFileError
         As :func:`load`, for a file that is missing, damaged or not a digitnet model.
     """
-    path = Path(path)
+    return _read_archive(Path(path), _read_metadata)
+
+
+def _read_archive(path: Path, reader: Callable[[zipfile.ZipFile, Path], _T]) -> _T:
+    """``reader(archive, path)`` on the zip file at ``path``; its failures as ModelFileError."""
     if not path.is_file():
         raise ModelFileError(f"{path}: no such model file")
     try:
         with zipfile.ZipFile(path) as archive:
-            return _read_metadata(archive, path)
+            return reader(archive, path)
     except _UNREADABLE as exc:
         raise ModelFileError(f"{path}: {_what_is_wrong(path)} ({_detail(exc)})") from exc
 

@@ -26,11 +26,9 @@ from starlette.exceptions import StarletteDeprecationWarning
 from digitnet.data.mnist import N_TRAINING, N_VALIDATION
 from digitnet.footprint import training_bytes
 from digitnet.measuring import step_work
-from digitnet.modelfile import save
 from digitnet.models_store import ModelStore
-from digitnet.network import Network, n_parameters
+from digitnet.network import n_parameters
 from digitnet.recipes import recipe
-from digitnet.training import sgd
 from digitnet.web import create_app, limits, params
 from digitnet.web.connections import MAX_CONNECTIONS, TimedH11Protocol, server_config
 from digitnet.web.decode_lanes import (
@@ -50,15 +48,6 @@ with warnings.catch_warnings():  # Starlette would rather it ran on httpx2; http
 
 LOCAL = "http://127.0.0.1"
 JSON = {"Content-Type": "application/json"}
-
-
-@pytest.fixture(scope="module")
-def model_file(mnist: Any, tmp_path_factory: pytest.TempPathFactory) -> Path:
-    """[784, 30, 10] after 1 epoch on 1,000 MNIST images: any model will do here."""
-    net = Network([784, 30, 10], seed=1, dtype="float32")
-    training = (mnist.training.images[:1000], mnist.training.labels[:1000])
-    history = sgd(net, training, epochs=1, seed=1, monitor={"validation": mnist.validation})
-    return save(tmp_path_factory.mktemp("model") / "small.npz", net, history=history)
 
 
 @pytest.fixture

@@ -35,7 +35,6 @@ from digitnet.modelfile import load, save
 from digitnet.models_store import ModelStore
 from digitnet.network import Network, n_parameters
 from digitnet.perceptron import AND, NAND, NOT, OR, truth_table
-from digitnet.training import sgd
 from digitnet.web import create_app, sse, training_run
 from digitnet.web.listen import is_loopback, listen_socket
 from digitnet.web.request_body import MAX_UPLOAD_BYTES
@@ -52,15 +51,6 @@ N_DIGITS_SENT = 20
 
 
 LOCAL = "http://127.0.0.1"  # the app answers loopback Host headers only
-
-
-@pytest.fixture(scope="module")
-def model_file(mnist: Any, tmp_path_factory: pytest.TempPathFactory) -> Path:
-    """[784, 30, 10] after 2 epochs on 5,000 MNIST images (about 89% accurate)."""
-    net = Network([784, 30, 10], seed=1, dtype="float32")
-    training = (mnist.training.images[:5000], mnist.training.labels[:5000])
-    history = sgd(net, training, epochs=2, seed=1, monitor={"validation": mnist.validation})
-    return save(tmp_path_factory.mktemp("model") / "small.npz", net, history=history)
 
 
 @pytest.fixture(scope="module")
