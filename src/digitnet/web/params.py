@@ -13,18 +13,22 @@ from digitnet.data.mnist import MNIST_PIXELS, N_DIGITS, N_TRAINING
 from digitnet.errors import ConfigError
 from digitnet.network import validate_sizes
 from digitnet.perceptron import AND, NAND, NOT, OR, Circuit, Perceptron
-from digitnet.recipes import recipe
+from digitnet.recipes import PRESETS, recipe
 from digitnet.settings import fresh_seed
 from digitnet.web.limits import MAX_RUN_SECONDS, MAX_WEIGHTS, check_training
 from digitnet.web.training_run import DTYPE, TrainRequest
 from digitnet.web.validation import check_bit, is_int, json_object, reject_unknown
 
-#: The fields of POST /api/train and their defaults (those of `digitnet train`).
+#: The fields of POST /api/train that override the preset's recipe, as `digitnet train`'s
+#: options do; a missing or null one takes the preset's value.
+RECIPE_FIELDS = (
+    "sizes", "learning_rate", "mini_batch_size", "epochs", "cost", "activation", "init", "l2",
+    "momentum", "nesterov", "dropout", "schedule", "augment",
+)  # fmt: skip
+#: Every field of POST /api/train and its default (None: the preset's, or none).
 TRAIN_FIELDS: dict[str, Any] = {
-    "sizes": [MNIST_PIXELS, 30, N_DIGITS],
-    "learning_rate": 3.0,
-    "mini_batch_size": 10,
-    "epochs": 30,
+    "preset": "book",
+    **dict.fromkeys(RECIPE_FIELDS),
     "training_size": None,
     "seed": None,
 }
@@ -36,12 +40,17 @@ GATE_FIELDS = {"gate": None, "inputs": None}
 def parse_train_request(body: Any) -> TrainRequest:
     """POST /api/train's JSON -> a TrainRequest; a missing or null field takes its default.
 
-    The run ends after MAX_RUN_SECONDS (its ``time_budget``).
+    ``preset`` (a key of :data:`digitnet.recipes.PRESETS`, "book" by default) gives the
+    recipe and the fields of RECIPE_FIELDS override it, checked by :func:`recipe` against
+    the core's limits. The run ends after MAX_RUN_SECONDS: its ``time_budget``, except with a
+    cosine schedule, which then spans the epochs asked for (not an hour), and the run's
+    ``time_limit`` ends it instead.
 
     Raises
     ------
     ConfigError
-        If a field is unknown or out of range: sizes must start with 784 and end with 10,
+        If a field is unknown or out of range (the preset, a choice such as the cost, a
+        number outside the core's LIMITS): sizes must start with 784 and end with 10,
         numbers must be positive, ``training_size`` at most 50,000, ``seed`` 0..2**32 - 1;
         or if the run is over a limit of :mod:`digitnet.web.limits` (epochs, mini-batch,
         work per step, memory).
@@ -50,22 +59,39 @@ def parse_train_request(body: Any) -> TrainRequest:
     given = json_object(body, "train request")
     reject_unknown(given, TRAIN_FIELDS, "train request")
     fields.update({k: v for k, v in given.items() if v is not None})
+    overrides = {name: fields[name] for name in RECIPE_FIELDS if fields[name] is not None}
+    if "sizes" in overrides:
+        overrides["sizes"] = parse_sizes(overrides["sizes"])
+    preset = fields["preset"]
+    if not isinstance(preset, str):
+        raise ConfigError(f"preset must be one of {', '.join(PRESETS)}, got {preset!r}")
     chosen = recipe(  # the settings check every number against the core's limits
-        "book",
-        sizes=parse_sizes(fields["sizes"]),
+        preset,
+        **overrides,
         dtype=DTYPE,
-        epochs=fields["epochs"],
-        mini_batch_size=fields["mini_batch_size"],
-        learning_rate=fields["learning_rate"],
         seed=fresh_seed() if fields["seed"] is None else fields["seed"],
         engine="auto",
-        time_budget=MAX_RUN_SECONDS,
     )
+    cosine = chosen.settings.schedule == "cosine"
+    chosen = chosen.replace(time_budget=None if cosine else MAX_RUN_SECONDS)
+    if "sizes" not in overrides:
+        parse_sizes(list(chosen.sizes))  # a preset's network within the page's weights
     size = fields["training_size"]
     if size is not None and (not is_int(size) or not 1 <= size <= N_TRAINING):
         raise ConfigError(f"training_size must be an integer from 1 to {N_TRAINING}, got {size!r}")
     check_training(chosen, N_TRAINING if size is None else size)
-    return TrainRequest(chosen, size)
+    return TrainRequest(chosen, size, time_limit=MAX_RUN_SECONDS if cosine else None)
+
+
+def preset_fields() -> dict[str, dict[str, Any]]:
+    """GET /api/train/presets: each preset's value of every field of RECIPE_FIELDS, as the
+    page's form fills them in when the preset is chosen."""
+    views = {}
+    for name, preset in PRESETS.items():
+        network = {"sizes": list(preset.sizes), "activation": preset.activation}
+        fields = {**network, "init": preset.init, **preset.settings.to_dict()}
+        views[name] = {field: fields[field] for field in RECIPE_FIELDS}
+    return views
 
 
 def parse_sizes(value: Any) -> tuple[int, ...]:

@@ -5,8 +5,11 @@ engine "auto") on a new network. Numba's compiled kernel releases the GIL, so th
 keeps answering predictions while it runs. What happens is written to an append-only
 :class:`EventLog` that any number of event streams read at their own pace:
 
+- ``samples``: ``{"labels", "pixels" (uint8, 784 each)}`` first: the test digits that
+  every epoch event's snapshot predicts (see :func:`~digitnet.web.views.sample_digits`);
 - ``epoch``: ``{"epoch", "epochs", "validation_accuracy" (percent), "validation_cost",
-  "seconds"}`` after each epoch;
+  "seconds", "snapshot"}`` after each epoch, the snapshot a few first-layer neurons' weights
+  and the samples' predictions (:func:`~digitnet.web.views.learning_snapshot`);
 - ``progress``: ``{"done", "total"}`` mini-batches, PROGRESS_EVENTS_PER_EPOCH times an epoch;
 - ``done``: ``{"epochs_run", "best_validation_accuracy" (percent, or None before the first
   epoch ends), "stopped", "diverged", "timed_out" (the server's time limit), "saved"}`` (the
@@ -16,7 +19,9 @@ keeps answering predictions while it runs. What happens is written to an append-
 
 from __future__ import annotations
 
+import math
 import threading
+import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
@@ -27,7 +32,14 @@ from digitnet.history import History
 from digitnet.network import Network
 from digitnet.recipes import Recipe
 from digitnet.training import train
-from digitnet.web.views import MONITORED, done_data, epoch_data
+from digitnet.web.views import (
+    MONITORED,
+    done_data,
+    epoch_data,
+    learning_snapshot,
+    sample_digits,
+    samples_data,
+)
 
 #: Progress events per epoch: enough for a progress bar, few enough for a slow link.
 PROGRESS_EVENTS_PER_EPOCH = 4
@@ -46,10 +58,12 @@ class Event:
 
 @dataclass(frozen=True)
 class TrainRequest:
-    """A validated request to train: the recipe (network and settings), how much data."""
+    """A validated request to train: the recipe (network and settings), how much data, and
+    the seconds after which the run ends when its settings carry no time budget."""
 
     recipe: Recipe
     training_size: int | None
+    time_limit: float | None = None
 
 
 @dataclass
@@ -101,6 +115,10 @@ class TrainingRun:
         self.events = EventLog()
         self._stop = threading.Event()
         self._last_progress = -1
+        self._network: Network | None = None  # the one in training, for the snapshots
+        self._samples = sample_digits(data.test)
+        self._deadline = math.inf
+        self._timed_out = False
         self._thread = threading.Thread(target=self._run, name="digitnet-training", daemon=True)
 
     @property
@@ -120,7 +138,8 @@ class TrainingRun:
     def _run(self) -> None:
         try:
             history, saved = self._train()
-            self.events.append(Event("done", done_data(history, saved)), last=True)
+            done = done_data(history, saved, timed_out=self._timed_out)
+            self.events.append(Event("done", done), last=True)
         except DigitnetError as exc:
             self.events.append(Event("error", {"detail": str(exc)}), last=True)
         finally:  # a bug: the page still hears that the run is over; the thread logs why
@@ -131,7 +150,10 @@ class TrainingRun:
         if request.training_size is not None:
             size = request.training_size
             training = Dataset(training.images[:size], training.labels[:size])
-        network = request.recipe.build()
+        network = self._network = request.recipe.build()
+        self.events.append(Event("samples", samples_data(self._samples)))
+        if request.time_limit is not None:
+            self._deadline = time.monotonic() + request.time_limit
         history = train(
             network,
             training,
@@ -139,7 +161,7 @@ class TrainingRun:
             monitor={MONITORED: self.data.validation},
             on_batch=self._on_batch,
             on_epoch=self._on_epoch,
-            should_stop=self._stop.is_set,
+            should_stop=self._should_stop,
         )
         if history.epochs_run == 0 or network.overflow_problem() is not None:
             return history, None
@@ -153,5 +175,13 @@ class TrainingRun:
             self._last_progress = step
             self.events.append(Event("progress", {"done": done, "total": total}))
 
+    def _should_stop(self) -> bool:
+        if not self._stop.is_set() and time.monotonic() >= self._deadline:
+            self._timed_out = True
+            self._stop.set()
+        return self._stop.is_set()
+
     def _on_epoch(self, history: History) -> None:
-        self.events.append(Event("epoch", epoch_data(history)))
+        assert self._network is not None
+        snapshot = learning_snapshot(self._network, self._samples)
+        self.events.append(Event("epoch", {**epoch_data(history), "snapshot": snapshot}))

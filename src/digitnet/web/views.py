@@ -13,17 +13,21 @@ from typing import Any
 import numpy as np
 from numpy.typing import NDArray
 
+from digitnet.data import Dataset
 from digitnet.decision import Decision
 from digitnet.history import History, RunEnd
 from digitnet.imaging import PreprocessSteps
-from digitnet.mnist_shape import MNIST_SIDE
+from digitnet.mnist_shape import MNIST_SIDE, N_DIGITS
 from digitnet.network import Network
 from digitnet.perceptron import Circuit, Perceptron
+from digitnet.pixels import as_unit_interval
 from digitnet.web.pictures import step_pictures
 
 #: The data set measured after each epoch (the book's held-out 10,000).
 MONITORED = "validation"
 PIXEL_DECIMALS = 4  # of the centred pixels and the weights sent to the page
+#: First-layer neurons whose weights each epoch event carries: 8 x 784 numbers, about 50 KB.
+SNAPSHOT_NEURONS = 8
 
 
 def percent(correct: int, total: int) -> float:
@@ -114,10 +118,43 @@ def epoch_data(history: History) -> dict[str, Any]:
     }
 
 
-def done_data(history: History, saved: str | None) -> dict[str, Any]:
+def sample_digits(test: Dataset) -> Dataset:
+    """The first image of each digit in ``test`` (uint8 pixels), in order 0 to 9: the
+    digits whose predictions the page follows while a network trains."""
+    firsts = [np.flatnonzero(test.labels == digit)[:1] for digit in range(N_DIGITS)]
+    order = np.concatenate(firsts).astype(np.intp)
+    return Dataset(test.images[order], test.labels[order])
+
+
+def samples_data(samples: Dataset) -> dict[str, Any]:
+    """The ``samples`` event: the sample digits' labels and their 784 pixels (0-255)."""
+    return {
+        "labels": samples.labels.astype(int).tolist(),
+        "pixels": np.asarray(samples.images).astype(int).tolist(),
+    }
+
+
+def learning_snapshot(network: Network, samples: Dataset) -> dict[str, Any]:
+    """What an epoch event shows of the network learning: its first SNAPSHOT_NEURONS
+    first-layer neurons' 784 weights (rounded) and ``max_abs``, the largest of them in
+    size (the colour scale), and each sample's ``digit`` and output ``activations``."""
+    weights = network.weights[0][:SNAPSHOT_NEURONS].astype(np.float64)
+    outputs = network.feedforward(as_unit_interval(samples.images, network.dtype))
+    return {
+        "neurons": np.round(weights, PIXEL_DECIMALS).tolist(),
+        "max_abs": float(np.abs(weights).max()),
+        "predictions": [
+            {"digit": int(row.argmax()), "outputs": np.round(row, PIXEL_DECIMALS).tolist()}
+            for row in outputs.astype(np.float64)
+        ],
+    }
+
+
+def done_data(history: History, saved: str | None, *, timed_out: bool = False) -> dict[str, Any]:
     """The ``done`` event: how far the run got, why it ended, the name it was saved as.
 
-    ``timed_out``: the server's time limit (the settings' ``time_budget``) ended it;
+    ``timed_out``: the server's time limit ended it (the settings' ``time_budget``, or the
+    run's own limit, given as ``timed_out``, which is then not a stop the page asked for);
     ``saved`` is None when nothing was (no finished epoch, or diverged weights).
     """
     correct = history.correct.get(MONITORED) or []
@@ -125,9 +162,9 @@ def done_data(history: History, saved: str | None) -> dict[str, Any]:
     return {
         "epochs_run": history.epochs_run,
         "best_validation_accuracy": best,
-        "stopped": history.interrupted,
+        "stopped": history.interrupted and not timed_out,
         "diverged": history.diverged_epoch is not None,
-        "timed_out": history.end is RunEnd.TIME_BUDGET,
+        "timed_out": timed_out or history.end is RunEnd.TIME_BUDGET,
         "saved": saved,
     }
 

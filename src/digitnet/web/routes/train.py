@@ -12,7 +12,7 @@ from fastapi.responses import JSONResponse, Response, StreamingResponse
 
 from digitnet.web import sse
 from digitnet.web.deps import JsonBody, SessionDep
-from digitnet.web.params import parse_train_request
+from digitnet.web.params import parse_train_request, preset_fields
 
 router = APIRouter(prefix="/api/train")
 
@@ -22,6 +22,11 @@ async def train(body: JsonBody, session: SessionDep) -> JSONResponse:
     request = parse_train_request(body)
     await run_in_threadpool(session.start_training, request)  # it may read MNIST first
     return JSONResponse({"started": True}, status_code=202)
+
+
+@router.get("/presets")
+def presets() -> JSONResponse:
+    return JSONResponse(preset_fields())
 
 
 @router.get("/events")
