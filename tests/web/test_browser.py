@@ -11,6 +11,7 @@ import os
 from pathlib import Path
 from typing import Any
 
+import numpy as np
 import pytest
 from PIL import Image
 
@@ -332,4 +333,86 @@ def test_page_loads_without_errors_and_takes_a_screenshot(page, problems, server
     page.screenshot(path=str(path), full_page=True)
     with Image.open(path) as shot:
         assert shot.width == 1280 and shot.height > 800
+    assert problems.messages == []
+
+
+def test_a_preset_fills_the_trainer_s_options(page, problems, server_url):
+    open_page(page, server_url)
+    expect(page.locator("#train-more")).not_to_have_attribute("open", "")
+    page.click("#train-more summary")
+    page.select_option("#train-preset", "best")
+    expect(page.locator("#train-sizes")).to_have_value("784,1024,1024,10")
+    expect(page.locator("#train-batch")).to_have_value("128")
+    expect(page.locator("#train-cost")).to_have_value("log-likelihood")
+    expect(page.locator("#train-activation")).to_have_value("relu")
+    expect(page.locator("#train-init")).to_have_value("he")
+    expect(page.locator("#train-momentum")).to_have_value("0.9")
+    expect(page.locator("#train-nesterov")).to_be_checked()
+    expect(page.locator("#train-schedule")).to_have_value("cosine")
+    expect(page.locator("#train-augment")).to_be_checked()
+    page.select_option("#train-preset", "book")
+    expect(page.locator("#train-sizes")).to_have_value("784,30,10")
+    expect(page.locator("#train-cost")).to_have_value("quadratic")
+    expect(page.locator("#train-nesterov")).not_to_be_checked()
+    expect(page.locator("#train-momentum")).to_have_value("0")
+    assert problems.messages == []
+
+
+def test_a_preset_over_the_server_s_limits_shows_its_refusal(page, problems, server_url):
+    open_page(page, server_url)
+    page.select_option("#train-preset", "best")
+    expect(page.locator("#train-batch")).to_have_value("128")
+    page.fill("#train-batch", "1024")
+    page.click("#train-start")
+    expect(page.locator("#train-error")).to_contain_text("multiply-adds a step, over the limit")
+    expect(page.locator("#train-start")).to_be_enabled()
+    expect(page.locator("#train-status")).to_have_text("Not training.")
+    problems.messages = [m for m in problems.messages if "422" not in m]  # the refusal itself
+    assert problems.messages == []
+
+
+def test_training_shows_the_first_layer_and_ten_test_digits_learning(
+    page, problems, fresh_server, warm_training, mnist, tmp_path
+):
+    open_page(page, fresh_server())
+    page.evaluate(
+        """() => {
+          window.epochsShown = [];
+          new MutationObserver(() => window.epochsShown.push(
+            document.querySelector('#learning-samples').dataset.epoch
+          )).observe(document.querySelector('#learning-samples'), { attributes: true });
+        }"""
+    )
+    page.click("#train-more summary")
+    page.select_option("#train-cost", "cross-entropy")
+    page.fill("#train-rate", "0.5")
+    page.fill("#train-momentum", "0.5")
+    page.check("#train-augment")
+    page.fill("#train-size", "3000")
+    page.fill("#train-epochs", "3")
+    page.fill("#train-seed", "1")
+    page.click("#train-start")
+
+    status = page.locator("#train-status")
+    expect(status).to_have_attribute("data-state", "done", timeout=90_000)
+    expect(status).to_contain_text("Done: 3 epochs")
+    assert page.evaluate("window.epochsShown") == ["1", "2", "3"]
+    expect(page.locator("#learning")).to_be_visible()
+    expect(page.locator("#learning-weights canvas")).to_have_count(8)
+    samples = page.locator("#learning-samples .sample")
+    expect(samples).to_have_count(10)
+    labels = samples.evaluate_all("ss => ss.map(s => s.dataset.label)")
+    guesses = samples.evaluate_all("ss => ss.map(s => s.dataset.guess)")
+    assert labels == [str(d) for d in range(10)]
+    # the guesses shown last are those of the network the run saved
+    with page.expect_download() as info:
+        page.click("#train-download")
+    info.value.save_as(tmp_path / "run.npz")
+    trained = load(tmp_path / "run.npz")
+    assert trained.settings.cost == "cross-entropy" and trained.settings.augment is True
+    firsts = [int(np.flatnonzero(mnist.test.labels == d)[0]) for d in range(10)]
+    expected = trained.network.predict(mnist.test.images[firsts] / np.float32(255))
+    assert guesses == [str(d) for d in expected]
+    wrong = samples.evaluate_all("ss => ss.filter(s => s.classList.contains('wrong')).length")
+    assert wrong == sum(g != label for g, label in zip(guesses, labels))
     assert problems.messages == []

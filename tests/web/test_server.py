@@ -368,7 +368,7 @@ def test_a_run_streams_its_epochs_then_done_and_without_a_model_becomes_it(
     assert stream.headers["content-type"].startswith("text/event-stream")
     events = parse_sse(stream.text)
     names = [name for name, _ in events]
-    assert [name for name in names if name != "progress"] == ["epoch", "epoch", "done"]
+    assert [name for name in names if name != "progress"] == ["samples", "epoch", "epoch", "done"]
     assert names.count("progress") <= 2 * 4
     epochs = [data for name, data in events if name == "epoch"]
     assert [e["epoch"] for e in epochs] == [1, 2] and {e["epochs"] for e in epochs} == {2}

@@ -5,6 +5,7 @@ core's limits and the server's, and each epoch event shows the network learning.
 from __future__ import annotations
 
 import json
+import re
 import warnings
 from collections.abc import Iterator
 from pathlib import Path
@@ -18,6 +19,7 @@ from digitnet.data import Dataset
 from digitnet.models_store import ModelStore
 from digitnet.network import Network
 from digitnet.recipes import PRESETS
+from digitnet.settings import LIMITS
 from digitnet.web import create_app, limits, params
 from digitnet.web.params import RECIPE_FIELDS, parse_train_request
 from digitnet.web.views import PIXEL_DECIMALS, SNAPSHOT_NEURONS, learning_snapshot, sample_digits
@@ -226,3 +228,27 @@ def test_a_cosine_run_ends_at_the_run_s_time_limit_and_says_so(
 def test_sample_digits_leave_out_a_digit_the_test_set_lacks() -> None:
     test = Dataset(np.zeros((3, 784), np.uint8), np.array([2, 0, 2]))
     assert sample_digits(test).labels.tolist() == [0, 2]
+
+
+def test_the_form_offers_every_choice_of_the_core_and_no_other(fresh_client: TestClient) -> None:
+    from digitnet.activations import ACTIVATIONS
+    from digitnet.costs import COSTS
+    from digitnet.network import INITIALISATIONS
+    from digitnet.schedules import SCHEDULES
+
+    page = fresh_client.get("/").text
+    for name, choices in [
+        ("preset", PRESETS),
+        ("cost", COSTS),
+        ("activation", ACTIVATIONS),
+        ("init", INITIALISATIONS),
+        ("schedule", SCHEDULES),
+    ]:
+        select = re.search(rf'<select [^>]*name="{name}"[^>]*>(.*?)</select>', page, re.S)
+        assert select, name
+        assert re.findall(r'<option value="([^"]+)"', select.group(1)) == list(choices), name
+    for name in ("l2", "momentum", "dropout"):
+        field = re.search(rf'<input [^>]*name="{name}"[^>]*\smax="([^"]+)"', page)
+        assert field and LIMITS[name].contains(float(field.group(1))), name
+    for name in ("nesterov", "augment"):
+        assert re.search(rf'<input [^>]*name="{name}" type="checkbox"', page), name

@@ -4,6 +4,24 @@
 
 import { getJSON, postJSON } from "./api.js";
 import { lineChart } from "./chart.js";
+import { initLearning } from "./learning.js";
+
+// The form's fields a preset fills (GET /api/train/presets), by the name the server reads.
+const PRESET_FIELDS = {
+  sizes: "train-sizes",
+  learning_rate: "train-rate",
+  mini_batch_size: "train-batch",
+  epochs: "train-epochs",
+  cost: "train-cost",
+  activation: "train-activation",
+  init: "train-init",
+  l2: "train-l2",
+  momentum: "train-momentum",
+  nesterov: "train-nesterov",
+  dropout: "train-dropout",
+  schedule: "train-schedule",
+  augment: "train-augment",
+};
 
 export function initTrain({ onDone }) {
   const form = document.getElementById("train-form");
@@ -18,6 +36,9 @@ export function initTrain({ onDone }) {
   const savedName = document.getElementById("train-saved-name");
   const use = document.getElementById("train-use");
   const download = document.getElementById("train-download");
+  const preset = document.getElementById("train-preset");
+  const learning = initLearning();
+  let presets = null; // GET /api/train/presets, once loaded
 
   let accuracy = []; // validation accuracy in percent, index i = epoch i + 1
   let cost = [];
@@ -49,7 +70,7 @@ export function initTrain({ onDone }) {
     running = on;
     start.disabled = on;
     stop.disabled = !on;
-    for (const input of form.querySelectorAll("input")) input.disabled = on;
+    for (const input of form.querySelectorAll("input, select")) input.disabled = on;
     form.classList.toggle("running", on);
   }
 
@@ -75,25 +96,50 @@ export function initTrain({ onDone }) {
     const bad = parts.find((s, i) => !/^\d+$/.test(s) || !Number.isInteger(sizes[i]));
     if (bad !== undefined) throw new Error(`Layer sizes: "${bad}" is not a whole number (write e.g. 784,30,10)`);
     const optionalInt = (id) => (value(id) === "" ? null : Number(value(id)));
+    const checked = (id) => document.getElementById(id).checked;
     return {
+      preset: value("train-preset"),
       sizes,
       learning_rate: Number(value("train-rate")),
       mini_batch_size: Number(value("train-batch")),
       epochs: Number(value("train-epochs")),
+      cost: value("train-cost"),
+      activation: value("train-activation"),
+      init: value("train-init"),
+      l2: Number(value("train-l2")),
+      momentum: Number(value("train-momentum")),
+      nesterov: checked("train-nesterov"),
+      dropout: Number(value("train-dropout")),
+      schedule: value("train-schedule"),
+      augment: checked("train-augment"),
       training_size: optionalInt("train-size"),
       seed: optionalInt("train-seed"),
     };
   }
 
+  /** Fill the form with the chosen preset's recipe (the server's, GET /api/train/presets). */
+  function fillPreset() {
+    const fields = presets?.[preset.value];
+    if (!fields) return;
+    for (const [name, id] of Object.entries(PRESET_FIELDS)) {
+      const input = document.getElementById(id);
+      const v = fields[name];
+      if (input.type === "checkbox") input.checked = Boolean(v);
+      else input.value = Array.isArray(v) ? v.join(",") : String(v);
+    }
+  }
+
   function listen() {
     events?.close();
     events = new EventSource("/api/train/events");
+    events.addEventListener("samples", (e) => learning.showSamples(JSON.parse(e.data)));
     events.addEventListener("epoch", (e) => {
       const d = JSON.parse(e.data);
       plannedEpochs = d.epochs;
       accuracy[d.epoch - 1] = d.validation_accuracy;
       cost[d.epoch - 1] = d.validation_cost;
       draw();
+      learning.showSnapshot(d.snapshot, d.epoch);
       const costText = d.validation_cost == null ? "cost not a number" : `cost ${d.validation_cost.toFixed(4)}`;
       status.textContent =
         `Epoch ${d.epoch} of ${d.epochs}: validation accuracy ${d.validation_accuracy.toFixed(2)}%, ` +
@@ -173,6 +219,7 @@ export function initTrain({ onDone }) {
     plannedEpochs = body.epochs;
     progress.value = 0;
     draw();
+    learning.reset();
     listen();
   });
 
@@ -197,9 +244,15 @@ export function initTrain({ onDone }) {
     }
   });
 
+  preset.addEventListener("change", fillPreset);
   window.addEventListener("resize", draw);
   draw();
   showLimits();
+  getJSON("/api/train/presets")
+    .then((p) => {
+      presets = p;
+    })
+    .catch(() => {}); // without them a preset still trains: the server fills what is not given
 
   /** The server's bounds (GET /api/limits) on the form and in a line under it. */
   async function showLimits() {
