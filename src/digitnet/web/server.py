@@ -25,7 +25,8 @@ with :mod:`digitnet.web.views`. Errors become statuses in :mod:`digitnet.web.err
 ``GET /api/weights``     the first layer's weights, one 28x28 picture per neuron
 ``POST /api/models/use`` serve a model trained here ``{"name"}`` -> the model
 ``GET /api/models/NAME/file``  a model trained here, as its .npz file (a download)
-``POST /api/train``      start training ``{"sizes", "learning_rate", ...}`` -> 202
+``POST /api/train``      start training ``{"preset", "sizes", "cost", ...}`` -> 202
+``GET /api/train/presets``  each preset's values of the form's fields
 ``GET /api/train/events``  the run's progress as server-sent events
 ``POST /api/train/stop`` end the run after the mini-batches in hand
 ``POST /api/gates``      a perceptron gate's output for given input bits
