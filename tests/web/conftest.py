@@ -90,6 +90,24 @@ def warm_training(mnist_dir: Path, tmp_path_factory: pytest.TempPathFactory) -> 
         assert run.events.since(0)[0][-1].name == "done"
 
 
+@pytest.fixture
+def fresh_client(tmp_path: Path, mnist_dir: Path) -> Iterator[Any]:
+    """A TestClient of an app with no model yet, which saves what it trains in
+    tmp_path/home's models folder."""
+    web_modules()
+    from starlette.exceptions import StarletteDeprecationWarning
+
+    from digitnet.web.server import create_app
+
+    with warnings.catch_warnings():  # Starlette would rather it ran on httpx2; httpx works
+        warnings.simplefilter("ignore", StarletteDeprecationWarning)
+        from fastapi.testclient import TestClient
+
+    app = create_app(None, store=ModelStore(tmp_path / "home"), data_dir=mnist_dir)
+    with TestClient(app, base_url="http://127.0.0.1") as client:
+        yield client
+
+
 @pytest.fixture(scope="session")
 def model_file(mnist: Any, tmp_path_factory: pytest.TempPathFactory) -> Path:
     """[784, 30, 10] after 2 epochs on 5,000 MNIST images (about 89% accurate): quick to

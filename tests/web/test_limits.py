@@ -20,13 +20,13 @@ from typing import Any
 
 import pytest
 import uvicorn
+from answers import assert_error, refused_run
 from PIL import Image, ImageDraw
 from starlette.exceptions import StarletteDeprecationWarning
 
 from digitnet.data.mnist import N_TRAINING, N_VALIDATION
 from digitnet.footprint import training_bytes
 from digitnet.measuring import step_work
-from digitnet.models_store import ModelStore
 from digitnet.network import n_parameters
 from digitnet.recipes import recipe
 from digitnet.web import create_app, limits, params
@@ -48,23 +48,6 @@ with warnings.catch_warnings():  # Starlette would rather it ran on httpx2; http
 
 LOCAL = "http://127.0.0.1"
 JSON = {"Content-Type": "application/json"}
-
-
-@pytest.fixture
-def fresh_client(tmp_path: Path, mnist_dir: Path) -> Iterator[TestClient]:
-    """An app with no model yet, which saves what it trains in tmp_path/home's models."""
-    app = create_app(None, store=ModelStore(tmp_path / "home"), data_dir=mnist_dir)
-    with TestClient(app, base_url=LOCAL) as c:
-        yield c
-
-
-def assert_error(response: Any, status: int, *needles: str) -> str:
-    assert response.status_code == status, response.text
-    detail = response.json()["detail"]
-    assert isinstance(detail, str) and "\n" not in detail and detail
-    for needle in needles:
-        assert needle in detail, detail
-    return detail
 
 
 # --- JSON numbers ------------------------------------------------------------------------
@@ -90,12 +73,6 @@ def test_integers_up_to_the_digit_limit_are_read(fresh_client: TestClient) -> No
 
 
 # --- training requests -------------------------------------------------------------------
-
-
-def refused_run(client: TestClient, body: dict[str, Any], *needles: str) -> str:
-    detail = assert_error(client.post("/api/train", json=body), 422, *needles)
-    assert client.get("/api/model").json()["training"] is False
-    return detail
 
 
 def test_the_issue_s_request_is_refused_before_anything_is_allocated(

@@ -22,6 +22,7 @@ from typing import Any
 
 import numpy as np
 import pytest
+from answers import assert_error
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from PIL import Image
@@ -64,14 +65,6 @@ def client(
 
 
 @pytest.fixture
-def fresh_client(tmp_path: Path, mnist_dir: Path) -> Iterator[TestClient]:
-    """An app with no model yet, which saves what it trains in tmp_path/home's models."""
-    app = create_app(None, store=ModelStore(tmp_path / "home"), data_dir=mnist_dir)
-    with TestClient(app, base_url=LOCAL) as test_client:
-        yield test_client
-
-
-@pytest.fixture
 def served_client(
     model_file: Path, tmp_path: Path, mnist_dir: Path
 ) -> Iterator[tuple[TestClient, Path, ModelStore]]:
@@ -101,15 +94,6 @@ def decode_data_url(url: str) -> Image.Image:
     prefix = "data:image/png;base64,"
     assert url.startswith(prefix)
     return Image.open(io.BytesIO(base64.b64decode(url[len(prefix) :])))
-
-
-def assert_error(response: Any, status: int, *needles: str) -> str:
-    assert response.status_code == status, response.text
-    detail = response.json()["detail"]
-    assert isinstance(detail, str) and "\n" not in detail and detail
-    for needle in needles:
-        assert needle in detail, detail
-    return detail
 
 
 def parse_sse(text: str) -> list[tuple[str, dict[str, Any]]]:

@@ -7,20 +7,18 @@ from __future__ import annotations
 import json
 import re
 import warnings
-from collections.abc import Iterator
-from pathlib import Path
 from typing import Any
 
 import numpy as np
 import pytest
+from answers import refused_run
 from starlette.exceptions import StarletteDeprecationWarning
 
 from digitnet.data import Dataset
-from digitnet.models_store import ModelStore
 from digitnet.network import Network
 from digitnet.recipes import PRESETS
 from digitnet.settings import LIMITS
-from digitnet.web import create_app, limits, params
+from digitnet.web import limits, params
 from digitnet.web.params import RECIPE_FIELDS, parse_train_request
 from digitnet.web.views import PIXEL_DECIMALS, SNAPSHOT_NEURONS, learning_snapshot, sample_digits
 
@@ -31,24 +29,6 @@ with warnings.catch_warnings():  # Starlette would rather it ran on httpx2; http
 LOCAL = "http://127.0.0.1"
 #: An epoch event's size the page can take after every epoch on a slow link.
 MAX_EPOCH_EVENT_BYTES = 100_000
-
-
-@pytest.fixture
-def fresh_client(tmp_path: Path, mnist_dir: Path) -> Iterator[TestClient]:
-    app = create_app(None, store=ModelStore(tmp_path / "home"), data_dir=mnist_dir)
-    with TestClient(app, base_url=LOCAL) as c:
-        yield c
-
-
-def refused(client: TestClient, body: dict[str, Any], *needles: str) -> str:
-    response = client.post("/api/train", json=body)
-    assert response.status_code == 422, response.text
-    detail = response.json()["detail"]
-    assert isinstance(detail, str) and "\n" not in detail
-    for needle in needles:
-        assert needle in detail, detail
-    assert client.get("/api/model").json()["training"] is False
-    return detail
 
 
 # --- the request's fields ----------------------------------------------------------------
@@ -130,7 +110,7 @@ def test_a_cosine_schedule_spans_the_epochs_and_the_run_has_the_time_limit() -> 
 def test_a_bad_option_is_a_one_line_422(
     fresh_client: TestClient, body: dict[str, Any], needles: tuple[str, ...]
 ) -> None:
-    refused(fresh_client, body, *needles)
+    refused_run(fresh_client, body, *needles)
 
 
 def test_the_best_preset_fits_the_server_but_not_with_larger_mini_batches(
@@ -139,21 +119,21 @@ def test_the_best_preset_fits_the_server_but_not_with_larger_mini_batches(
     """The web limits still apply to a preset: best's 1.8 M weights at mini-batches of 128
     fit; at 1,024 a step is over the work a stop may wait for."""
     assert parse_train_request({"preset": "best"}).recipe.settings.mini_batch_size == 128
-    refused(fresh_client, {"preset": "best", "mini_batch_size": 1024}, "multiply-adds a step")
+    refused_run(fresh_client, {"preset": "best", "mini_batch_size": 1024}, "multiply-adds a step")
 
 
 def test_a_preset_over_the_memory_cap_is_refused_naming_it(
     fresh_client: TestClient, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     monkeypatch.setattr(limits, "MAX_TRAINING_BYTES", 64 * 2**20)
-    refused(fresh_client, {"preset": "best"}, "MB to train", "over the limit of 64 MB")
+    refused_run(fresh_client, {"preset": "best"}, "MB to train", "over the limit of 64 MB")
 
 
 def test_a_preset_s_network_is_held_to_the_page_s_weights(
     fresh_client: TestClient, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     monkeypatch.setattr(params, "MAX_WEIGHTS", 100_000)
-    refused(fresh_client, {"preset": "handwriting"}, "weights, over the limit of 100,000")
+    refused_run(fresh_client, {"preset": "handwriting"}, "weights, over the limit of 100,000")
 
 
 def test_the_presets_are_served_with_every_field_the_form_has(fresh_client: TestClient) -> None:
