@@ -63,6 +63,7 @@ FLOORS: dict[str, int] = {
     "digitnet.recipes": 4,
     "digitnet.footprint": 4,
     "digitnet.measuring": 4,
+    "digitnet.explain": 4,
     # 5 records on disk
     "digitnet.modelfile": 5,
     "digitnet.checkpoint": 5,
