@@ -16,6 +16,8 @@ the same mask.
 
 from __future__ import annotations
 
+from dataclasses import dataclass
+
 import numpy as np
 from numpy.typing import NDArray
 
@@ -39,6 +41,24 @@ def dropout_masks(
     return masks
 
 
+@dataclass(frozen=True)
+class BackwardPass:
+    """Every intermediate of one mini-batch's backpropagation, rows the ``m`` examples.
+
+    ``zs[l]`` (m, n) is weight layer ``l``'s weighted input ``z = a w^T + b``,
+    ``activations`` what each layer feeds the next (the input ``x`` first, then ``f(z)``,
+    times the mask under dropout), ``deltas[l]`` (m, n) the error ``dC_x/dz`` of each
+    example (not averaged), ``nabla_b`` and ``nabla_w`` the gradients of the mean cost,
+    shaped like ``network.biases`` and ``network.weights``.
+    """
+
+    zs: list[FloatArray]
+    activations: list[FloatArray]
+    deltas: list[FloatArray]
+    nabla_b: list[FloatArray]
+    nabla_w: list[FloatArray]
+
+
 def backprop(
     network: Network,
     x: FloatArray,
@@ -52,18 +72,35 @@ def backprop(
     dropout masks of the hidden layers (see :func:`dropout_masks`), if any. Returns lists
     shaped like ``network.biases`` and ``network.weights``.
     """
+    laid_open = backward_pass(network, x, y, cost, masks)
+    return laid_open.nabla_b, laid_open.nabla_w
+
+
+def backward_pass(
+    network: Network,
+    x: FloatArray,
+    y: FloatArray,
+    cost: Cost = QUADRATIC,
+    masks: list[FloatArray] | None = None,
+) -> BackwardPass:
+    """:func:`backprop` with every intermediate kept: the ``zs``, the activations and the
+    ``deltas`` of each layer beside the gradients (the arrays it computes anyway)."""
     m, n_layers = x.shape[0], len(network.weights)
+    zs: list[FloatArray] = []
     outputs: list[FloatArray] = []  # f(z) of each layer
     activations = [x]  # what each layer feeds the next: f(z), times the mask under dropout
     for l, (w, b) in enumerate(zip(network.weights, network.biases)):
-        outputs.append(network.activation_of_layer(l).function(activations[-1] @ w.T + b))
+        zs.append(activations[-1] @ w.T + b)
+        outputs.append(network.activation_of_layer(l).function(zs[-1]))
         hidden = l < n_layers - 1
         activations.append(outputs[-1] * masks[l] if masks and hidden else outputs[-1])
     delta = cost.output_error(outputs[-1], y)
     derivative = network.hidden_activation.derivative_from_output
+    deltas: list[FloatArray] = [np.empty(0)] * n_layers
     nabla_b: list[FloatArray] = [np.empty(0)] * n_layers
     nabla_w: list[FloatArray] = [np.empty(0)] * n_layers
     for l in range(n_layers - 1, -1, -1):
+        deltas[l] = delta
         nabla_b[l] = delta.sum(axis=0) / m
         nabla_w[l] = delta.T @ activations[l] / m
         if l > 0:
@@ -71,14 +108,21 @@ def backprop(
             delta = (delta @ network.weights[l]) * derivative(outputs[l - 1])
             if masks:
                 delta = delta * masks[l - 1]
-    return nabla_b, nabla_w
+    return BackwardPass(zs, activations, deltas, nabla_b, nabla_w)
 
 
 def update_mini_batch(
     network: Network, x: FloatArray, y: FloatArray, learning_rate: float, cost: Cost = QUADRATIC
 ) -> None:
     """One step of gradient descent on one mini-batch: ``w <- w - eta dC/dw``, the book's."""
-    nabla_b, nabla_w = backprop(network, x, y, cost)
+    descend(network, *backprop(network, x, y, cost), learning_rate)
+
+
+def descend(
+    network: Network, nabla_b: list[FloatArray], nabla_w: list[FloatArray], learning_rate: float
+) -> None:
+    """Move every weight and bias down its gradient, in place: ``w <- w - eta dC/dw``,
+    ``b <- b - eta dC/db``."""
     for b, w, nb, nw in zip(network.biases, network.weights, nabla_b, nabla_w):
         b -= learning_rate * nb
         w -= learning_rate * nw
