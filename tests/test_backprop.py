@@ -3,7 +3,7 @@
 import numpy as np
 import pytest
 
-from digitnet.backprop import backprop, dropout_masks
+from digitnet.backprop import backprop, backward_pass, dropout_masks
 from digitnet.costs import COSTS
 from digitnet.network import Network
 
@@ -77,3 +77,20 @@ def test_dropout_masks_drop_the_given_share_and_rescale_the_rest():
         assert set(np.unique(mask)) == {0.0, np.float32(1 / 0.75)}
         assert np.mean(mask == 0) == pytest.approx(0.25, abs=0.01)
         assert mask.mean() == pytest.approx(1.0, abs=0.02)  # the expected input is unchanged
+
+
+def test_backward_pass_keeps_each_layers_intermediates():
+    rng = np.random.default_rng(3)
+    net = Network([5, 4, 3, 2], seed=3)
+    x, y = rng.random((6, 5)), rng.random((6, 2))
+    masks = dropout_masks(rng, net, 6, 0.5)
+    laid_open = backward_pass(net, x, y, COSTS["quadratic"], masks)
+    nabla_b, nabla_w = backprop(net, x, y, COSTS["quadratic"], masks)
+    a = x
+    for l, (w, b) in enumerate(zip(net.weights, net.biases)):
+        np.testing.assert_array_equal(laid_open.activations[l], a)
+        np.testing.assert_allclose(laid_open.zs[l], a @ w.T + b, rtol=0, atol=1e-15)
+        a = net.activation_of_layer(l).function(laid_open.zs[l]) * (masks[l] if l < 2 else 1)
+        np.testing.assert_allclose(laid_open.deltas[l].mean(axis=0), nabla_b[l], atol=1e-15)
+        np.testing.assert_array_equal(laid_open.nabla_w[l], nabla_w[l])
+    assert [d.shape for d in laid_open.deltas] == [(6, 4), (6, 3), (6, 2)]

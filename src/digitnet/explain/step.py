@@ -46,9 +46,9 @@ class LearningStep:
     output layer, whose cost gives the output error directly) and ``deltas[l]`` are
     weight layer ``l``'s, each of shape ``(n_l,)``; ``activations[0]`` is the input.
     ``nabla_b`` and ``nabla_w`` are shaped like the network's biases and weights
-    ``(n_out, n_in)``. ``outputs_after`` and ``cost_after`` are the network's after the
-    step, ``right_outputs`` the right digit's output before each step and after the last
-    (``steps + 1`` numbers).
+    ``(n_out, n_in)``. ``activations_after`` and ``cost_after`` are the network's after
+    the step, ``right_outputs`` the right digit's output before each step and after the
+    last (``steps + 1`` numbers).
     """
 
     label: int
@@ -62,7 +62,7 @@ class LearningStep:
     nabla_b: list[FloatArray]
     nabla_w: list[FloatArray]
     cost: float
-    outputs_after: FloatArray
+    activations_after: list[FloatArray]
     cost_after: float
     right_outputs: FloatArray
 
@@ -71,15 +71,21 @@ class LearningStep:
         """The output activations before the step, ``a^L``."""
         return self.activations[-1]
 
-    def saturated(self, l: int, network: Network) -> NDArray[np.bool_] | None:
-        """Which neurons of weight layer ``l`` are saturated: ``f'(z)`` below
-        ``SATURATION_LEVEL`` of its peak (see :mod:`digitnet.saturation`), so they hardly
-        learn; None where there is no elementwise derivative (softmax)."""
-        derivative = self.derivatives[l]
-        if derivative is None:
-            return None
-        peak = network.activation_of_layer(l).peak_derivative
-        return derivative < SATURATION_LEVEL * peak
+    @property
+    def outputs_after(self) -> FloatArray:
+        """The output activations after the step."""
+        return self.activations_after[-1]
+
+    def saturated(self, l: int, network: Network, *, after: bool = False) -> NDArray[np.bool_]:
+        """Which neurons of weight layer ``l`` are saturated before the step (or ``after``
+        it): ``f'(z)`` below ``SATURATION_LEVEL`` of its peak (see
+        :mod:`digitnet.saturation`), so they hardly learn. All False for a softmax layer,
+        which has no derivative of its own."""
+        activation = network.activation_of_layer(l)
+        a = (self.activations_after if after else self.activations)[l + 1]
+        if activation.derivative_from_output is None:
+            return np.zeros(a.shape, dtype=bool)
+        return activation.derivative_from_output(a) < SATURATION_LEVEL * activation.peak_derivative
 
 
 def cost_of(network: Network, cost_name: str | None) -> Cost:
@@ -158,8 +164,8 @@ def learning_step(
     ]
     before = laid_open.activations[-1]
     descend(learner, laid_open.nabla_b, laid_open.nabla_w, learning_rate)
-    after = learner.feedforward(inputs)
-    right_outputs.append(float(after[0, label]))
+    after = learner.activations_for(inputs)
+    right_outputs.append(float(after[-1][0, label]))
     return LearningStep(
         label=int(label),
         learning_rate=float(learning_rate),
@@ -172,7 +178,7 @@ def learning_step(
         nabla_b=laid_open.nabla_b,
         nabla_w=laid_open.nabla_w,
         cost=cost.value(before, targets),
-        outputs_after=after[0],
-        cost_after=cost.value(after, targets),
+        activations_after=[a[0] for a in after],
+        cost_after=cost.value(after[-1], targets),
         right_outputs=np.array(right_outputs),
     )
