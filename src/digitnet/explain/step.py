@@ -72,6 +72,12 @@ class LearningStep:
         return self.activations[-1]
 
     @property
+    def diverged(self) -> bool:
+        """True if the step threw the outputs to infinity or NaN (a learning rate far too
+        large): the numbers after it are then no use."""
+        return not all(np.isfinite(a).all() for a in self.activations_after)
+
+    @property
     def outputs_after(self) -> FloatArray:
         """The output activations after the step."""
         return self.activations_after[-1]
@@ -151,7 +157,20 @@ def learning_step(
             f"input must be {network.sizes[0]} finite numbers, got shape {np.shape(x)}"
         )
     learner = network.astype("float64")
-    targets = one_hot([label], n_out)
+    with np.errstate(over="ignore", invalid="ignore"):  # a diverged step is a result
+        return _steps(learner, inputs, label, learning_rate, cost, steps)
+
+
+def _steps(
+    learner: Network,
+    inputs: FloatArray,
+    label: int,
+    learning_rate: float,
+    cost: Cost,
+    steps: int,
+) -> LearningStep:
+    """:func:`learning_step` on ``learner``, which it changes, and ``inputs`` (1, n_in)."""
+    targets = one_hot([label], learner.sizes[-1])
     right_outputs = [float(learner.feedforward(inputs)[0, label])]
     for _ in range(steps - 1):
         update_mini_batch(learner, inputs, targets, learning_rate, cost)

@@ -13,6 +13,7 @@ from typing import Any
 
 from digitnet.data.mnist import N_TRAINING, N_VALIDATION
 from digitnet.errors import ConfigError
+from digitnet.explain.step import MAX_STEPS
 from digitnet.footprint import training_bytes
 from digitnet.imaging import MAX_IMAGE_PIXELS
 from digitnet.measuring import step_work
@@ -76,6 +77,7 @@ def limits_view() -> dict[str, Any]:
             "step_multiply_adds": MAX_STEP_WORK,
             "run_seconds": MAX_RUN_SECONDS,
         },
+        "step": {"steps": MAX_STEPS, "multiply_adds": MAX_STEP_WORK},
         "upload_bytes": MAX_UPLOAD_BYTES,
         "json_bytes": MAX_JSON_BYTES,
         "json_integer_digits": MAX_INT_DIGITS,
