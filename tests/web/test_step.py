@@ -93,6 +93,13 @@ def test_a_step_raises_the_right_output_and_keeps_the_model(client, model_file):
     assert again.json()["right_outputs"][0] == right[0]  # each request starts from the model
 
 
+def test_an_mnist_digit_s_label_is_its_own_unless_named(client, mnist):
+    own = client.post("/api/step", json={"index": INDEX}).json()
+    assert own["label"] == int(mnist.test.labels[INDEX]) == LABEL
+    named = client.post("/api/step", json={"index": INDEX, "label": 3}).json()
+    assert named["label"] == 3 and named["y"][3] == 1
+
+
 def test_the_answer_names_the_equations_inputs(client):
     answer = client.post("/api/step", json={"index": INDEX, "label": LABEL}).json()
     assert answer["cost"] == "quadratic" and answer["sizes"] == [784, 30, 10]
@@ -110,7 +117,7 @@ def test_the_answer_names_the_equations_inputs(client):
     [
         ({"label": 1}, ["either 'pixels'", "or 'index'"]),
         ({"index": 1, "pixels": [0] * 784, "label": 1}, ["not both"]),
-        ({"index": 1}, ["'label' must be the right digit, 0 to 9, got None"]),
+        ({"pixels": [0] * 784}, ["'label' must be the right digit, 0 to 9, got None"]),
         ({"index": 1, "label": 10}, ["'label'", "got 10"]),
         ({"index": -1, "label": 1}, ["'index'"]),
         ({"index": 10_000, "label": 1}, ["'index' must be from 0 to 9999"]),

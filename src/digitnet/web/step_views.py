@@ -41,11 +41,12 @@ WHAT = "a step of learning"  # what error messages call the request
 
 @dataclass(frozen=True)
 class StepRequest:
-    """A checked request: ``pixels`` (784 floats in [0, 1]) or an MNIST test ``index``."""
+    """A checked request: ``pixels`` (784 floats in [0, 1]) or an MNIST test ``index``;
+    ``label`` None (only with an index) is that MNIST digit's own."""
 
     pixels: NDArray[np.float64] | None
     index: int | None
-    label: int
+    label: int | None
     learning_rate: float
     steps: int
 
@@ -61,7 +62,7 @@ def parse_step_request(fields: Mapping[str, Any]) -> StepRequest:
     if index is not None and (not is_int(index) or index < 0):
         raise ConfigError(f"{WHAT}: 'index' must be an MNIST test digit's index, got {index!r}")
     label = values["label"]
-    if not is_int(label) or not 0 <= label < N_DIGITS:
+    if (label is not None or index is None) and (not is_int(label) or not 0 <= label < N_DIGITS):
         raise ConfigError(f"{WHAT}: 'label' must be the right digit, 0 to 9, got {label!r}")
     rate = values["learning_rate"]
     if isinstance(rate, bool) or not isinstance(rate, (int, float)):

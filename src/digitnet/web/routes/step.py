@@ -56,7 +56,7 @@ async def step(request: Request, body: JsonBody, session: SessionDep) -> JSONRes
 
 def take_step(session: Session, current: CurrentModel, asked: StepRequest) -> dict[str, Any]:
     """The step's answer: on the request's pixels, or on the MNIST test digit it names."""
-    pixels = asked.pixels
+    pixels, label = asked.pixels, asked.label
     if pixels is None:
         test = session.mnist().test
         if asked.index is None or asked.index >= len(test.labels):
@@ -64,13 +64,15 @@ def take_step(session: Session, current: CurrentModel, asked: StepRequest) -> di
                 f"{WHAT}: 'index' must be from 0 to {len(test.labels) - 1}, got {asked.index}"
             )
         pixels = test.images[asked.index]
+        label = int(test.labels[asked.index]) if label is None else label
+    assert label is not None  # parse_step_request asks for one with pixels
     network = current.network
     history = current.history
     cost = cost_of(network, history.settings.cost if history is not None else None)
     done = learning_step(
         network,
         pixels,
-        asked.label,
+        label,
         learning_rate=asked.learning_rate,
         cost=cost,
         steps=asked.steps,
