@@ -4,6 +4,7 @@ import { initDescent } from "./descent.js";
 import { initDraw } from "./draw.js";
 import { initInside } from "./inside.js";
 import { initPerceptrons } from "./perceptrons.js";
+import { initStepper } from "./stepper.js";
 import { fetchModel, initTrain } from "./train.js";
 
 const modelStatus = document.getElementById("model-status");
@@ -11,9 +12,16 @@ const ledeNetwork = document.getElementById("lede-network");
 const noModel = document.getElementById("no-model");
 
 const inside = initInside();
+const stepper = initStepper();
 const draw = initDraw({
-  onResult: (result) => inside.showActivations(result.hidden?.[0] ?? null),
-  onCleared: () => inside.showActivations(null),
+  onResult: (result) => {
+    inside.showActivations(result.hidden?.[0] ?? null);
+    stepper.useDrawing(result);
+  },
+  onCleared: () => {
+    inside.showActivations(null);
+    stepper.useDrawing(null);
+  },
 });
 const train = initTrain({ onDone: () => refreshModel().then(() => draw.refresh()) });
 
