@@ -22,10 +22,18 @@ const argmax = (values) => values.reduce((best, v, i) => (v > values[best] ? i :
 const largest = (values) => values.reduce((best, v, i) => (Math.abs(v) > Math.abs(values[best]) ? i : best), 0);
 
 /** ``first`` and ``last`` with just enough decimals (2 to 6) to tell them apart. */
-export function fmtPair(first, last) {
+function fmtPair(first, last) {
   let d = 2;
   while (d < 6 && first.toFixed(d) === last.toFixed(d)) d++;
   return [first.toFixed(d), last.toFixed(d)];
+}
+
+/** "rose from 0.31 to 0.47", "fell from ...", or "barely moved: 0.999971 (by -1.0e-11)". */
+export function movement(first, last) {
+  if (first == null || last == null) return "was thrown to infinity";
+  const [a, b] = fmtPair(first, last);
+  if (a === b) return `barely moved: ${a} (by ${(last - first).toExponential(1)})`;
+  return `${last > first ? "rose" : "fell"} from ${a} to ${b}`;
 }
 
 /** The stage's equation, as HTML built from fixed strings and numbers only. */
@@ -99,12 +107,10 @@ export function stageWords(stage, answer) {
       const r = answer.right_outputs;
       const [before, after] = [r[r.length - 2], r[r.length - 1]];
       if (answer.diverged) return "The step threw the outputs to infinity: η is far too large.";
-      const verb = after > before ? "rose" : "fell";
-      const [b, a] = fmtPair(before, after);
       const [c0, c1] = fmtPair(answer.cost_value, answer.cost_after);
       const flat = answer.layers.slice(0, -1).map((l) => `${count(l.saturated)} → ${count(l.saturated_after)}`);
       const saturation = flat.length ? ` Saturated hidden neurons: ${flat.join(", ")}${count(answer.layers[0].saturated_after) > count(answer.layers[0].saturated) ? " — too large an η pins neurons where σ′ ≈ 0, and they stop learning" : ""}.` : "";
-      return `The right output ${verb} from ${b} to ${a}; the cost went from ${c0} to ${c1} (bars: after the step; ticks: before).${saturation}`;
+      return `The right output ${movement(before, after)}; the cost went from ${c0} to ${c1} (bars: after the step; ticks: before).${saturation}`;
     }
     default:
       return "";

@@ -4,7 +4,7 @@
 
 import { postJSON } from "./api.js";
 import { diverging } from "./inside.js";
-import { fmt, fmtPair, stageEquation, stageWords } from "./stepper-words.js";
+import { fmt, movement, stageEquation, stageWords } from "./stepper-words.js";
 
 const SIDE = 28;
 const TEN_STEPS = 10;
@@ -96,10 +96,8 @@ export function initStepper() {
   function describeRise(result) {
     const right = result.right_outputs;
     const [first, last] = [right[0], right[right.length - 1]];
-    const verb = last > first ? "rose" : last < first ? "fell" : "stayed";
     const n = `${result.steps} step${result.steps === 1 ? "" : "s"}`;
-    const [from, to] = fmtPair(first, last);
-    summary.textContent = `After ${n} with η = ${result.learning_rate}, the right output (${result.label}) ${verb} from ${from} to ${to}.`;
+    summary.textContent = `After ${n} with η = ${result.learning_rate}, the right output (${result.label}) ${movement(first, last)}.`;
     summary.dataset.before = String(first);
     summary.dataset.after = String(last);
   }
