@@ -100,7 +100,8 @@ def test_steps_are_training_steps(image):
     right.append(reference.feedforward(x)[0, LABEL])
     np.testing.assert_allclose(step.outputs_after, reference.feedforward(image), atol=EXACT)
     np.testing.assert_allclose(step.right_outputs, right, atol=EXACT)
-    assert step.steps == 4 and len(step.right_outputs) == 5
+    assert step.steps == 4 and len(step.right_outputs) == len(step.costs) == 5
+    assert step.costs[0] > step.cost > step.cost_after  # each step lowered it
 
 
 def test_a_small_step_raises_the_right_output(network, image):

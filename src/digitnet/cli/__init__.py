@@ -15,6 +15,7 @@ import click
 from digitnet.cli.baselines import baselines_command
 from digitnet.cli.data import data_command
 from digitnet.cli.evaluate import evaluate_command
+from digitnet.cli.explain import explain_command
 from digitnet.cli.gates import gates_command
 from digitnet.cli.models import models_command
 from digitnet.cli.plot import plot_command
@@ -74,6 +75,7 @@ main.add_command(train_command)
 main.add_command(models_command)
 main.add_command(evaluate_command)
 main.add_command(predict_command)
+main.add_command(explain_command)
 main.add_command(plot_command)
 main.add_command(gates_command)
 main.add_command(serve_command)

@@ -46,9 +46,9 @@ class LearningStep:
     output layer, whose cost gives the output error directly) and ``deltas[l]`` are
     weight layer ``l``'s, each of shape ``(n_l,)``; ``activations[0]`` is the input.
     ``nabla_b`` and ``nabla_w`` are shaped like the network's biases and weights
-    ``(n_out, n_in)``. ``activations_after`` and ``cost_after`` are the network's after
-    the step, ``right_outputs`` the right digit's output before each step and after the
-    last (``steps + 1`` numbers).
+    ``(n_out, n_in)``. ``activations_after`` are the network's after the step;
+    ``right_outputs`` and ``costs`` the right digit's output and the cost before each step
+    and after the last (``steps + 1`` numbers each).
     """
 
     label: int
@@ -61,15 +61,24 @@ class LearningStep:
     deltas: list[FloatArray]
     nabla_b: list[FloatArray]
     nabla_w: list[FloatArray]
-    cost: float
     activations_after: list[FloatArray]
-    cost_after: float
     right_outputs: FloatArray
+    costs: FloatArray
 
     @property
     def outputs(self) -> FloatArray:
         """The output activations before the step, ``a^L``."""
         return self.activations[-1]
+
+    @property
+    def cost(self) -> float:
+        """The cost before the (last) step, ``C``."""
+        return float(self.costs[-2])
+
+    @property
+    def cost_after(self) -> float:
+        """The cost after the step."""
+        return float(self.costs[-1])
 
     @property
     def diverged(self) -> bool:
@@ -171,20 +180,26 @@ def _steps(
 ) -> LearningStep:
     """:func:`learning_step` on ``learner``, which it changes, and ``inputs`` (1, n_in)."""
     targets = one_hot([label], learner.sizes[-1])
-    right_outputs = [float(learner.feedforward(inputs)[0, label])]
+    right_outputs: list[float] = []
+    costs: list[float] = []
+
+    def record(outputs: NDArray[np.floating]) -> None:
+        right_outputs.append(float(outputs[0, label]))
+        costs.append(cost.value(outputs, targets))
+
     for _ in range(steps - 1):
+        record(learner.feedforward(inputs))
         update_mini_batch(learner, inputs, targets, learning_rate, cost)
-        right_outputs.append(float(learner.feedforward(inputs)[0, label]))
     laid_open = backward_pass(learner, inputs, targets, cost)
     activations = [a[0] for a in laid_open.activations]
     derivatives = [
         None if (f := learner.activation_of_layer(l).derivative_from_output) is None else f(a)
         for l, a in enumerate(activations[1:])
     ]
-    before = laid_open.activations[-1]
+    record(laid_open.activations[-1])
     descend(learner, laid_open.nabla_b, laid_open.nabla_w, learning_rate)
     after = learner.activations_for(inputs)
-    right_outputs.append(float(after[-1][0, label]))
+    record(after[-1])
     return LearningStep(
         label=int(label),
         learning_rate=float(learning_rate),
@@ -196,8 +211,7 @@ def _steps(
         deltas=[d[0] for d in laid_open.deltas],
         nabla_b=laid_open.nabla_b,
         nabla_w=laid_open.nabla_w,
-        cost=cost.value(before, targets),
         activations_after=[a[0] for a in after],
-        cost_after=cost.value(after[-1], targets),
         right_outputs=np.array(right_outputs),
+        costs=np.array(costs),
     )
