@@ -61,8 +61,10 @@ def test_numbers_are_backprops(client, model_file, mnist):
     picture = answer["first_layer_gradient"]
     neurons = picture["neurons"]
     assert neurons == list(range(30))  # the book's 30 hidden neurons are all shown
-    scaled = np.array(picture["pictures"]) * picture["max_abs"]
-    np.testing.assert_allclose(scaled, nabla_w[0][neurons], rtol=0, atol=picture["max_abs"] * 1e-4)
+    scaled = np.array(picture["pictures"]) / picture["scale"] * picture["max_abs"]
+    rounding = picture["max_abs"] / picture["scale"] / 2  # half a unit of the integers
+    np.testing.assert_allclose(scaled, nabla_w[0][neurons], rtol=0, atol=rounding * (1 + 1e-9))
+    assert np.abs(picture["pictures"]).max() == picture["scale"]
     assert answer["cost_value"] == pytest.approx(QUADRATIC.value(network.feedforward(x), y))
     update_mini_batch(network, x, y, 3.0)  # the default learning rate, the book's
     np.testing.assert_allclose(answer["outputs_after"], network.feedforward(x)[0], atol=EXACT)

@@ -275,7 +275,8 @@ function gradientPictures(gradient) {
   gradient.neurons.forEach((j, i) => {
     const tile = el("figure", "learn-gradient");
     tile.dataset.neuron = String(j);
-    tile.append(picture(gradient.pictures[i], (v) => diverging(-v)), el("figcaption", null, String(j)));
+    const colour = (v) => diverging(-v / gradient.scale); // red where the step raises w
+    tile.append(picture(gradient.pictures[i], colour), el("figcaption", null, String(j)));
     grid.append(tile);
   });
   return grid;
