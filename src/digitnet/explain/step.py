@@ -32,7 +32,7 @@ from digitnet.pixels import as_unit_interval
 from digitnet.saturation import SATURATION_LEVEL
 from digitnet.settings import LIMITS
 
-FloatArray = NDArray[np.float64]
+FloatArray = NDArray[np.floating]  # float64 here: the steps are taken on a float64 copy
 
 #: Steps one call may take on the same example.
 MAX_STEPS = 100
@@ -145,6 +145,18 @@ def learning_step(
     ConfigError
         If the label, learning rate, step count or input does not fit.
     """
+    _check_arguments(network, label, learning_rate, steps)
+    inputs = as_unit_interval(x, np.float64).reshape(1, -1)
+    if inputs.shape[1] != network.sizes[0] or not np.isfinite(inputs).all():
+        raise ConfigError(
+            f"input must be {network.sizes[0]} finite numbers, got shape {np.shape(x)}"
+        )
+    learner = network.astype("float64")
+    with np.errstate(over="ignore", invalid="ignore"):  # a diverged step is a result
+        return _steps(learner, inputs, label, learning_rate, cost, steps)
+
+
+def _check_arguments(network: Network, label: int, learning_rate: float, steps: int) -> None:
     n_out = network.sizes[-1]
     if isinstance(label, bool) or not isinstance(label, (int, np.integer)):
         raise ConfigError(f"label must be an integer, got {label!r}")
@@ -160,14 +172,6 @@ def learning_step(
         raise ConfigError(f"steps must be an integer, got {steps!r}")
     if not 1 <= steps <= MAX_STEPS:
         raise ConfigError(f"steps must be from 1 to {MAX_STEPS}, got {steps}")
-    inputs = as_unit_interval(x, np.float64).reshape(1, -1)
-    if inputs.shape[1] != network.sizes[0] or not np.isfinite(inputs).all():
-        raise ConfigError(
-            f"input must be {network.sizes[0]} finite numbers, got shape {np.shape(x)}"
-        )
-    learner = network.astype("float64")
-    with np.errstate(over="ignore", invalid="ignore"):  # a diverged step is a result
-        return _steps(learner, inputs, label, learning_rate, cost, steps)
 
 
 def _steps(

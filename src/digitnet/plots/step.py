@@ -55,11 +55,12 @@ def step_figure(step: LearningStep, network: Network) -> Figure:
     n_hidden = network.num_layers - 2
     width = max(MIN_WIDTH, 3.2 * (n_hidden + 2))
     figure = new_figure(width, 11.5)
-    forward, backward, gradient, after = figure.subfigures(4, 1, height_ratios=[1, 1, 1.2, 0.8])
-    _forward(forward, step, network)
-    _backward(backward, step, network)
-    _gradient(gradient, step)
-    _after(after, step)
+    panels = figure.subfigures(4, 1, height_ratios=[1, 1, 1.2, 0.8])
+    assert isinstance(panels, np.ndarray)  # four rows, not one SubFigure
+    _forward(panels[0], step, network)
+    _backward(panels[1], step, network)
+    _gradient(panels[2], step)
+    _after(panels[3], step)
     cost = COST_TEXT.get(step.cost_name, step.cost_name)
     figure.suptitle(
         f"One step of gradient descent on a {step.label} ({step.cost_name} cost {cost}, "
