@@ -18,6 +18,12 @@ export function fmt(v) {
 }
 
 const count = (flags) => flags.filter(Boolean).length;
+
+/** What a hidden neuron that hardly learns is called, and why: its f'(z) is about 0. */
+function flatWords(activation) {
+  if (activation === "relu") return ["inactive", "ReLU′(z) = 0"];
+  return ["saturated", `${FUNCTION[activation] ?? activation}′(z) ≈ 0`];
+}
 const argmax = (values) => values.reduce((best, v, i) => (v > values[best] ? i : best), 0);
 const largest = (values) => values.reduce((best, v, i) => (Math.abs(v) > Math.abs(values[best]) ? i : best), 0);
 
@@ -73,12 +79,13 @@ export function stageEquation(stage, answer) {
 export function stageWords(stage, answer) {
   const layer = answer.layers[stage.layer];
   const right = answer.label;
+  const [flatName, flatWhy] = flatWords(answer.activation);
   const stepNote = answer.steps > 1 ? ` (this is step ${answer.steps}; the ${answer.steps - 1} before it were taken the same way)` : "";
   switch (stage.key.replace(/-\d+$/, "")) {
     case "forward": {
       const n = layer.a.length;
       const flat = count(layer.saturated);
-      return `Each of the ${n} neurons sums the 784 pixels times its weights, adds its bias and squashes z: darker cells are more active${stepNote}. ${flat} of ${n} are saturated (σ′(z) ≈ 0, outlined), so they will hardly learn from this digit.`;
+      return `Each of the ${n} neurons sums the 784 pixels times its weights, adds its bias and applies ${FUNCTION[answer.activation] ?? answer.activation} to the sum z: darker cells are more active${stepNote}. ${flat} of ${n} are ${flatName} (${flatWhy}, outlined), so they will hardly learn from this digit.`;
     }
     case "forward-output": {
       const top = argmax(answer.outputs);
@@ -88,12 +95,15 @@ export function stageWords(stage, answer) {
       return `The bars are a, the marks y: 1 for ${right}, 0 for the others. For this digit C = ${fmt(answer.cost_value)}; learning is making it smaller.`;
     case "bp1": {
       const flat = count(layer.saturated);
-      return `The output error δ = ∂C/∂z for each output: the right one (${right}) has δ = ${fmt(layer.delta[right])}, negative, so its z will rise. ${flat} of the 10 outputs are saturated: however wrong, their σ′ ≈ 0 makes δ tiny (the chapter's slow learning).`;
+      const why = answer.cost === "quadratic"
+        ? `${flat} of the 10 outputs are saturated: however wrong, their σ′ ≈ 0 makes δ tiny (the chapter's slow learning).`
+        : `With the ${answer.cost} cost there is no σ′ in δ: a badly wrong output learns fastest.`;
+      return `The output error δ = ∂C/∂z for each output: the right one (${right}) has δ = ${fmt(layer.delta[right])}, negative, so its z will rise. ${why}`;
     }
     case "bp2": {
       const flat = count(layer.saturated);
       const j = largest(layer.delta);
-      return `The error flows back through the weights: neuron ${j} gets the largest, δ = ${fmt(layer.delta[j])}. The ${flat} saturated neurons (outlined) get δ ≈ 0 whatever comes back: σ′(z) ≈ 0.`;
+      return `The error flows back through the weights: neuron ${j} gets the largest, δ = ${fmt(layer.delta[j])}. The ${flat} ${flatName} neurons (outlined) get δ ≈ 0 whatever comes back: ${flatWhy}.`;
     }
     case "bp3": {
       const j = largest(answer.layers[0].nabla_b);
@@ -109,7 +119,7 @@ export function stageWords(stage, answer) {
       if (answer.diverged) return "The step threw the outputs to infinity: η is far too large.";
       const [c0, c1] = fmtPair(answer.cost_value, answer.cost_after);
       const flat = answer.layers.slice(0, -1).map((l) => `${count(l.saturated)} → ${count(l.saturated_after)}`);
-      const saturation = flat.length ? ` Saturated hidden neurons: ${flat.join(", ")}${count(answer.layers[0].saturated_after) > count(answer.layers[0].saturated) ? " — too large an η pins neurons where σ′ ≈ 0, and they stop learning" : ""}.` : "";
+      const saturation = flat.length ? ` ${flatName[0].toUpperCase()}${flatName.slice(1)} hidden neurons: ${flat.join(", ")}${count(answer.layers[0].saturated_after) > count(answer.layers[0].saturated) ? ` — too large an η pushes neurons where ${flatWhy}, and they stop learning` : ""}.` : "";
       return `The right output ${movement(before, after)}; the cost went from ${c0} to ${c1} (bars: after the step; ticks: before).${saturation}`;
     }
     default:

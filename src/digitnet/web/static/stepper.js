@@ -220,7 +220,7 @@ function neurons(values, { signed = false, max = null, saturated = null }) {
     cell.style.background = signed ? `rgb(${diverging(t).join(", ")})` : `rgba(31, 41, 51, ${Math.max(0, t).toFixed(3)})`;
     cell.dataset.value = String(v);
     if (saturated?.[j]) cell.classList.add("saturated");
-    cell.title = `neuron ${j}: ${fmt(v)}${saturated?.[j] ? " (saturated: σ′ ≈ 0)" : ""}`;
+    cell.title = `neuron ${j}: ${fmt(v)}${saturated?.[j] ? " (its f′(z) ≈ 0: it hardly learns)" : ""}`;
     row.append(cell);
   });
   return row;
