@@ -85,7 +85,8 @@ export function stageWords(stage, answer) {
     case "forward": {
       const n = layer.a.length;
       const flat = count(layer.saturated);
-      return `Each of the ${n} neurons sums the 784 pixels times its weights, adds its bias and applies ${FUNCTION[answer.activation] ?? answer.activation} to the sum z: darker cells are more active${stepNote}. ${flat} of ${n} are ${flatName} (${flatWhy}, outlined), so they will hardly learn from this digit.`;
+      const inputs = stage.layer === 0 ? "784 pixels" : `${answer.sizes[stage.layer]} outputs of hidden layer ${stage.layer}`;
+      return `Each of the ${n} neurons sums the ${inputs} times its weights, adds its bias and applies ${FUNCTION[answer.activation] ?? answer.activation} to the sum z: darker cells are more active${stepNote}. ${flat} of ${n} are ${flatName} (${flatWhy}, outlined), so they will hardly learn from this digit.`;
     }
     case "forward-output": {
       const top = argmax(answer.outputs);
