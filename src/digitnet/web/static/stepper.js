@@ -172,12 +172,12 @@ export function initStepper() {
 /** The stages of one step, in order: forward, cost, the four equations, the update. */
 function buildStages(answer) {
   const hidden = answer.layers.slice(0, -1);
-  const forward = hidden.map((layer, l) => ({ key: `forward-${l + 1}`, title: `Forward: hidden layer ${l + 1}`, layer: l, draw: (a) => [inputPicture(a.pixels), neurons(a.layers[l].a, { max: 1, saturated: a.layers[l].saturated })] }));
+  const forward = hidden.map((layer, l) => ({ key: `forward-${l + 1}`, title: `Forward: hidden layer ${l + 1}`, layer: l, draw: (a) => [inputPicture(a.pixels), neurons(a.layers[l].a, { max: a.activation === "relu" ? null : 1, saturated: a.layers[l].saturated })] }));
   const back = hidden.map((layer, l) => ({ key: `bp2-${l + 1}`, title: `BP2: the error of hidden layer ${l + 1}`, layer: l, draw: (a) => [neurons(a.layers[l].delta, { signed: true, saturated: a.layers[l].saturated })] })).reverse();
   const L = answer.layers.length - 1;
   return [
     ...forward,
-    { key: "forward-output", title: "Forward: the output layer", layer: L, draw: (a) => [outputBars(a.outputs, null, a.label)] },
+    { key: "forward-output", title: "Forward: the output layer", layer: L, draw: (a) => [...(L === 0 ? [inputPicture(a.pixels)] : []), outputBars(a.outputs, null, a.label)] },
     { key: "cost", title: "The cost for this digit", layer: L, draw: (a) => [outputBars(a.outputs, a.y, a.label)] },
     { key: "bp1", title: "BP1: the output error", layer: L, draw: (a) => [errorTable(a)] },
     ...back,
