@@ -90,8 +90,11 @@ def test_a_step_on_a_drawn_digit_is_walked_through(page, problems, server_url):
 def test_each_stage_shows_its_equation_and_this_digit_s_numbers(page, problems, server_url):
     open_page(page, server_url)
     draw(page, SEVEN)
-    page.click('#learn-labels [data-digit="1"]')  # a wrong answer to learn from
+    page.click('#learn-labels [data-digit="1"]')  # a 7 the network must learn is a 1
     take(page, "#learn-step", 1)
+    before, after = risen(page)
+    assert after > before  # the drawn digit's right output rises
+    expect(page.locator("#learn-summary")).to_contain_text("the right output (1) rose from")
     figure = page.locator("#learn-figure")
     for key in STAGES:
         assert stage(page) == key
