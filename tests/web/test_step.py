@@ -171,3 +171,42 @@ def test_a_diverged_step_is_sent_as_nulls(client, monkeypatch):
         ).json()
     assert answer["diverged"] is True
     assert None in answer["outputs_after"] and answer["cost_after"] is None
+
+
+def test_steps_take_turns(model_file, mnist_dir, tmp_path, monkeypatch):
+    """At most STEP_TURNS steps run at once, however many requests come together."""
+    import asyncio
+    import threading
+    import time
+
+    import httpx
+
+    from digitnet.web.routes import step
+    from digitnet.web.server import create_app
+
+    running, most, lock = [0], [0], threading.Lock()
+    real = step.learning_step
+
+    def counted(*args: Any, **kwargs: Any) -> Any:
+        with lock:
+            running[0] += 1
+            most[0] = max(most[0], running[0])
+        time.sleep(0.05)  # long enough for others to overlap, were they let in
+        try:
+            return real(*args, **kwargs)
+        finally:
+            with lock:
+                running[0] -= 1
+
+    monkeypatch.setattr(step, "learning_step", counted)
+    app = create_app(model_file, store=ModelStore(tmp_path / "home"), data_dir=mnist_dir)
+
+    async def six_at_once() -> list[int]:
+        transport = httpx.ASGITransport(app=app)
+        async with httpx.AsyncClient(transport=transport, base_url="http://127.0.0.1") as client:
+            body = {"pixels": [0.5] * 784, "label": 1}
+            answers = await asyncio.gather(*(client.post("/api/step", json=body) for _ in range(6)))
+        return [a.status_code for a in answers]
+
+    assert asyncio.run(six_at_once()) == [200] * 6
+    assert most[0] == step.STEP_TURNS == 1
