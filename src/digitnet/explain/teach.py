@@ -61,6 +61,8 @@ class Lesson:
         What each drawing was read as before and after.
     right_before, right_after : ndarray, shape (k,)
         The activation of each drawing's right output before and after.
+    steps : int
+        Mini-batches of gradient descent taken.
     seconds : float
         Wall time of the lesson, the two measurements included.
     """
@@ -73,6 +75,7 @@ class Lesson:
     digits_after: NDArray[np.intp]
     right_before: NDArray[np.floating]
     right_after: NDArray[np.floating]
+    steps: int
     seconds: float
 
 
@@ -160,6 +163,7 @@ def teach(
         np.argmax(after, axis=1),
         before[rows, taught],
         after[rows, taught],
+        settings.epochs * -(-len(lesson_labels) // settings.mini_batch_size),
         time.perf_counter() - start,
     )
 

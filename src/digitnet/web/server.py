@@ -31,6 +31,8 @@ with :mod:`digitnet.web.views`. Errors become statuses in :mod:`digitnet.web.err
 ``POST /api/train/stop`` end the run after the mini-batches in hand
 ``POST /api/gates``      a perceptron gate's output for given input bits
 ``POST /api/half-adder`` the NAND half adder, gate by gate
+``/api/explain/...``     saliency, the flip, robustness, the hidden map, teaching
+                         (:mod:`digitnet.web.routes.explain`)
 =======================  ==============================================================
 """
 
@@ -50,12 +52,21 @@ from digitnet.models_store import ModelStore, user_store
 from digitnet.version import __version__
 from digitnet.web.decode_lanes import DecodeLanes
 from digitnet.web.errors import error_response
+from digitnet.web.explain_state import ExplainState
 from digitnet.web.listen import LOOPBACK_HOSTS
-from digitnet.web.routes import gates, limits, model, page, predict, train
+from digitnet.web.routes import explain, gates, limits, model, page, predict, train
 from digitnet.web.session import Session
 
 #: The routers in the order they are matched (their paths do not overlap).
-ROUTERS = (page.router, model.router, limits.router, predict.router, train.router, gates.router)
+ROUTERS = (
+    page.router,
+    model.router,
+    limits.router,
+    predict.router,
+    train.router,
+    gates.router,
+    explain.router,
+)
 #: How long a shutdown waits for a stopped run to finish and save its model.
 SHUTDOWN_JOIN_SECONDS = 10.0
 
@@ -102,6 +113,7 @@ def create_app(
     )
     app.state.session = session
     app.state.decode_lanes = lanes
+    app.state.explain = ExplainState()
     if allowed_hosts is not None:
         app.add_middleware(TrustedHostMiddleware, allowed_hosts=list(allowed_hosts))
     app.add_exception_handler(DigitnetError, error_response)  # type: ignore[arg-type]
