@@ -2,6 +2,7 @@
 
 import { initDescent } from "./descent.js";
 import { initDraw } from "./draw.js";
+import { initExplain } from "./explain.js";
 import { initInside } from "./inside.js";
 import { initPerceptrons } from "./perceptrons.js";
 import { fetchModel, initTrain } from "./train.js";
@@ -11,9 +12,16 @@ const ledeNetwork = document.getElementById("lede-network");
 const noModel = document.getElementById("no-model");
 
 const inside = initInside();
+const explain = initExplain({ onModelSaved: () => refreshModel().then(() => draw.refresh()) });
 const draw = initDraw({
-  onResult: (result) => inside.showActivations(result.hidden?.[0] ?? null),
-  onCleared: () => inside.showActivations(null),
+  onResult: (result) => {
+    inside.showActivations(result.hidden?.[0] ?? null);
+    explain.showPrediction(result);
+  },
+  onCleared: () => {
+    inside.showActivations(null);
+    explain.clear();
+  },
 });
 const train = initTrain({ onDone: () => refreshModel().then(() => draw.refresh()) });
 
@@ -59,6 +67,7 @@ async function refreshModel() {
   document.body.classList.toggle("no-model", !model.loaded);
   draw.setEnabled(model.loaded);
   train.showModel(model);
+  explain.modelChanged();
   if (model.loaded) {
     await inside.loadWeights().catch((err) => {
       modelStatus.textContent += ` (weights unavailable: ${err.message})`;
