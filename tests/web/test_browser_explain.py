@@ -62,6 +62,8 @@ def test_a_drawn_digit_gets_its_saliency_and_the_change_that_flips_it(
     assert flipped.get_attribute("data-digit") == "7"
     assert flipped.get_attribute("data-new-digit") not in ("7", None)
     expect(page.locator("#flip-text")).to_contain_text("turns the 7 into a")
+    page.click("#robustness-run")
+    expect(page.locator("#robustness-chart")).to_have_attribute("data-points", "17", timeout=60_000)
     shoot(page, "#why", "explain-why.png", tmp_path)
     shoot(page, "#flip", "explain-flip.png", tmp_path)
     page.click("#clear")
@@ -75,8 +77,8 @@ def test_an_mnist_digit_by_index_and_the_robustness_curve(page, problems, server
     expect(page.locator("#saliency")).to_have_attribute("data-state", "done")
     assert page.locator("#saliency").get_attribute("data-digit") == str(mnist.test.labels[3])
     page.click("#robustness-run")
-    expect(page.locator("#robustness-chart")).to_have_attribute("data-points", "17", timeout=60_000)
-    expect(page.locator("#robustness-text")).to_contain_text("read right unchanged")
+    expect(page.locator("#robustness-text")).to_contain_text("read right unchanged", timeout=60_000)
+    expect(page.locator("#robustness-chart")).to_have_attribute("data-points", "17")
     assert problems.messages == []
 
 
@@ -99,6 +101,7 @@ def test_teaching_a_misread_digit_raises_its_output_and_keeps_the_model_when_ask
     text = page.locator("#teach-text")
     expect(text).to_have_attribute("data-state", "done", timeout=60_000)
     expect(text).to_contain_text("Validation accuracy")
+    expect(page.locator("#teach-use")).to_be_hidden()  # until the lesson is kept
     before = float(text.get_attribute("data-right-before"))
     after = float(text.get_attribute("data-right-after"))
     assert after > before
@@ -117,6 +120,7 @@ def test_the_map_places_2000_digits_the_drawn_one_and_shows_a_clicked_one(
 ):
     open_page(page, server_url)
     draw(page, SEVEN)
+    expect(page.locator("#map-pick")).to_be_hidden()
     page.click("#map-run")
     canvas = page.locator("#map-canvas")
     expect(canvas).to_have_attribute("data-points", "2000")

@@ -1,6 +1,8 @@
 """JSON views of the explain endpoints: saliency, the flip, the robustness curve, the map,
 a lesson. Pictures are lists of 784 numbers, row by row, rounded to PIXEL_DECIMALS (what
-the page draws); the map's places to MAP_DECIMALS; accuracies are in percent.
+the page draws); a signed picture (a gradient, a change) is sent divided by its largest
+size, given beside it as ``..._max_abs``, so that tiny gradients (a saturated output's)
+keep their shape; the map's places are rounded to MAP_DECIMALS; accuracies are in percent.
 """
 
 from __future__ import annotations
@@ -25,6 +27,13 @@ def picture(values: NDArray[np.floating]) -> list[float]:
     return np.round(np.asarray(values, dtype=np.float64), PIXEL_DECIMALS).tolist()
 
 
+def scaled(values: NDArray[np.floating]) -> tuple[list[float], float]:
+    """A signed picture divided by its largest size, and that size (0 for all zeros)."""
+    array = np.asarray(values, dtype=np.float64)
+    largest = float(np.abs(array).max(initial=0.0))
+    return picture(array / largest if largest > 0 else array), largest
+
+
 def digit_view(
     pixels: NDArray[np.floating], index: int | None, label: int | None
 ) -> dict[str, Any]:
@@ -34,18 +43,19 @@ def digit_view(
 
 def saliency_view(found: Saliency) -> dict[str, Any]:
     """POST /api/explain/saliency: for the answer and the runner-up, ``d a_j / d x`` and
-    ``x d a_j / d x``, and each picture's largest size (its colour scale)."""
+    ``x d a_j / d x``, each divided by its largest size (``..._max_abs``)."""
     views = []
     for row, digit in enumerate(found.digits):
-        gradient, times_input = found.gradient[row], found.gradient_times_input[row]
+        gradient, gradient_max = scaled(found.gradient[row])
+        times_input, times_input_max = scaled(found.gradient_times_input[row])
         views.append(
             {
                 "digit": digit,
                 "activation": float(found.outputs[digit]),
-                "gradient": picture(gradient),
-                "gradient_max_abs": float(np.abs(gradient).max()),
-                "gradient_times_input": picture(times_input),
-                "gradient_times_input_max_abs": float(np.abs(times_input).max()),
+                "gradient": gradient,
+                "gradient_max_abs": gradient_max,
+                "gradient_times_input": times_input,
+                "gradient_times_input_max_abs": times_input_max,
             }
         )
     return {
@@ -58,8 +68,9 @@ def saliency_view(found: Saliency) -> dict[str, Any]:
 
 
 def flip_view(found: Flip, outputs_after: NDArray[np.floating]) -> dict[str, Any]:
-    """POST /api/explain/flip: the changed digit, the change, its sizes, the new answer."""
-    change = found.change
+    """POST /api/explain/flip: the changed digit, the change (divided by its largest size,
+    ``change_max_abs``), its sizes, the new answer."""
+    change, change_max = scaled(found.change)
     return {
         "digit": found.digit,
         "new_digit": found.new_digit,
@@ -68,8 +79,8 @@ def flip_view(found: Flip, outputs_after: NDArray[np.floating]) -> dict[str, Any
         "l2": found.l2,
         "linf": found.linf,
         "changed": picture(found.changed),
-        "change": picture(change),
-        "change_max_abs": float(np.abs(change).max(initial=0.0)),
+        "change": change,
+        "change_max_abs": change_max,
         "outputs_after": np.asarray(outputs_after, dtype=np.float64).tolist(),
     }
 

@@ -20,10 +20,9 @@ export function drawDigit(canvas, pixels) {
   });
 }
 
-/** Signed values, scaled by `scale` (their largest size): blue < 0 < red. */
-export function drawSigned(canvas, values, scale) {
-  const k = scale > 0 ? 1 / scale : 0;
-  paint(canvas, (i) => diverging(values[i] * k));
+/** Signed values in [-1, 1] (divided by their largest size): blue < 0 < red. */
+export function drawSigned(canvas, values) {
+  paint(canvas, (i) => diverging(values[i]));
 }
 
 /** A blank picture. */

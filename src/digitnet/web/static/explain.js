@@ -74,8 +74,8 @@ export function initExplain({ onModelSaved }) {
 
   function showSaliency(why) {
     for (const [name, part] of [["answer", why.answer], ["runner-up", why.runner_up_view]]) {
-      drawSigned(view(`${name}-gradient`), part.gradient, part.gradient_max_abs);
-      drawSigned(view(`${name}-times-input`), part.gradient_times_input, part.gradient_times_input_max_abs);
+      drawSigned(view(`${name}-gradient`), part.gradient); // sent divided by its largest size
+      drawSigned(view(`${name}-times-input`), part.gradient_times_input);
       for (const kind of ["gradient", "times-input"]) {
         const caption = document.querySelector(`[data-caption="${name}-${kind}"]`);
         const maths = kind === "gradient" ? `∂a${sub(part.digit)}/∂x` : `x · ∂a${sub(part.digit)}/∂x`;
@@ -94,7 +94,7 @@ export function initExplain({ onModelSaved }) {
   function showFlip(flip) {
     drawDigit(view("flip-original"), digit.pixels);
     drawDigit(view("flip-changed"), flip.changed);
-    drawSigned(view("flip-change"), flip.change, flip.change_max_abs);
+    drawSigned(view("flip-change"), flip.change);
     flipBox.dataset.state = "done";
     flipBox.dataset.digit = String(flip.digit);
     flipBox.dataset.newDigit = String(flip.new_digit);
