@@ -138,6 +138,18 @@ def test_mistakes_are_one_line_422s(client: Any, url: str, body: Any, needles: A
     assert_error(client.post(url, json=body), 422, *needles)
 
 
+def test_the_limits_state_the_explain_bounds(client: Any) -> None:
+    stated = client.get("/api/limits").json()["explain"]
+    assert stated == {
+        "flip_steps": 200,
+        "map_digits": 2000,
+        "robustness_digits": 1000,
+        "taught_drawings": 8,
+    }
+    nine = [{"pixels": [0] * 784, "label": 1}] * 9
+    assert_error(client.post("/api/explain/teach", json={"examples": nine}), 422, "1 to 8")
+
+
 def test_without_a_model_every_view_is_a_409(fresh_client: Any) -> None:
     assert_error(fresh_client.post("/api/explain/saliency", json={"index": 0}), 409, "no model")
     assert_error(fresh_client.get("/api/explain/robustness"), 409, "no model")

@@ -21,6 +21,9 @@ from digitnet.web.session import CurrentModel
 
 #: Lessons kept until the page asks to save one or teaches more.
 MAX_LESSONS = 4
+#: Test digits the robustness curve is measured on, and the L2 sizes of change it reports.
+ROBUSTNESS_DIGITS = 1_000
+ROBUSTNESS_SIZES = tuple(round(0.25 * k, 2) for k in range(17))  # 0 to 4
 
 T = TypeVar("T")
 

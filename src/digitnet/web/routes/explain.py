@@ -37,7 +37,7 @@ from digitnet.explain.saliency import saliency
 from digitnet.explain.teach import teach
 from digitnet.web import explain_input
 from digitnet.web.deps import JsonBody, SessionDep
-from digitnet.web.explain_state import ExplainState
+from digitnet.web.explain_state import ROBUSTNESS_DIGITS, ROBUSTNESS_SIZES, ExplainState
 from digitnet.web.explain_views import (
     curve_view,
     digit_view,
@@ -49,10 +49,6 @@ from digitnet.web.explain_views import (
 from digitnet.web.session import Session
 
 router = APIRouter(prefix="/api/explain")
-
-#: Test digits the robustness curve is measured on, and the L2 sizes of change it reports.
-ROBUSTNESS_DIGITS = 1_000
-ROBUSTNESS_SIZES = tuple(round(0.25 * k, 2) for k in range(17))  # 0 to 4
 
 
 def explain_state(request: Request) -> ExplainState:
