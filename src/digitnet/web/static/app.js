@@ -67,7 +67,7 @@ async function refreshModel() {
   document.body.classList.toggle("no-model", !model.loaded);
   draw.setEnabled(model.loaded);
   train.showModel(model);
-  explain.modelChanged();
+  explain.modelChanged(model.loaded ? model.source : null);
   if (model.loaded) {
     await inside.loadWeights().catch((err) => {
       modelStatus.textContent += ` (weights unavailable: ${err.message})`;

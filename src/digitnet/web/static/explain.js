@@ -25,6 +25,7 @@ export function initExplain({ onModelSaved }) {
   let digit = null; // {pixels, source, label}: what the views explain
   let version = 0; // bumped at each new digit; only the latest answers are shown
   let timer = null;
+  let servedSource; // the model the views were computed for (undefined until known)
 
   const teach = initTeach({ current: () => digit, onModelSaved });
   const map = initHiddenMap({ current: () => digit, onPick: (picked) => setDigit(picked) });
@@ -125,8 +126,10 @@ export function initExplain({ onModelSaved }) {
       setDigit({ pixels: result.centred_pixels, source: "The digit you drew, as the network saw it", label: null });
     },
     clear,
-    /** Another model is served: what was computed for the old one is stale. */
-    modelChanged() {
+    /** The model served is `source` (null: none): if it is another, the old results are stale. */
+    modelChanged(source) {
+      if (source === servedSource) return;
+      servedSource = source;
       map.reset();
       teach.reset();
       robustness.reset();
