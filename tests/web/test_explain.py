@@ -16,6 +16,7 @@ from digitnet.explain.flip import flip
 from digitnet.explain.saliency import saliency
 from digitnet.modelfile import load
 from digitnet.models_store import ModelStore
+from digitnet.web.errors import NotFound
 
 
 @pytest.fixture(scope="module")
@@ -153,3 +154,26 @@ def test_the_limits_state_the_explain_bounds(client: Any) -> None:
 def test_without_a_model_every_view_is_a_409(fresh_client: Any) -> None:
     assert_error(fresh_client.post("/api/explain/saliency", json={"index": 0}), 409, "no model")
     assert_error(fresh_client.get("/api/explain/robustness"), 409, "no model")
+
+
+def test_results_are_kept_per_model_and_lessons_are_few(network: Any) -> None:
+    from digitnet.web.explain_state import MAX_LESSONS, ExplainState
+    from digitnet.web.session import CurrentModel
+
+    state = ExplainState()
+    first, second = (CurrentModel(network, name, None) for name in ("a.npz", "b.npz"))
+    computed: list[str] = []
+
+    def compute(name: str) -> Any:
+        return lambda: computed.append(name) or name
+
+    assert state.result(first, "curve", compute("a")) == "a"
+    assert state.result(first, "curve", compute("again")) == "a"  # kept
+    assert state.result(second, "curve", compute("b")) == "b"  # another model: computed
+    assert state.result(first, "curve", compute("a2")) == "a2"  # the old results were dropped
+    assert computed == ["a", "b", "a2"]
+    lesson: Any = object()
+    names = [state.add_lesson(first, lesson, 1) for _ in range(MAX_LESSONS + 1)]
+    assert state.take_lesson(names[-1]).lesson is lesson
+    with pytest.raises(NotFound, match="no lesson"):
+        state.take_lesson(names[0])  # the oldest was forgotten
