@@ -16,6 +16,7 @@ layer reads), and the vectors of many digits are laid out in two dimensions:
 
 from __future__ import annotations
 
+import inspect
 from dataclasses import dataclass
 
 import numpy as np
@@ -35,6 +36,11 @@ MAP_METHODS = ("pca", "tsne")
 MAP_NEIGHBOURS = 5
 #: t-SNE's perplexity: roughly the neighbours each point keeps close (scikit-learn's default).
 TSNE_PERPLEXITY = 30.0
+#: t-SNE's iterations: half scikit-learn's 1,000. On the book's network's 2,000 test digits
+#: that took 2.2 times less CPU (18.0 and 13.5 s against 39.7 and 29.6, alternated on a
+#: busy machine) for as good a map: a digit's 6 nearest on the map share its label 92.7% of
+#: the time, against 92.8%.
+TSNE_ITERATIONS = 500
 
 
 @dataclass(frozen=True)
@@ -117,11 +123,15 @@ def hidden_map(
             method, points, np.asarray(labels), predictions, hidden, mean, components, explained
         )
     manifold = require("sklearn.manifold", "baselines", "the t-SNE map")
+    # scikit-learn 1.5 renamed n_iter max_iter (and 1.7 removed n_iter)
+    parameters = inspect.signature(manifold.TSNE).parameters
+    iterations = "max_iter" if "max_iter" in parameters else "n_iter"
     tsne = manifold.TSNE(
         n_components=2,
         perplexity=min(TSNE_PERPLEXITY, (len(hidden) - 1) / 3),
         init="pca",
         random_state=seed,
+        **{iterations: TSNE_ITERATIONS},
     )
     points = tsne.fit_transform(hidden)
     return HiddenMap(method, points, np.asarray(labels), predictions, hidden, mean, None, None)
