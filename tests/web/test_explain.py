@@ -10,7 +10,6 @@ from typing import Any
 import numpy as np
 import pytest
 from answers import assert_error
-from conftest import web_modules
 
 from digitnet.explain.flip import flip
 from digitnet.explain.saliency import saliency
@@ -21,7 +20,7 @@ from digitnet.web.errors import NotFound
 
 @pytest.fixture(scope="module")
 def client(model_file: Path, mnist_dir: Path, tmp_path_factory: pytest.TempPathFactory) -> Any:
-    web_modules()
+    pytest.importorskip("fastapi", reason="the web extra is not installed")
     from starlette.exceptions import StarletteDeprecationWarning
 
     from digitnet.web.server import create_app
