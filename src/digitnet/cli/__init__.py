@@ -16,11 +16,14 @@ from digitnet.cli.baselines import baselines_command
 from digitnet.cli.data import data_command
 from digitnet.cli.evaluate import evaluate_command
 from digitnet.cli.explain import explain_command
+from digitnet.cli.flip import flip_command
 from digitnet.cli.gates import gates_command
 from digitnet.cli.models import models_command
 from digitnet.cli.plot import plot_command
 from digitnet.cli.predict import predict_command
 from digitnet.cli.reproduce import reproduce_command
+from digitnet.cli.robustness import robustness_command
+from digitnet.cli.saliency import saliency_command
 from digitnet.cli.serve import serve_command
 from digitnet.cli.train import train_command
 from digitnet.errors import DigitnetError
@@ -80,5 +83,8 @@ main.add_command(plot_command)
 main.add_command(gates_command)
 main.add_command(serve_command)
 main.add_command(baselines_command)
+main.add_command(saliency_command)
+main.add_command(flip_command)
+main.add_command(robustness_command)
 main.add_command(reproduce_command)
 main.add_command(data_command)

@@ -11,6 +11,7 @@ This module is an interface, like the CLI: the core never imports it, nor matplo
 
 from digitnet.plots.canvas import DPI, FORMATS, STYLE, save_figure
 from digitnet.plots.curves import compared_curves, reproduction_curves, training_curves
+from digitnet.plots.explained import flip_figure, robustness_figure, saliency_figure
 from digitnet.plots.pictures import (
     WEIGHT_CMAP,
     confusion_matrix_figure,
@@ -25,9 +26,12 @@ __all__ = [
     "WEIGHT_CMAP",
     "compared_curves",
     "confusion_matrix_figure",
+    "flip_figure",
     "hidden_weights",
     "misclassified_gallery",
     "reproduction_curves",
+    "robustness_figure",
+    "saliency_figure",
     "save_figure",
     "training_curves",
 ]

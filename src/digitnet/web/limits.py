@@ -13,6 +13,8 @@ from typing import Any
 
 from digitnet.data.mnist import N_TRAINING, N_VALIDATION
 from digitnet.errors import ConfigError
+from digitnet.explain.flip import MAX_FLIP_STEPS
+from digitnet.explain.hidden_map import MAP_DIGITS
 from digitnet.explain.step import MAX_STEPS
 from digitnet.footprint import training_bytes
 from digitnet.imaging import MAX_IMAGE_PIXELS
@@ -23,6 +25,8 @@ from digitnet.settings import LIMITS, MAX_SEED
 from digitnet.training import check_mini_batch
 from digitnet.web.connections import MAX_CONNECTIONS, REQUEST_SECONDS
 from digitnet.web.decode_lanes import LARGE_IMAGE_PIXELS
+from digitnet.web.explain_input import MAX_TAUGHT
+from digitnet.web.explain_state import ROBUSTNESS_DIGITS
 from digitnet.web.request_body import MAX_INT_DIGITS, MAX_JSON_BYTES, MAX_UPLOAD_BYTES
 
 #: Epochs a page may ask for: a thousand of the book's network take hours.
@@ -85,4 +89,15 @@ def limits_view() -> dict[str, Any]:
         "large_image_pixels": LARGE_IMAGE_PIXELS,
         "request_seconds": REQUEST_SECONDS,
         "connections": MAX_CONNECTIONS,
+        "explain": explain_limits(),
+    }
+
+
+def explain_limits() -> dict[str, int]:
+    """What one explain request may ask for (see :mod:`digitnet.web.routes.explain`)."""
+    return {
+        "flip_steps": MAX_FLIP_STEPS,
+        "map_digits": MAP_DIGITS,
+        "robustness_digits": ROBUSTNESS_DIGITS,
+        "taught_drawings": MAX_TAUGHT,
     }

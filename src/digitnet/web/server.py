@@ -32,6 +32,8 @@ with :mod:`digitnet.web.views`. Errors become statuses in :mod:`digitnet.web.err
 ``POST /api/gates``      a perceptron gate's output for given input bits
 ``POST /api/half-adder`` the NAND half adder, gate by gate
 ``POST /api/step``       one step of learning on one digit ``{"pixels" or "index", "label"}``
+``/api/explain/...``     saliency, the flip, robustness, the hidden map, teaching
+                         (:mod:`digitnet.web.routes.explain`)
 =======================  ==============================================================
 """
 
@@ -51,8 +53,9 @@ from digitnet.models_store import ModelStore, user_store
 from digitnet.version import __version__
 from digitnet.web.decode_lanes import DecodeLanes
 from digitnet.web.errors import error_response
+from digitnet.web.explain_state import ExplainState
 from digitnet.web.listen import LOOPBACK_HOSTS
-from digitnet.web.routes import gates, limits, model, page, predict, step, train
+from digitnet.web.routes import explain, gates, limits, model, page, predict, step, train
 from digitnet.web.session import Session
 
 #: The routers in the order they are matched (their paths do not overlap).
@@ -64,6 +67,7 @@ ROUTERS = (
     train.router,
     gates.router,
     step.router,
+    explain.router,
 )
 #: How long a shutdown waits for a stopped run to finish and save its model.
 SHUTDOWN_JOIN_SECONDS = 10.0
@@ -112,6 +116,7 @@ def create_app(
     app.state.session = session
     app.state.decode_lanes = lanes
     app.state.step_turns = step.step_turns()
+    app.state.explain = ExplainState()
     if allowed_hosts is not None:
         app.add_middleware(TrustedHostMiddleware, allowed_hosts=list(allowed_hosts))
     app.add_exception_handler(DigitnetError, error_response)  # type: ignore[arg-type]

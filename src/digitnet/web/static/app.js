@@ -2,6 +2,7 @@
 
 import { initDescent } from "./descent.js";
 import { initDraw } from "./draw.js";
+import { initExplain } from "./explain.js";
 import { initInside } from "./inside.js";
 import { initPerceptrons } from "./perceptrons.js";
 import { initStepper } from "./stepper.js";
@@ -13,14 +14,17 @@ const noModel = document.getElementById("no-model");
 
 const inside = initInside();
 const stepper = initStepper();
+const explain = initExplain({ onModelSaved: () => refreshModel().then(() => draw.refresh()) });
 const draw = initDraw({
   onResult: (result) => {
     inside.showActivations(result.hidden?.[0] ?? null);
     stepper.useDrawing(result);
+    explain.showPrediction(result);
   },
   onCleared: () => {
     inside.showActivations(null);
     stepper.useDrawing(null);
+    explain.clear();
   },
 });
 const train = initTrain({ onDone: () => refreshModel().then(() => draw.refresh()) });
@@ -67,6 +71,7 @@ async function refreshModel() {
   document.body.classList.toggle("no-model", !model.loaded);
   draw.setEnabled(model.loaded);
   train.showModel(model);
+  explain.modelChanged(model.loaded ? model.source : null);
   if (model.loaded) {
     await inside.loadWeights().catch((err) => {
       modelStatus.textContent += ` (weights unavailable: ${err.message})`;

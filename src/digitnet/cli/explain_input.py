@@ -1,0 +1,62 @@
+"""What the `saliency` and `flip` commands share: the model, the image, the figure to write."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+import click
+import numpy as np
+from numpy.typing import NDArray
+
+from digitnet.cli.options import load_model
+from digitnet.cli.plot import PLOT_FORMATS
+from digitnet.data.mnist import check_classifier_sizes
+from digitnet.extras import require
+from digitnet.network import Network
+
+model_option = click.option(
+    "--model",
+    type=click.Path(dir_okay=False, path_type=Path),
+    default=None,
+    help="The model file [default: the default model, else the shipped one].",
+)
+
+
+def _figure_path(ctx: click.Context, param: click.Parameter, value: Path | None) -> Path | None:
+    """A figure's file, refused before any work unless it ends in .png, .svg or .pdf."""
+    if value is not None and value.suffix.removeprefix(".").lower() not in PLOT_FORMATS:
+        raise click.BadParameter(
+            f"{value}: the figure's name must end in .{', .'.join(PLOT_FORMATS)}"
+        )
+    return value
+
+
+out_option = click.option(
+    "--out",
+    type=click.Path(dir_okay=False, path_type=Path),
+    default=None,
+    callback=_figure_path,
+    help="Also draw it as a figure: FILE.png, .svg or .pdf (needs digitnet[plots]).",
+)
+
+
+def network_and_digit(model: Path | None, image: str) -> tuple[Network, NDArray[np.floating]]:
+    """The model's network and the image as MNIST's 784 pixels, through `predict`'s pipeline."""
+    from digitnet.imaging import preprocess_steps
+
+    path, saved = load_model(model)
+    check_classifier_sizes(saved.network.sizes, str(path))
+    return saved.network, np.asarray(preprocess_steps(image).vector, dtype=np.float64)
+
+
+def write_figure(out: Path | None, draw: Callable[[Any], Any], what: str) -> None:
+    """Draw with ``draw(plots)`` and save to ``out``, if given."""
+    if out is None:
+        return
+    require("digitnet.plots", "plots", f"--out ({what})")
+    from digitnet import plots
+
+    written = plots.save_figure(draw(plots), out)
+    click.echo(f"Wrote {written}: {what}")
