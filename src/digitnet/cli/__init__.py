@@ -21,6 +21,7 @@ from digitnet.cli.plot import plot_command
 from digitnet.cli.predict import predict_command
 from digitnet.cli.reproduce import reproduce_command
 from digitnet.cli.serve import serve_command
+from digitnet.cli.sweep import sweep_command
 from digitnet.cli.train import train_command
 from digitnet.errors import DigitnetError
 from digitnet.interrupt import INTERRUPTED_MESSAGE, INTERRUPTED_STATUS
@@ -79,4 +80,5 @@ main.add_command(gates_command)
 main.add_command(serve_command)
 main.add_command(baselines_command)
 main.add_command(reproduce_command)
+main.add_command(sweep_command)
 main.add_command(data_command)

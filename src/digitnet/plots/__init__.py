@@ -17,6 +17,7 @@ from digitnet.plots.pictures import (
     hidden_weights,
     misclassified_gallery,
 )
+from digitnet.plots.sweeps import sweep_accuracy
 
 __all__ = [
     "DPI",
@@ -29,5 +30,6 @@ __all__ = [
     "misclassified_gallery",
     "reproduction_curves",
     "save_figure",
+    "sweep_accuracy",
     "training_curves",
 ]

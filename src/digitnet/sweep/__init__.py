@@ -30,7 +30,7 @@ from digitnet.sweep.backends import (
 )
 from digitnet.sweep.execute import run_sweep, train_run
 from digitnet.sweep.files import read_sweep_file, seeds_of
-from digitnet.sweep.records import RunRecord, load_record, save_record
+from digitnet.sweep.records import RunRecord, load_record, record_path, save_record
 from digitnet.sweep.shared import MnistFolder, mnist_folder, mnist_of
 from digitnet.sweep.space import OPTIONS, Run, Sweep, run_id
 from digitnet.sweep.table import (
@@ -62,6 +62,7 @@ __all__ = [
     "mnist_folder",
     "mnist_of",
     "read_sweep_file",
+    "record_path",
     "run_id",
     "run_jobs",
     "run_sweep",

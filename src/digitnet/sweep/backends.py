@@ -19,6 +19,7 @@ from __future__ import annotations
 
 import functools
 import os
+import re
 import socket
 import time
 from collections.abc import Callable, Sequence
@@ -39,6 +40,9 @@ CONNECT_TIMEOUT = 5.0
 POLL_SECONDS = 0.1
 #: Seconds an idle local worker waits for more work before it exits.
 IDLE_SECONDS = 60
+
+#: A scheduler's address: an optional protocol, a host name or [IPv6] address, a port.
+SCHEDULER_ADDRESS = re.compile(r"([a-z]+://)?([\w.-]+|\[[0-9a-fA-F:]+\]):\d{1,5}")
 
 J = TypeVar("J")
 R = TypeVar("R")
@@ -74,6 +78,12 @@ class Dask:
 
     address: str
     timeout: float = CONNECT_TIMEOUT
+
+    def __post_init__(self) -> None:
+        if not isinstance(self.address, str) or not SCHEDULER_ADDRESS.fullmatch(self.address):
+            raise ConfigError(
+                f"a Dask scheduler's address is like tcp://HOST:8786, got {self.address!r}"
+            )
 
     def describe(self) -> str:
         return f"on the Dask cluster at {self.address}"
@@ -203,11 +213,11 @@ def connect(backend: Dask) -> Any:
     distributed = require("distributed", "cluster", "running on a Dask cluster")
     try:
         return distributed.Client(backend.address, timeout=backend.timeout, set_as_default=False)
-    except (OSError, TimeoutError, ValueError) as exc:
+    except (OSError, TimeoutError) as exc:  # OSError: refused; TimeoutError: no answer
         raise SchedulerUnreachable(
-            f"no Dask scheduler answered at {backend.address} within {backend.timeout:g} s "
-            f"(start one with `dask scheduler`): {exc}"
-        ) from None
+            f"no Dask scheduler answered at {backend.address} within {backend.timeout:g} s: "
+            "is `dask scheduler` running there, and its port open?"
+        ) from exc
 
 
 def _run_on_dask(

@@ -49,7 +49,7 @@ def train_run(run: Run, shared: Shared, backend: str = "local") -> RunRecord:
     best = history.best_epoch("validation") if history.epochs_run else None
     return RunRecord(
         id=run.id,
-        preset=run.preset,
+        preset=run.base,
         options={k: list(v) if isinstance(v, tuple) else v for k, v in run.options},
         seed=run.seed,
         validation=tuple(accuracy["validation"]),

@@ -72,7 +72,8 @@ class RunRecord:
         return len(self.validation)
 
     def to_json(self) -> str:
-        return json.dumps(asdict(self), sort_keys=True)
+        """One line of JSON; the options keep their order (the grid's)."""
+        return json.dumps(asdict(self))
 
     @classmethod
     def from_json(cls, text: str) -> RunRecord:

@@ -20,13 +20,16 @@ from typing import Any
 import numpy as np
 
 from digitnet.errors import ConfigError
+from digitnet.mnist_shape import check_classifier_sizes
 from digitnet.recipes import NETWORK_FIELDS, PRESETS, Recipe, recipe
 from digitnet.settings import MAX_SEED, TrainingSettings
 
-#: The options a sweep may vary: every field of a recipe but the seed (the seeds are their
-#: own axis), and the slice of the training images.
+#: The options a sweep may vary: the preset, every field of a recipe but the seed (the seeds
+#: are their own axis), and the slice of the training images.
 TRAINING_SIZE = "training_size"
+PRESET = "preset"
 OPTIONS = (
+    PRESET,
     *NETWORK_FIELDS,
     *(name for name in TrainingSettings.__dataclass_fields__ if name != "seed"),
     TRAINING_SIZE,
@@ -47,7 +50,10 @@ def _frozen(value: Any) -> Any:
 
 @dataclass(frozen=True)
 class Run:
-    """One run of a sweep: a preset, the options that override it, a seed."""
+    """One run of a sweep: a preset, the options that override it, a seed.
+
+    ``options`` may name a ``preset`` of their own, which then replaces ``preset``.
+    """
 
     preset: str
     options: tuple[tuple[str, Any], ...]
@@ -63,10 +69,15 @@ class Run:
     def training_size(self) -> int | None:
         return self.settings.get(TRAINING_SIZE)
 
+    @property
+    def base(self) -> str:
+        """The preset the other options override."""
+        return str(self.settings.get(PRESET, self.preset))
+
     def recipe(self) -> Recipe:
         """The recipe of this run: the preset, the options, the seed (checked once, there)."""
-        given = {k: v for k, v in self.options if k != TRAINING_SIZE}
-        return recipe(self.preset, seed=self.seed, **given)
+        given = {k: v for k, v in self.options if k not in (TRAINING_SIZE, PRESET)}
+        return recipe(self.base, seed=self.seed, **given)
 
     @property
     def id(self) -> str:
@@ -140,7 +151,7 @@ class Sweep:
         self._check_counts()
         for point in self.points():  # every point's recipe, checked before anything runs
             run = Run(self.preset, point, self.seeds[0], self.validation_size)
-            run.recipe()
+            check_classifier_sizes(run.recipe().sizes, "sizes")
             _check_training_size(run.training_size)
 
     def _check_counts(self) -> None:

@@ -29,8 +29,8 @@ CSV_DIGITS = 6
 TABLE_FILES = {"runs": "runs.csv", "records": "runs.jsonl", "summary": "summary.csv"}
 
 RUN_COLUMNS = (
-    "seed", "test_accuracy", "best_validation", "best_epoch", "epochs_run", "end", "engine",
-    "seconds", "where", "id",
+    "seed", "test_accuracy", "best_validation", "best_epoch", "epochs_run", "end",
+    "engine_used", "seconds", "where", "id",
 )  # fmt: skip
 SUMMARY_COLUMNS = ("runs", "mean", "sd", "median", "min", "max", "mean_best_validation")
 
