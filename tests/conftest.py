@@ -59,6 +59,7 @@ SLOW_ELSEWHERE: dict[str, tuple[str, ...] | None] = {
         "test_reproduce_prints_the_table_with_the_books_figures",
         "test_reproduce_writes_the_report_csv_files_and_curves",
         "test_reproduce_without_matplotlib_skips_the_curves_in_one_line",
+        "test_reproduce_on_a_dask_cluster_gives_the_same_figures",
     ),
 }
 

@@ -63,7 +63,7 @@ def sweep_accuracy(records: Sequence[RunRecord], swept: Sequence[str]) -> Figure
         labels = list(dict.fromkeys(format_value(r.options[name]) for r in measured))
         position = {label: i for i, label in enumerate(labels)}
         xs = [position[format_value(r.options[name])] for r in measured]
-        ys = [r.test_accuracy for r in measured]
+        ys = [float(r.test_accuracy or 0.0) for r in measured]  # measured: never None
         axes.scatter(xs, ys, s=14, alpha=0.45, color="C0", label="a run")
         means = [statistics.fmean(y for x, y in zip(xs, ys) if x == i) for i in range(len(labels))]
         axes.plot(range(len(labels)), means, marker="o", color="C1", label="mean")

@@ -108,16 +108,20 @@ def _csv(header: Sequence[str], lines: Sequence[Sequence[Any]]) -> str:
     return buffer.getvalue()
 
 
-def option_names(records: Sequence[RunRecord]) -> list[str]:
-    """Every option named by a record, in the order they first appear."""
+def option_names(records: Sequence[RunRecord] | Sequence[SettingSummary]) -> list[str]:
+    """Every option named by a record (or summary), in the order they first appear."""
     return list(dict.fromkeys(name for r in records for name in r.options))
+
+
+def _options(options: dict[str, Any], names: Sequence[str]) -> list[Any]:
+    return [format_value(options[n]) if n in options else None for n in names]
 
 
 def runs_csv(records: Sequence[RunRecord]) -> str:
     """One line per run: its options, seed and figures (accuracies as fractions, 0-1)."""
     names = option_names(records)
     lines = [
-        [format_value(r.options[n]) if n in r.options else None for n in names]
+        _options(r.options, names)
         + [r.seed, r.test_accuracy, r.best_validation, r.best_epoch, r.epochs_run]
         + [r.end, r.engine, round(r.seconds, 3), r.where, r.id]
         for r in records
@@ -127,9 +131,9 @@ def runs_csv(records: Sequence[RunRecord]) -> str:
 
 def summary_csv(summaries: Sequence[SettingSummary]) -> str:
     """One line per setting: its options and the statistics of its runs."""
-    names = list(dict.fromkeys(name for s in summaries for name in s.options))
+    names = option_names(summaries)
     lines = [
-        [format_value(s.options[n]) if n in s.options else None for n in names]
+        _options(s.options, names)
         + [s.runs, s.mean, s.sd, s.median, s.low, s.high, s.mean_best_validation]
         for s in summaries
     ]
