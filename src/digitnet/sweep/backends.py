@@ -36,6 +36,8 @@ from digitnet.sweep.shared import MnistFolder, load_split
 DEFAULT_WORKERS = 2
 #: Seconds to wait for a Dask scheduler before saying it cannot be reached.
 CONNECT_TIMEOUT = 5.0
+#: The environment variables that size the BLAS and OpenMP thread pools of a new process.
+BLAS_THREAD_VARIABLES = ("OPENBLAS_NUM_THREADS", "OMP_NUM_THREADS", "MKL_NUM_THREADS")
 #: Seconds between two questions to a ``should_stop`` callback while workers run.
 POLL_SECONDS = 0.1
 #: Seconds an idle local worker waits for more work before it exits.
@@ -189,7 +191,10 @@ def _run_on_loky(
 
     from joblib.externals.loky import get_reusable_executor
 
-    executor = get_reusable_executor(max_workers=backend.workers, timeout=IDLE_SECONDS)
+    # The variables size each worker's BLAS pools when it starts; threadpoolctl then holds
+    # every pool, whatever loaded it, to the same count for each job.
+    threads = dict.fromkeys(BLAS_THREAD_VARIABLES, str(backend.threads))
+    executor = get_reusable_executor(max_workers=backend.workers, timeout=IDLE_SECONDS, env=threads)
     pinned = functools.partial(_pinned, work, backend.threads)
     timeout = POLL_SECONDS if polled else None
     try:
