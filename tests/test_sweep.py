@@ -109,6 +109,7 @@ def test_a_bad_value_is_refused_before_anything_runs(grid: dict, message: str) -
         ({"samples": 0}, "samples must be from 1"),
         ({"samples": 3}, "samples must be from 1 to the grid's 2 points"),
         ({"preset": "nonsense"}, "preset must be one of"),
+        ({"samples": 1, "sample_seed": -1}, "sample_seed must be a whole number"),
     ],
 )
 def test_bad_seeds_samples_or_preset_are_refused(options: dict, message: str) -> None:
@@ -132,6 +133,7 @@ def test_a_runs_id_is_what_it_computes_however_it_was_spelled() -> None:
     assert run_id(Run("book", (("training_size", 1000),), 1)) != run_id(plain)
     assert run_id(Run("book", (), 1, validation_size=5000)) != run_id(plain)
     assert run_id(Run("book", (("learning_rate", 0.5),), 1)) != run_id(plain)
+    assert run_id(Run("book", (("learning_rate", 3),), 1)) == run_id(plain)  # 3 is 3.0
 
 
 # ---- Records --------------------------------------------------------------------------------

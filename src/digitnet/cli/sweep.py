@@ -179,7 +179,9 @@ def sweep_command(
             given[name] = value
     sweep = Sweep(grid=grid, **given)
     out_dir = create_folder(out_dir)
-    load_data(data_dir)  # download now if missing: local workers read the files, Dask's get them
+    # Now: download if missing, and check the split. Then local workers read the files
+    # themselves, and a Dask cluster's workers get them scattered.
+    load_data(data_dir, validation_size=sweep.validation_size)
     runs = sweep.runs()
     settings = len(runs) // len(sweep.seeds)
     done = sum(record_path(out_dir, run.id).is_file() for run in runs)

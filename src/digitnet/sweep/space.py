@@ -14,7 +14,7 @@ import itertools
 import json
 import math
 from collections.abc import Mapping, Sequence
-from dataclasses import asdict, dataclass, field
+from dataclasses import asdict, dataclass, field, fields
 from typing import Any
 
 import numpy as np
@@ -39,6 +39,8 @@ MAX_RUNS = 100_000
 #: Bumped when the meaning of a run's identity changes: old results are then not reused.
 ID_VERSION = 1
 ID_LENGTH = 16
+#: The training settings that are real numbers (annotated ``float`` or ``float | None``).
+REAL_SETTINGS = tuple(f.name for f in fields(TrainingSettings) if str(f.type).startswith("float"))
 
 
 def _frozen(value: Any) -> Any:
@@ -90,9 +92,14 @@ def run_id(run: Run) -> str:
     Two runs with the same id train the same network the same way on the same images,
     however their options were spelled (``--preset book --epochs 30`` is ``--epochs 30``).
     """
+    resolved = asdict(run.recipe())
+    for name in REAL_SETTINGS:  # 3 and 3.0 are the same learning rate, and one run
+        value = resolved["settings"][name]
+        if isinstance(value, int) and not isinstance(value, bool):
+            resolved["settings"][name] = float(value)
     identity = {
         "version": ID_VERSION,
-        "recipe": asdict(run.recipe()),
+        "recipe": resolved,
         TRAINING_SIZE: run.training_size,
         "validation_size": run.validation_size,
     }
@@ -149,6 +156,12 @@ class Sweep:
             raise ConfigError(f"seeds must be integers from 0 to {MAX_SEED}, got {self.seeds!r}")
         object.__setattr__(self, "seeds", tuple(dict.fromkeys(seeds)))
         self._check_counts()
+        if (
+            isinstance(self.sample_seed, bool)
+            or not isinstance(self.sample_seed, int)
+            or (self.sample_seed < 0)
+        ):
+            raise ConfigError(f"sample_seed must be a whole number >= 0, got {self.sample_seed!r}")
         for point in self.points():  # every point's recipe, checked before anything runs
             run = Run(self.preset, point, self.seeds[0], self.validation_size)
             check_classifier_sizes(run.recipe().sizes, "sizes")

@@ -117,26 +117,25 @@ def _options(options: dict[str, Any], names: Sequence[str]) -> list[Any]:
     return [format_value(options[n]) if n in options else None for n in names]
 
 
+def _run_figures(r: RunRecord) -> list[Any]:
+    """A run's cells after its options, in the order of :data:`RUN_COLUMNS`."""
+    figures = [r.seed, r.test_accuracy, r.best_validation, r.best_epoch, r.epochs_run, r.end]
+    return [*figures, r.engine, round(r.seconds, 3), r.where, r.id]
+
+
 def runs_csv(records: Sequence[RunRecord]) -> str:
     """One line per run: its options, seed and figures (accuracies as fractions, 0-1)."""
     names = option_names(records)
-    lines = [
-        _options(r.options, names)
-        + [r.seed, r.test_accuracy, r.best_validation, r.best_epoch, r.epochs_run]
-        + [r.end, r.engine, round(r.seconds, 3), r.where, r.id]
-        for r in records
-    ]
+    lines = [[*_options(r.options, names), *_run_figures(r)] for r in records]
     return _csv([*names, *RUN_COLUMNS], lines)
 
 
 def summary_csv(summaries: Sequence[SettingSummary]) -> str:
     """One line per setting: its options and the statistics of its runs."""
     names = option_names(summaries)
-    lines = [
-        _options(s.options, names)
-        + [s.runs, s.mean, s.sd, s.median, s.low, s.high, s.mean_best_validation]
-        for s in summaries
-    ]
+    figures = [(s.runs, s.mean, s.sd, s.median, s.low, s.high, s.mean_best_validation)
+                  for s in summaries]  # fmt: skip
+    lines = [[*_options(s.options, names), *row] for s, row in zip(summaries, figures)]
     return _csv([*names, *SUMMARY_COLUMNS], lines)
 
 
