@@ -126,13 +126,27 @@ def test_an_unreachable_scheduler_is_an_error_naming_its_address(
     assert "Error: no Dask scheduler answered at tcp://127.0.0.1:9 within 5 s" in stderr
 
 
+#: What the console script runs (:func:`digitnet.command.main`, which guards Ctrl-C).
+LAUNCH = "from digitnet.command import main; main()"
+
+
 def start_sweep(out: Path, mnist_dir: Path, *args: str) -> subprocess.Popen[str]:
+    """The sweep in a process group of its own, as a terminal starts a command."""
     env = dict(os.environ, PYTHONPATH=str(SRC))
-    command = [sys.executable, "-m", "digitnet", "sweep", *TWENTY, *args, "--out-dir", str(out),
+    command = [sys.executable, "-c", LAUNCH, "sweep", *TWENTY, *args, "--out-dir", str(out),
                "--data-dir", str(mnist_dir)]  # fmt: skip
     return subprocess.Popen(
-        command, env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True
-    )
+        command, env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
+        start_new_session=True,
+    )  # fmt: skip
+
+
+def wait_for_runs(out: Path, count: int) -> int:
+    """Wait until ``out`` holds ``count`` finished runs; how many it holds then."""
+    deadline = time.monotonic() + 300
+    while time.monotonic() < deadline and len(list(out.glob("runs/*.json"))) < count:
+        time.sleep(0.01)
+    return len(list(out.glob("runs/*.json")))
 
 
 def finish(process: subprocess.Popen[str]) -> str:
@@ -150,9 +164,7 @@ def test_a_sweep_killed_and_resumed_gives_the_uninterrupted_table(
     process = start_sweep(whole, mnist_dir, "--workers", "1")
     finish(process)
     victim = start_sweep(killed, mnist_dir, "--workers", "1")
-    deadline = time.monotonic() + 300
-    while time.monotonic() < deadline and len(list(killed.glob("runs/*.json"))) < 3:
-        time.sleep(0.01)
+    wait_for_runs(killed, 3)
     victim.send_signal(signal.SIGKILL)
     victim.communicate(timeout=60)
     saved = len(list(killed.glob("runs/*.json")))
@@ -180,3 +192,30 @@ def test_a_sweep_on_a_dask_cluster_gives_the_same_table_as_here(
     assert len({row["where"] for row in backends.values()}) == 2  # the two workers
     records = io.StringIO((there / "runs.jsonl").read_text(encoding="utf-8"))
     assert all(f'"backend": "{address}"' in line for line in records)
+
+
+@pytest.mark.slow
+def test_ctrl_c_ends_the_workers_says_what_is_saved_and_exits_130(
+    mnist_dir: Path, tmp_path: Path
+) -> None:
+    process = start_sweep(tmp_path, mnist_dir, "--workers", "2")
+    wait_for_runs(tmp_path, 3)
+    os.killpg(process.pid, signal.SIGINT)  # as a terminal does: the command and its workers
+    stdout, stderr = process.communicate(timeout=60)
+    assert process.returncode == 130
+    assert stderr == "Interrupted.\n"  # no traceback from the command or a worker
+    saved = len(list(tmp_path.glob("runs/*.json")))
+    assert f"{saved} of 20 runs are saved in {tmp_path}; the same command goes on" in stdout
+    assert group_ends(process.pid), "a worker outlived the command"
+
+
+def group_ends(group: int, timeout: float = 30) -> bool:
+    """Whether every process of ``group`` ends (and is reaped, by init for the orphans)."""
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        try:
+            os.killpg(group, 0)
+        except ProcessLookupError:
+            return True
+        time.sleep(0.05)
+    return False

@@ -184,7 +184,7 @@ def sweep_command(
     load_data(data_dir, validation_size=sweep.validation_size)
     runs = sweep.runs()
     settings = len(runs) // len(sweep.seeds)
-    done = sum(record_path(out_dir, run.id).is_file() for run in runs)
+    done = done_runs(sweep, out_dir)
     stdout.print(
         f"Sweeping {settings} setting{'s' * (settings != 1)} x {len(sweep.seeds)} "
         f"seed{'s' * (len(sweep.seeds) != 1)}: {len(runs)} run{'s' * (len(runs) != 1)}"
@@ -199,31 +199,34 @@ def sweep_command(
     _write_plot(out_dir / PLOT_FILE, records, sweep.swept)
 
 
+def done_runs(sweep: Sweep, out_dir: Path) -> int:
+    """How many of the sweep's runs have their record in ``out_dir``."""
+    return sum(record_path(out_dir, run.id).is_file() for run in sweep.runs())
+
+
 def _run(sweep: Sweep, out_dir: Path, data_dir: Path | None, backend: Any) -> list[Any]:
+    """Run the sweep under a progress bar, a line per run as it ends."""
     columns = TextColumn("runs"), BarColumn(), MofNCompleteColumn(), TimeElapsedColumn()
     swept = sweep.swept
-    count = {"done": 0, "total": len(sweep.runs())}
     with progress_bar(*columns) as progress:
-        task = progress.add_task("", total=count["total"])
+        task = progress.add_task("", total=len(sweep.runs()))
 
         def on_result(done: int, total: int, record: RunRecord, ran: bool) -> None:
-            count["done"] = done
             progress.update(task, completed=done)
             if ran:
                 stdout.print(f"[{done}/{total}] {describe_record(record, swept)}", markup=False)
 
         try:
-            records = run_sweep(
+            return run_sweep(
                 sweep, out_dir, data_dir=data_dir, backend=backend, on_result=on_result
             )
         except KeyboardInterrupt:
             stdout.print(
-                f"{count['done']} of {count['total']} runs are saved in {out_dir}; "
-                f"the same command goes on from there.",
+                f"{done_runs(sweep, out_dir)} of {len(sweep.runs())} runs are saved in "
+                f"{out_dir}; the same command goes on from there.",
                 markup=False,
             )
             raise
-    return records
 
 
 def describe_record(record: RunRecord, swept: tuple[str, ...]) -> str:

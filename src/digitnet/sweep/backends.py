@@ -18,8 +18,10 @@ The jobs know nothing of the backend: the same work gives the same results on bo
 from __future__ import annotations
 
 import functools
+import itertools
 import os
 import re
+import signal
 import socket
 import time
 from collections.abc import Callable, Sequence
@@ -176,6 +178,12 @@ def _never() -> bool:
     return False
 
 
+def _deaf() -> None:
+    """Ignore Ctrl-C in a worker: the terminal sends it to every process of the command, and
+    the command ends its workers itself (no traceback from each)."""
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
+
+
 def _run_on_loky(
     backend: Local,
     work: Callable[[J, Any], R],
@@ -186,7 +194,11 @@ def _run_on_loky(
     *,
     polled: bool,
 ) -> None:
-    """Run the jobs in joblib's reusable loky executor, killing its workers on a stop."""
+    """Run the jobs in joblib's reusable loky executor, killing its workers on a stop.
+
+    Only as many jobs as workers are handed to it at a time: the others wait here, in
+    order, so that a stop has nothing queued to drop but the running jobs to end.
+    """
     import concurrent.futures
 
     from joblib.externals.loky import get_reusable_executor
@@ -194,22 +206,34 @@ def _run_on_loky(
     # The variables size each worker's BLAS pools when it starts; threadpoolctl then holds
     # every pool, whatever loaded it, to the same count for each job.
     threads = dict.fromkeys(BLAS_THREAD_VARIABLES, str(backend.threads))
-    executor = get_reusable_executor(max_workers=backend.workers, timeout=IDLE_SECONDS, env=threads)
+    executor = get_reusable_executor(
+        max_workers=backend.workers, timeout=IDLE_SECONDS, env=threads, initializer=_deaf
+    )
     pinned = functools.partial(_pinned, work, backend.threads)
     timeout = POLL_SECONDS if polled else None
+    waiting = iter(enumerate(jobs))
+    running: dict[concurrent.futures.Future[R], int] = {}
+
+    def start_more() -> None:
+        for index, job in itertools.islice(waiting, backend.workers - len(running)):
+            running[executor.submit(pinned, job, shared)] = index
+
     try:
-        futures = {executor.submit(pinned, job, shared): i for i, job in enumerate(jobs)}
-        pending = set(futures)
-        while pending and not stop():
-            done, pending = concurrent.futures.wait(
-                pending, timeout, return_when=concurrent.futures.FIRST_COMPLETED
+        start_more()
+        while running and not stop():
+            done, _ = concurrent.futures.wait(
+                running, timeout, return_when=concurrent.futures.FIRST_COMPLETED
             )
             for future in done:
-                finished(futures[future], future.result())
+                finished(running.pop(future), future.result())
+            # Asked again before more start: loky's executor must not be shut down while
+            # it hands a job just submitted to a worker (its manager thread then fails).
+            if not stop():
+                start_more()
     except BaseException:  # Ctrl-C or a failed run: end the others, then re-raise
         executor.shutdown(wait=True, kill_workers=True)
         raise
-    if pending:  # should_stop said so
+    if running:  # should_stop said so
         executor.shutdown(wait=True, kill_workers=True)
 
 
