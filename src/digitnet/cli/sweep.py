@@ -73,14 +73,19 @@ def swept_options(command: F) -> F:
         train = train_parameters()[name]
         flag = f"--{name.replace('_', '-')}"
         separator = "colons" if name in SEPARATORS else "commas"
-        yes_no = " (true,false)" if getattr(train, "is_flag", False) else ""
+        if getattr(train, "is_flag", False):
+            kinds = " (true, false)"
+        elif isinstance(train.type, click.Choice):
+            kinds = f" ({', '.join(map(str, train.type.choices))})"
+        else:
+            kinds = ""
         command = click.option(
             flag,
             name,
             metavar="VALUES",
             default=None,
             callback=parse_values,
-            help=f"train's {flag}: values to try{yes_no}, separated by {separator}.",
+            help=f"Values of train's {flag}{kinds}, separated by {separator}.",
         )(command)
     return command
 
