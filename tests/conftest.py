@@ -53,13 +53,13 @@ def mnist(mnist_dir: Path) -> MnistSplit:
 SLOW_ELSEWHERE: dict[str, tuple[str, ...] | None] = {
     "tests/web/test_browser.py": None,  # a browser drives the page
     "tests/test_reproduce.py": (
-        "test_stopping_the_pool_ends_a_running_run_at_once",  # a spawned pool
         "test_a_tiny_real_run_in_this_process",  # a reproduction on real MNIST
     ),
-    "tests/cli/test_reproduce_command.py": (  # reproductions in a spawned pool
+    "tests/cli/test_reproduce_command.py": (  # reproductions in worker processes
         "test_reproduce_prints_the_table_with_the_books_figures",
         "test_reproduce_writes_the_report_csv_files_and_curves",
         "test_reproduce_without_matplotlib_skips_the_curves_in_one_line",
+        "test_reproduce_on_a_dask_cluster_gives_the_same_figures",
     ),
 }
 

@@ -68,8 +68,9 @@ FLOORS: dict[str, int] = {
     "digitnet.modelfile": 5,
     "digitnet.checkpoint": 5,
     "digitnet.models_store": 5,
-    # 6 experiments: the book's figures reproduced
+    # 6 experiments: the book's figures reproduced, sweeps of many runs
     "digitnet.reproduce": 6,
+    "digitnet.sweep": 6,
     # 7 interfaces: pictures and the web app
     "digitnet.plots": 7,
     "digitnet.web": 7,

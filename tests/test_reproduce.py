@@ -4,13 +4,7 @@ from __future__ import annotations
 
 import csv
 import io
-import multiprocessing
-import os
 import sys
-import time
-from collections.abc import Iterator
-from concurrent.futures import ProcessPoolExecutor
-from concurrent.futures.process import BrokenProcessPool
 from pathlib import Path
 
 import numpy as np
@@ -21,12 +15,12 @@ from digitnet import reproduce
 from digitnet.errors import ConfigError
 from digitnet.history import STALLED_ACCURACY
 from digitnet.reproduce import (
-    BLAS_THREAD_VARIABLES,
     Experiment,
     Job,
     RunResult,
     experiments,
 )
+from digitnet.sweep import Local
 
 NETWORK_KEYS = ("a", "b", "c", "d", "e", "f", "g")
 
@@ -318,92 +312,13 @@ def test_the_longest_runs_start_first() -> None:
     assert work["svm-auto"] > work["b"] > work["a"] > work["f"] > work["darkness"]
 
 
-def test_children_get_single_threaded_blas_and_the_environment_comes_back(
-    monkeypatch: pytest.MonkeyPatch,
-) -> None:
-    monkeypatch.setenv("OPENBLAS_NUM_THREADS", "4")
-    monkeypatch.delenv("OMP_NUM_THREADS", raising=False)
-    before = os.environ.get("OPENBLAS_CORETYPE")
-    with reproduce.single_threaded_children():
-        assert all(os.environ[name] == "1" for name in BLAS_THREAD_VARIABLES)
-    assert os.environ["OPENBLAS_NUM_THREADS"] == "4"
-    assert "OMP_NUM_THREADS" not in os.environ
-    assert os.environ.get("OPENBLAS_CORETYPE") == before
-
-
-#: Generous bounds for what a busy machine does before the stop: they time nothing.
-STARTUP_TIMEOUT = 300
-
-
-@pytest.fixture
-def spawned_pool() -> Iterator[ProcessPoolExecutor]:
-    """A pool of one spawned worker, its worker booted; stopped however the test ends."""
-    pool = ProcessPoolExecutor(max_workers=1, mp_context=multiprocessing.get_context("spawn"))
-    try:
-        # A cold start (a fresh interpreter on a busy machine) can take many seconds: wait
-        # for it here, so that the test below times the stop and nothing else.
-        pool.submit(os.getpid).result(timeout=STARTUP_TIMEOUT)
-        yield pool
-    finally:
-        reproduce.stop_workers(pool)
-
-
-def test_stopping_the_pool_ends_a_running_run_at_once(spawned_pool: ProcessPoolExecutor) -> None:
-    pool = spawned_pool
-    future = pool.submit(time.sleep, 60)  # like an SVM in C code, deaf to Ctrl-C
-    deadline = time.monotonic() + STARTUP_TIMEOUT
-    while not future.running() and time.monotonic() < deadline:
-        time.sleep(0.05)
-    assert future.running()  # handed to the booted worker, which is idle until then
-    processes = list(pool._processes.values())
-    start = time.monotonic()
-    reproduce.stop_workers(pool)
-    assert time.monotonic() - start < 10
-    assert processes and not any(process.is_alive() for process in processes)
-    with pytest.raises(BrokenProcessPool):
-        future.result(timeout=10)
-
-
-def test_should_stop_ends_the_running_jobs_at_once_and_keeps_the_finished() -> None:
-    before = set(multiprocessing.active_children())
-    ended: list[int] = []
-    asked_after_first: list[float] = []
-
-    def should_stop() -> bool:  # stop once the short job has ended: the long ones run then
-        if ended and not asked_after_first:
-            asked_after_first.append(time.monotonic())
-        return bool(ended)
-
-    results = reproduce.run_jobs(
-        time.sleep,
-        [0.0, 60.0, 60.0],
-        workers=2,
-        on_result=lambda index, _: ended.append(index),
-        should_stop=should_stop,
-    )
-    assert time.monotonic() - asked_after_first[0] < 10
-    assert results == {0: None} and ended == [0]
-    assert not set(multiprocessing.active_children()) - before  # the workers are gone
-
-
-def test_should_stop_in_this_process_is_asked_before_each_job() -> None:
-    ran: list[int] = []
-
-    def work(job: int) -> int:
-        ran.append(job)
-        return 10 * job
-
-    results = reproduce.run_jobs(work, [1, 2, 3], workers=1, should_stop=lambda: len(ran) == 2)
-    assert results == {0: 10, 1: 20} and ran == [1, 2]
-
-
 def test_runs_that_should_stop_kept_from_starting_say_so(tmp_path: Path) -> None:
     rows = [e for e in experiments("quick") if e.key in ("random", "darkness")]
     calls: list[object] = []
     results = reproduce.run(
         rows,
         data_dir=tmp_path,  # never read: nothing runs
-        workers=1,
+        backend=Local(1),
         on_result=lambda *args: calls.append(args),
         should_stop=lambda: True,
     )
@@ -415,7 +330,7 @@ def test_runs_that_should_stop_kept_from_starting_say_so(tmp_path: Path) -> None
 @pytest.mark.parametrize("workers", [0, -1, 1.5, True])
 def test_workers_must_be_a_positive_integer(workers: object) -> None:
     with pytest.raises(ConfigError, match="workers"):
-        reproduce.run([], workers=workers)  # type: ignore[arg-type]
+        reproduce.run([], backend=Local(workers))  # type: ignore[arg-type]
 
 
 def test_a_tiny_real_run_in_this_process(mnist_dir: Path) -> None:
@@ -426,7 +341,7 @@ def test_a_tiny_real_run_in_this_process(mnist_dir: Path) -> None:
     results = reproduce.run(
         rows,
         data_dir=mnist_dir,
-        workers=1,
+        backend=Local(1),
         on_result=lambda done, total, r: calls.append((done, total, r.key)),
     )
     assert [(r.key, r.seed) for r in results] == [(j.experiment.key, j.seed)
@@ -452,7 +367,7 @@ def test_a_missing_scikit_learn_makes_the_svm_rows_say_how_to_install_it(
     monkeypatch.setitem(sys.modules, "sklearn", None)
     monkeypatch.setitem(sys.modules, "sklearn.svm", None)
     rows = [e for e in experiments("quick", training_size=100) if e.method == reproduce.SVM]
-    results = reproduce.run(rows, data_dir=mnist_dir, workers=1)
+    results = reproduce.run(rows, data_dir=mnist_dir, backend=Local(1))
     assert len(results) == 2
     for result in results:
         assert result.accuracy is None

@@ -1,8 +1,8 @@
 """Optional dependencies: the extras of ``pip install 'digitnet[...]'`` and what needs them.
 
 The base install is small (NumPy, Click, rich, platformdirs, Pillow); the web app, the plots,
-the compiled engine and the scikit-learn baselines each come with an extra. Code that needs
-one imports it through :func:`require`, so a missing extra is one
+the compiled engine, the scikit-learn baselines and Dask clusters each come with an extra.
+Code that needs one imports it through :func:`require`, so a missing extra is one
 :class:`~digitnet.errors.MissingExtra` naming the feature, the package and the install
 command, the same in the CLI, the web app and Python.
 """
@@ -21,6 +21,7 @@ EXTRAS: dict[str, dict[str, str]] = {
     "web": {"fastapi": "fastapi", "uvicorn": "uvicorn"},
     "plots": {"matplotlib": "matplotlib"},
     "baselines": {"sklearn": "scikit-learn"},
+    "cluster": {"dask": "dask", "distributed": "distributed", "yaml": "PyYAML"},
 }
 
 

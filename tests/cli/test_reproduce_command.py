@@ -9,6 +9,7 @@ from pathlib import Path
 
 import pytest
 from click.testing import CliRunner
+from clusters import local_cluster
 from PIL import Image
 
 import digitnet
@@ -102,3 +103,26 @@ def test_reproduce_help_hides_the_test_options() -> None:
     code, stdout, _ = run("reproduce", "--help")
     assert code == 0 and "--quick" in stdout and "--no-svm" in stdout
     assert "--training-size" not in stdout and "--epochs" not in stdout
+
+
+def figures(path: Path) -> list[dict[str, str]]:
+    """The rows of a CSV file without their timings, which differ from run to run."""
+    with path.open(newline="") as stream:
+        rows = list(csv.DictReader(stream))
+    return [{k: v for k, v in row.items() if "seconds" not in k} for row in rows]
+
+
+@pytest.mark.slow
+def test_reproduce_on_a_dask_cluster_gives_the_same_figures(
+    mnist_dir: Path, tmp_path: Path
+) -> None:
+    here, there = tmp_path / "here", tmp_path / "there"
+    common = (*TINY, "--no-svm", "--data-dir", str(mnist_dir))
+    code, stdout, stderr = run("reproduce", *common, "--out-dir", str(here))
+    assert code == 0, stdout + stderr
+    with local_cluster() as address:
+        code, stdout, stderr = run("reproduce", *common, "--out-dir", str(there), "--dask", address)
+    assert code == 0, stdout + stderr
+    assert f"17 runs, on the Dask cluster at {address}" in stdout
+    for name in ("summary.csv", "runs.csv", "curves.csv"):
+        assert figures(there / name) == figures(here / name), name

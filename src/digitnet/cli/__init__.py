@@ -25,6 +25,7 @@ from digitnet.cli.reproduce import reproduce_command
 from digitnet.cli.robustness import robustness_command
 from digitnet.cli.saliency import saliency_command
 from digitnet.cli.serve import serve_command
+from digitnet.cli.sweep import sweep_command
 from digitnet.cli.train import train_command
 from digitnet.errors import DigitnetError
 from digitnet.interrupt import INTERRUPTED_MESSAGE, INTERRUPTED_STATUS
@@ -87,4 +88,5 @@ main.add_command(saliency_command)
 main.add_command(flip_command)
 main.add_command(robustness_command)
 main.add_command(reproduce_command)
+main.add_command(sweep_command)
 main.add_command(data_command)

@@ -13,6 +13,7 @@ from rich.progress import BarColumn, MofNCompleteColumn, TextColumn, TimeElapsed
 from rich.table import Table
 from rich.text import Text
 
+from digitnet.cli.backend import backend_options, chosen_backend
 from digitnet.cli.options import create_folder, data_dir_option, load_data
 from digitnet.cli.progress import progress_bar, stdout
 from digitnet.data import N_TRAINING
@@ -39,13 +40,7 @@ REPRODUCE_NAME_WIDTH = 20
     show_default=True,
     help="Folder for the report, the CSV files and the curves (created if missing).",
 )
-@click.option(
-    "--workers",
-    type=click.IntRange(1, 2),
-    default=2,
-    show_default=True,
-    help="Runs at once: 2 runs each in its own process on one core; 1 runs them here.",
-)
+@backend_options
 @click.option(
     "--svm/--no-svm",
     default=True,
@@ -56,10 +51,13 @@ REPRODUCE_NAME_WIDTH = 20
 @click.option("--epochs", type=click.IntRange(min=1), default=None, hidden=True)
 @click.option("--training-size", type=click.IntRange(1, N_TRAINING), default=None, hidden=True)
 @data_dir_option
+@click.pass_context
 def reproduce_command(
+    ctx: click.Context,
     quick: bool,
     out_dir: Path,
     workers: int,
+    dask_address: str | None,
     svm: bool,
     epochs: int | None,
     training_size: int | None,
@@ -75,19 +73,21 @@ def reproduce_command(
     table puts the book's figures beside the mean, spread and stalled runs of ours; the
     files in --out-dir hold the report (results.md), the statistics per row and per run
     (CSV), and the accuracy curves of every row (curves.png, needs digitnet[plots]). The
-    full run takes several minutes on two cores; --quick takes well under two.
+    full run takes several minutes on two cores; --quick takes well under two. --dask runs
+    them on a Dask cluster instead, with the same figures.
     """
     from digitnet import reproduce
 
+    backend = chosen_backend(ctx, workers, dask_address)
     rows = reproduce.experiments(
         "quick" if quick else "full", svm=svm, epochs=epochs, training_size=training_size
     )
     out_dir = create_folder(out_dir)
-    load_data(data_dir)  # download now if missing; each worker then reads the files itself
+    load_data(data_dir)  # download now if missing: local workers read the files, Dask's get them
     total = len(reproduce.jobs(rows))
     stdout.print(
         f"Reproducing chapter 1{' (quick look)' if quick else ''}: {len(rows)} rows, "
-        f"{total} runs, {workers} at a time"
+        f"{total} runs, {backend.describe()}"
     )
     by_key = {experiment.key: experiment for experiment in rows}
     start = time.perf_counter()
@@ -100,7 +100,7 @@ def reproduce_command(
             line = reproduce.describe_run(result, by_key[result.key])
             stdout.print(f"[{done}/{total}] {line}", markup=False)
 
-        results = reproduce.run(rows, data_dir=data_dir, workers=workers, on_result=on_result)
+        results = reproduce.run(rows, data_dir=data_dir, backend=backend, on_result=on_result)
     stdout.print(f"All {total} runs took {time.perf_counter() - start:.0f} s.")
     summaries = reproduce.summarise_all(rows, results)
     table = Table(title="Chapter 1's results, reproduced")

@@ -18,6 +18,7 @@ from digitnet.plots.pictures import (
     hidden_weights,
     misclassified_gallery,
 )
+from digitnet.plots.sweeps import sweep_accuracy
 
 __all__ = [
     "DPI",
@@ -33,5 +34,6 @@ __all__ = [
     "robustness_figure",
     "saliency_figure",
     "save_figure",
+    "sweep_accuracy",
     "training_curves",
 ]

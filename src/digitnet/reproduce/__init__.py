@@ -9,9 +9,9 @@ and reports what came out beside what the book says:
 - :mod:`~digitnet.reproduce.table`: :func:`experiments` lists them (``"full"``: the
   book's 30 epochs; ``"quick"``: a short look, 2 seeds and 4 epochs, SVMs on a slice), and
   :func:`jobs` their runs, one per seed;
-- :mod:`~digitnet.reproduce.runs`: :func:`run` runs them, one run per process on all cores,
-  reporting each finished run through a callback, through the process pool of
-  :mod:`~digitnet.reproduce.runner`;
+- :mod:`~digitnet.reproduce.runs`: :func:`run` runs them, one run per process on all cores
+  or on a Dask cluster (the sweeps' backends, :mod:`digitnet.sweep.backends`), reporting
+  each finished run through a callback;
 - :mod:`~digitnet.reproduce.statistics`: :func:`summarise` turns a row's runs into
   statistics (mean, standard deviation, min-max, stalled runs, saturation);
 - :mod:`~digitnet.reproduce.report` renders them in words (:func:`table_rows`,
@@ -39,13 +39,6 @@ from digitnet.reproduce.report import (
     markdown,
     markdown_table,
     table_rows,
-)
-from digitnet.reproduce.runner import (
-    BLAS_THREAD_VARIABLES,
-    DEFAULT_WORKERS,
-    run_jobs,
-    single_threaded_children,
-    stop_workers,
 )
 from digitnet.reproduce.runs import (
     STOPPED,
@@ -77,9 +70,7 @@ from digitnet.reproduce.table import (
 )
 
 __all__ = [
-    "BLAS_THREAD_VARIABLES",
     "DARKNESS",
-    "DEFAULT_WORKERS",
     "METHODS",
     "MODES",
     "NETWORK",
@@ -107,10 +98,7 @@ __all__ = [
     "row_curves",
     "run",
     "run_job",
-    "run_jobs",
     "runs_csv",
-    "single_threaded_children",
-    "stop_workers",
     "summarise",
     "summarise_all",
     "summary_csv",

@@ -1,8 +1,9 @@
 """One run of the table: an experiment with one seed, trained or counted, and its figures.
 
 :func:`run_job` runs one :class:`~digitnet.reproduce.table.Job` in this process and
-returns a :class:`RunResult`; :func:`run` runs every job of a table through
-:mod:`digitnet.reproduce.runner`, one process per core, the longest first.
+returns a :class:`RunResult`; :func:`run` runs every job of a table, the longest first, on
+the sweeps' backends (:mod:`digitnet.sweep.backends`: joblib's processes on this machine,
+one per core, or a Dask cluster).
 
 The book quotes a network's best epoch (the highest test accuracy of any epoch), so a
 run's ``accuracy`` is that statistic; the test accuracy at the epoch of best *validation*
@@ -11,7 +12,6 @@ accuracy, the honest choice, is kept beside it.
 
 from __future__ import annotations
 
-import functools
 import os
 import time
 from collections.abc import Callable, Sequence
@@ -22,20 +22,12 @@ import numpy as np
 from numpy.typing import NDArray
 
 from digitnet.baselines import INSTALL_HINT, SVM, baseline_correct
-from digitnet.data.mnist import (
-    MNIST_PIXELS,
-    N_TRAINING,
-    Dataset,
-    MnistSplit,
-    load_mnist,
-    resolve_data_dir,
-)
-from digitnet.errors import ConfigError, MissingExtra
+from digitnet.data.mnist import MNIST_PIXELS, N_TRAINING, Dataset, MnistSplit
+from digitnet.errors import MissingExtra
 from digitnet.history import is_stalled
 from digitnet.network import Network
 from digitnet.recipes import recipe
 from digitnet.reproduce.handwriting import handwriting_accuracy
-from digitnet.reproduce.runner import DEFAULT_WORKERS, run_jobs
 from digitnet.reproduce.table import (
     DTYPE,
     ENGINE,
@@ -46,6 +38,8 @@ from digitnet.reproduce.table import (
     jobs,
 )
 from digitnet.saturation import SATURATION_SAMPLE, saturated_fraction
+from digitnet.sweep.backends import Backend, run_jobs
+from digitnet.sweep.shared import Shared, forget, mnist_folder, mnist_of
 from digitnet.training import train
 
 #: The ``missing`` of a run that :func:`run`'s ``should_stop`` ended or kept from starting.
@@ -116,22 +110,17 @@ class RunResult:
         return self.accuracy is not None and is_stalled(self.validation)
 
 
-@functools.lru_cache(maxsize=1)
-def _mnist(data_dir: str) -> MnistSplit:
-    """MNIST as uint8 pixels, loaded once per process (each worker keeps its own copy)."""
-    return load_mnist(data_dir, dtype=np.uint8, download=False)
-
-
 def _first(data: Dataset, n: int | None) -> Dataset:
     return data if n is None else Dataset(data.images[:n], data.labels[:n])
 
 
-def run_job(job: Job, data_dir: str | os.PathLike[str]) -> RunResult:
-    """Run one experiment with one seed on the MNIST files in ``data_dir`` (no download).
+def run_job(job: Job, shared: Shared) -> RunResult:
+    """Run one experiment with one seed on MNIST (a folder, loaded once per process, or the
+    arrays themselves; see :mod:`digitnet.sweep.shared`).
 
-    This is what each worker process runs; it loads MNIST on its first job and keeps it.
+    This is what each worker runs.
     """
-    data = _mnist(str(data_dir))
+    data = mnist_of(shared)
     experiment = job.experiment
     start = time.perf_counter()
     if experiment.method == NETWORK:
@@ -245,7 +234,7 @@ def run(
     rows: Sequence[Experiment],
     *,
     data_dir: str | os.PathLike[str] | None = None,
-    workers: int = DEFAULT_WORKERS,
+    backend: Backend | None = None,
     on_result: OnResult | None = None,
     should_stop: Callable[[], bool] | None = None,
 ) -> list[RunResult]:
@@ -258,13 +247,14 @@ def run(
     data_dir : str or path-like, optional
         Folder of the MNIST files, which must be there already (default as in
         :func:`digitnet.data.load_mnist`).
-    workers : int
-        Processes running at once, each one run at a time with single-threaded BLAS; 1 runs
-        everything in this process. The longest runs start first.
+    backend : digitnet.sweep.Local or digitnet.sweep.Dask, optional
+        Where the runs run (default ``Local()``: two processes, each one run at a time with
+        one BLAS thread; ``Local(1)`` runs everything in this process). The longest runs
+        start first.
     on_result : callable(done, total, result), optional
         Called in this process after each run ends, in the order they end.
     should_stop : callable() -> bool, optional
-        Asked while the runs go on (see :func:`digitnet.reproduce.runner.run_jobs`); True
+        Asked while the runs go on (see :func:`digitnet.sweep.backends.run_jobs`); True
         ends the running runs at once.
 
     Returns
@@ -273,9 +263,6 @@ def run(
         One per run, in the order of :func:`jobs` (row by row, seed by seed); a run that
         ``should_stop`` ended or kept from starting has ``missing`` :data:`STOPPED`.
     """
-    if isinstance(workers, bool) or not isinstance(workers, int) or workers < 1:
-        raise ConfigError(f"workers must be a positive integer, got {workers!r}")
-    work = functools.partial(run_job, data_dir=str(resolve_data_dir(data_dir)))
     todo = jobs(rows)
     order = sorted(range(len(todo)), key=lambda i: expected_work(todo[i]), reverse=True)
     done = 0
@@ -288,14 +275,15 @@ def run(
 
     try:
         results = run_jobs(
-            work,
+            run_job,
             [todo[i] for i in order],
-            workers=workers,
+            backend=backend,
+            shared=mnist_folder(data_dir),
             on_result=finished,
             should_stop=should_stop,
         )
     finally:
-        _mnist.cache_clear()  # the MNIST this process loaded when it ran jobs itself
+        forget()  # the MNIST this process loaded when it ran jobs itself
     by_job = {order[position]: result for position, result in results.items()}
     return [by_job[i] if i in by_job else _stopped(job) for i, job in enumerate(todo)]
 
