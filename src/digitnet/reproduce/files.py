@@ -6,12 +6,9 @@ one per run and epoch; :func:`write_reports` writes them and the report atomical
 
 from __future__ import annotations
 
-import csv
-import io
 import os
 from collections.abc import Mapping, Sequence
 from pathlib import Path
-from typing import Any
 
 from digitnet.atomic import atomic_open
 from digitnet.history import STALLED_ACCURACY
@@ -19,26 +16,7 @@ from digitnet.reproduce.report import markdown
 from digitnet.reproduce.runs import RunResult
 from digitnet.reproduce.statistics import RowSummary, summarise_all
 from digitnet.reproduce.table import NETWORK, Experiment
-
-#: Significant digits of the numbers in the CSV files: accuracies of 10,000 images need 4.
-CSV_DIGITS = 6
-
-
-def _csv_cell(value: Any) -> Any:
-    if value is None:
-        return ""
-    if isinstance(value, float):
-        return format(value, f".{CSV_DIGITS}g")
-    return value
-
-
-def _csv(header: Sequence[str], records: Sequence[Sequence[Any]]) -> str:
-    buffer = io.StringIO()
-    writer = csv.writer(buffer, lineterminator="\n")
-    writer.writerow(header)
-    writer.writerows([[_csv_cell(v) for v in record] for record in records])
-    return buffer.getvalue()
-
+from digitnet.sweep.table import csv_text
 
 SUMMARY_COLUMNS = (
     "key", "experiment", "method", "sizes", "learning_rate", "init", "epochs", "training_size",
@@ -63,7 +41,7 @@ def summary_csv(summaries: Sequence[RowSummary]) -> str:
             s.saturation_start, s.saturation_end, s.z_spread_start, round(s.seconds, 3),
             s.handwriting, s.missing,
         ))  # fmt: skip
-    return _csv(SUMMARY_COLUMNS, records)
+    return csv_text(SUMMARY_COLUMNS, records)
 
 
 RUN_COLUMNS = (
@@ -85,7 +63,7 @@ def runs_csv(rows: Sequence[Experiment], results: Sequence[RunResult]) -> str:
             r.z_spread_start, r.diverged_epoch, r.engine, round(r.seconds, 3), r.handwriting,
             r.missing,
         ))  # fmt: skip
-    return _csv(RUN_COLUMNS, records)
+    return csv_text(RUN_COLUMNS, records)
 
 
 def curves_csv(results: Sequence[RunResult]) -> str:
@@ -95,7 +73,7 @@ def curves_csv(results: Sequence[RunResult]) -> str:
         for r in results
         for epoch, (validation, test) in enumerate(zip(r.validation, r.test), start=1)
     ]
-    return _csv(("key", "seed", "epoch", "validation", "test"), records)
+    return csv_text(("key", "seed", "epoch", "validation", "test"), records)
 
 
 #: The files :func:`write_reports` writes into its folder.

@@ -100,7 +100,9 @@ def _cell(value: Any) -> Any:
     return value
 
 
-def _csv(header: Sequence[str], lines: Sequence[Sequence[Any]]) -> str:
+def csv_text(header: Sequence[str], lines: Sequence[Sequence[Any]]) -> str:
+    """CSV text of ``header`` and ``lines``: floats to ``CSV_DIGITS`` significant digits,
+    ``None`` as an empty cell. The sweep's tables and the reproduction's files both use it."""
     buffer = io.StringIO()
     writer = csv.writer(buffer, lineterminator="\n")
     writer.writerow(header)
@@ -127,7 +129,7 @@ def runs_csv(records: Sequence[RunRecord]) -> str:
     """One line per run: its options, seed and figures (accuracies as fractions, 0-1)."""
     names = option_names(records)
     lines = [[*_options(r.options, names), *_run_figures(r)] for r in records]
-    return _csv([*names, *RUN_COLUMNS], lines)
+    return csv_text([*names, *RUN_COLUMNS], lines)
 
 
 def summary_csv(summaries: Sequence[SettingSummary]) -> str:
@@ -136,7 +138,7 @@ def summary_csv(summaries: Sequence[SettingSummary]) -> str:
     figures = [(s.runs, s.mean, s.sd, s.median, s.low, s.high, s.mean_best_validation)
                   for s in summaries]  # fmt: skip
     lines = [[*_options(s.options, names), *row] for s, row in zip(summaries, figures)]
-    return _csv([*names, *SUMMARY_COLUMNS], lines)
+    return csv_text([*names, *SUMMARY_COLUMNS], lines)
 
 
 def write_tables(out_dir: str | os.PathLike[str], records: Sequence[RunRecord]) -> dict[str, Path]:
