@@ -10,16 +10,35 @@ from typing import Any
 import click
 
 from digitnet.cli.options import create_folder, data_dir_option, load_data, load_model
-from digitnet.cli.progress import spinner
+from digitnet.cli.progress import spinner, stdout
 from digitnet.data.mnist import check_classifier_sizes
-from digitnet.errors import DigitnetError
-from digitnet.extras import require
+from digitnet.errors import DigitnetError, MissingExtra
+from digitnet.extras import EXTRAS, require
 from digitnet.history import History
 from digitnet.metrics import confusion_matrix
 
 #: What `digitnet plot` writes: digitnet.plots.FORMATS, named here so that the CLI does not
 #: import matplotlib (an extra) until it draws.
 PLOT_FORMATS = ("png", "svg", "pdf")
+
+
+def write_plot_or_skip(path: Path, draw: Callable[[Any], Any], feature: str, shows: str) -> None:
+    """Save ``draw(plots)`` to ``path`` and say what it ``shows``; without the plots extra,
+    say in one line that ``path`` was skipped and how to get it (a command's other results
+    stand: the plot is the one part that needs matplotlib)."""
+    try:
+        require("digitnet.plots", "plots", feature)
+    except MissingExtra as missing:
+        stdout.print(
+            f"Skipped {path.name}: {missing.feature} needs {' and '.join(EXTRAS[missing.extra])}: "
+            f"pip install 'digitnet[{missing.extra}]'",
+            markup=False,
+        )
+        return
+    from digitnet import plots
+
+    written = plots.save_figure(draw(plots), path)
+    stdout.print(f"Wrote {written}: {shows}", markup=False)
 
 
 @click.command("plot")

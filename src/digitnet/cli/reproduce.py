@@ -15,10 +15,9 @@ from rich.text import Text
 
 from digitnet.cli.backend import backend_options, chosen_backend
 from digitnet.cli.options import create_folder, data_dir_option, load_data
+from digitnet.cli.plot import write_plot_or_skip
 from digitnet.cli.progress import progress_bar, stdout
 from digitnet.data import N_TRAINING
-from digitnet.errors import MissingExtra
-from digitnet.extras import EXTRAS, require
 
 #: Columns `digitnet reproduce` may use for its table when stdout is not a terminal, and
 #: the narrowest the experiments' names may get in a narrow terminal.
@@ -129,16 +128,9 @@ def write_reproduction_curves(path: Path, rows: Sequence[Any]) -> None:
     """Draw the rows' accuracy curves to ``path``, or say in one line what is missing."""
     if not rows:
         return
-    try:
-        require("digitnet.plots", "plots", "drawing the curves")
-    except MissingExtra as missing:
-        stdout.print(
-            f"Skipped {path.name}: {missing.feature} needs {' and '.join(EXTRAS[missing.extra])}: "
-            f"pip install 'digitnet[{missing.extra}]'",
-            markup=False,
-        )
-        return
-    from digitnet import plots
-
-    written = plots.save_figure(plots.reproduction_curves(rows), path)
-    stdout.print(f"Wrote {written}: accuracy per epoch of each network row", markup=False)
+    write_plot_or_skip(
+        path,
+        lambda plots: plots.reproduction_curves(rows),
+        "drawing the curves",
+        "accuracy per epoch of each network row",
+    )

@@ -14,6 +14,7 @@ from rich.text import Text
 
 from digitnet.cli.backend import backend_options, chosen_backend
 from digitnet.cli.options import create_folder, data_dir_option, load_data
+from digitnet.cli.plot import write_plot_or_skip
 from digitnet.cli.progress import progress_bar, stdout
 from digitnet.cli.train_options import (
     NETWORK_OPTIONS,
@@ -21,8 +22,6 @@ from digitnet.cli.train_options import (
     SETTINGS_OPTIONS,
     train_options,
 )
-from digitnet.errors import MissingExtra
-from digitnet.extras import EXTRAS, require
 from digitnet.sweep import (
     RunRecord,
     Sweep,
@@ -269,16 +268,9 @@ def _write_plot(path: Path, records: list[RunRecord], swept: tuple[str, ...]) ->
     """Draw the accuracy against each swept option, or say in one line what is missing."""
     if not swept or not records:
         return
-    try:
-        require("digitnet.plots", "plots", "drawing the plot")
-    except MissingExtra as missing:
-        stdout.print(
-            f"Skipped {path.name}: {missing.feature} needs {' and '.join(EXTRAS[missing.extra])}: "
-            f"pip install 'digitnet[{missing.extra}]'",
-            markup=False,
-        )
-        return
-    from digitnet import plots
-
-    written = plots.save_figure(plots.sweep_accuracy(records, swept), path)
-    stdout.print(f"Wrote {written}: test accuracy against each swept option", markup=False)
+    write_plot_or_skip(
+        path,
+        lambda plots: plots.sweep_accuracy(records, swept),
+        "drawing the plot",
+        "test accuracy against each swept option",
+    )
