@@ -8,12 +8,14 @@ is saved.
 from __future__ import annotations
 
 import functools
+import math
 import os
 from collections.abc import Callable
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, ParamSpec, TypeVar
 
 import matplotlib
+from matplotlib.axes import Axes
 from matplotlib.backends.backend_agg import FigureCanvasAgg
 from matplotlib.figure import Figure
 
@@ -63,6 +65,22 @@ def new_figure(width: float, height: float) -> Figure:
     figure = Figure(figsize=(width, height), dpi=DPI, layout="constrained")
     FigureCanvasAgg(figure)
     return figure
+
+
+def panel_grid(
+    n_panels: int, max_columns: int, panel_size: tuple[float, float], extra_height: float
+) -> tuple[Figure, list[Axes]]:
+    """A figure of ``n_panels`` panels of ``panel_size`` inches, at most ``max_columns`` to a
+    line, at least ``MIN_WIDTH`` wide and ``extra_height`` taller for a title and legend;
+    the grid's unused places are removed. Returns the figure and its panels in order."""
+    columns = min(max_columns, n_panels)
+    lines = math.ceil(n_panels / columns)
+    width, height = panel_size
+    figure = new_figure(max(width * columns, MIN_WIDTH), height * lines + extra_height)
+    grid = list(figure.subplots(lines, columns, squeeze=False).flat)
+    for unused in grid[n_panels:]:
+        unused.remove()
+    return figure, grid[:n_panels]
 
 
 def save_figure(figure: Figure, path: str | os.PathLike[str], format: str | None = None) -> Path:

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import math
 from collections.abc import Sequence
 from typing import TYPE_CHECKING
 
@@ -13,7 +12,7 @@ from matplotlib.ticker import MaxNLocator, PercentFormatter
 
 from digitnet.errors import ConfigError
 from digitnet.history import History
-from digitnet.plots.canvas import MIN_WIDTH, new_figure, styled
+from digitnet.plots.canvas import new_figure, panel_grid, styled
 
 #: The cost of chapter 1; a row trained with another says so in its panel's title.
 CHAPTER_COST = "quadratic"
@@ -228,23 +227,16 @@ def reproduction_curves(rows: Sequence[RowCurves]) -> Figure:
     """
     if not rows:
         raise ConfigError("no experiment with training curves to plot")
-    columns = min(CURVE_PANEL_COLUMNS, len(rows))
-    lines = math.ceil(len(rows) / columns)
-    width, height = CURVE_PANEL_SIZE
-    figure = new_figure(max(width * columns, MIN_WIDTH), height * lines + 0.9)
-    grid = figure.subplots(lines, columns, squeeze=False)
-    for k, axes in enumerate(grid.flat):
-        if k >= len(rows):
-            axes.remove()
-            continue
-        _draw_row_curves(axes, rows[k])
-    learned = [axes for axes, row in zip(grid.flat, rows) if row.mean_accuracy >= LEARNED_ACCURACY]
+    figure, panels = panel_grid(len(rows), CURVE_PANEL_COLUMNS, CURVE_PANEL_SIZE, 0.9)
+    for axes, row in zip(panels, rows):
+        _draw_row_curves(axes, row)
+    learned = [axes for axes, row in zip(panels, rows) if row.mean_accuracy >= LEARNED_ACCURACY]
     if learned:
         low = min(axes.get_ylim()[0] for axes in learned)
         high = max(axes.get_ylim()[1] for axes in learned)
         for axes in learned:
             axes.set_ylim(low, high)
-    handles, labels = grid.flat[0].get_legend_handles_labels()
+    handles, labels = panels[0].get_legend_handles_labels()
     figure.legend(handles, labels, loc="outside lower center", ncols=len(labels), frameon=False)
     figure.suptitle(
         "Accuracy after each epoch: mean of the runs, band from lowest to highest"

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import math
 import statistics
 from collections.abc import Sequence
 from typing import TYPE_CHECKING
@@ -11,7 +10,7 @@ from matplotlib.figure import Figure
 from matplotlib.ticker import PercentFormatter
 
 from digitnet.errors import ConfigError
-from digitnet.plots.canvas import MIN_WIDTH, new_figure, styled
+from digitnet.plots.canvas import panel_grid, styled
 
 if TYPE_CHECKING:
     from digitnet.sweep import RunRecord
@@ -50,16 +49,8 @@ def sweep_accuracy(records: Sequence[RunRecord], swept: Sequence[str]) -> Figure
     measured = [r for r in records if r.test_accuracy is not None]
     if not swept or not measured:
         raise ConfigError("no swept option with a measured run to plot")
-    columns = min(SWEEP_PANEL_COLUMNS, len(swept))
-    lines = math.ceil(len(swept) / columns)
-    width, height = SWEEP_PANEL_SIZE
-    figure = new_figure(max(width * columns, MIN_WIDTH), height * lines + 0.8)
-    grid = figure.subplots(lines, columns, squeeze=False)
-    for k, axes in enumerate(grid.flat):
-        if k >= len(swept):
-            axes.remove()
-            continue
-        name = swept[k]
+    figure, panels = panel_grid(len(swept), SWEEP_PANEL_COLUMNS, SWEEP_PANEL_SIZE, 0.8)
+    for axes, name in zip(panels, swept):
         labels = list(dict.fromkeys(format_value(r.options[name]) for r in measured))
         position = {label: i for i, label in enumerate(labels)}
         xs = [position[format_value(r.options[name])] for r in measured]
@@ -71,10 +62,11 @@ def sweep_accuracy(records: Sequence[RunRecord], swept: Sequence[str]) -> Figure
         axes.set_xlim(-0.5, len(labels) - 0.5)
         axes.yaxis.set_major_formatter(PercentFormatter(xmax=1, decimals=1))
         axes.set(
-            title=f"--{name.replace('_', '-')}", ylabel="test accuracy" if k % columns == 0 else ""
+            title=f"--{name.replace('_', '-')}",
+            ylabel="test accuracy" if axes.get_subplotspec().is_first_col() else "",
         )
         axes.grid(alpha=0.3)
-    handles, legend = grid.flat[0].get_legend_handles_labels()
+    handles, legend = panels[0].get_legend_handles_labels()
     figure.legend(handles, legend, loc="outside lower center", ncols=len(legend), frameon=False)
     figure.suptitle(
         f"Test accuracy at the best validation epoch, {len(measured)} runs: "
