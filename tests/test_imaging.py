@@ -505,3 +505,10 @@ def test_a_long_bar_is_doubted_and_a_digit_is_not() -> None:
     assert steps.doubt is not None and "wider than tall" in steps.doubt
     assert preprocess_steps(encode(draw_seven())).doubt is None
     assert preprocess_steps(encode(draw_nine())).doubt is None
+
+
+def test_an_opaque_rgba_image_reads_as_its_grey_levels() -> None:
+    drawing = draw_nine("RGBA", ink=(0, 0, 0, 255), paper=(255, 255, 255, 255))
+    np.testing.assert_array_equal(
+        preprocess(encode(drawing)), preprocess(encode(drawing.convert("L")))
+    )
