@@ -16,8 +16,8 @@ epochs; the row gives the median.
                                       [--examples 50000]
 
 ``--examples N`` trains on the first N images only (a shorter "epoch", for a quick ratio on
-a busy machine). ``--rounds R`` runs the workers R times in turn (A B C A B C ...), so that the ratios come
-from the same stretch of a noisy machine. Not a test: it prints a Markdown table.
+a busy machine). ``--rounds R`` runs the workers R times in turn (A B C A B C ...), so that
+the ratios come from the same stretch of a noisy machine. Not a test: it prints a Markdown table.
 """
 
 from __future__ import annotations
@@ -49,7 +49,7 @@ def digitnet_worker(augment: bool, data_dir: str | None, epochs: int, examples: 
     warm = chosen.build()
     train(warm, data.training.first(WARMUP_EXAMPLES), chosen.settings)
     seconds = []
-    for epoch in range(epochs):
+    for _ in range(epochs):
         network = chosen.build()
         history = train(network, data.training.first(examples), chosen.settings)
         seconds.append(history.seconds[0])
