@@ -11,6 +11,7 @@ The second pass runs while a training run goes on inside the server (stopped aft
 
     python benchmarks/web_load.py [--requests 2000] [--clients 16] [--max-seconds 120]
                                   [--model FILE] [--data-dir DIR] [--no-training-pass]
+                                  [--query 'input=canvas&view=lean']
 
 Traffic goes to 127.0.0.1 only. Not a test: it prints figures; the exit status is 1 if a
 pass had an error or was cut short by the time limit.
@@ -104,9 +105,9 @@ class Tickets:
             return self.issued - 1
 
 
-def predict(connection: http.client.HTTPConnection, png: bytes) -> tuple[int, dict]:
-    """One POST /api/predict: the status and the parsed JSON answer."""
-    connection.request("POST", "/api/predict", body=png, headers={"Content-Type": "image/png"})
+def predict(connection: http.client.HTTPConnection, png: bytes, path: str) -> tuple[int, dict]:
+    """One POST to ``path`` (/api/predict and its query): the status and the parsed answer."""
+    connection.request("POST", path, body=png, headers={"Content-Type": "image/png"})
     response = connection.getresponse()
     return response.status, json.loads(response.read())
 
@@ -118,6 +119,7 @@ def client(
     tickets: Tickets,
     start: threading.Barrier,
     record: ClientRecord,
+    path: str,
 ) -> None:
     """Send predictions over one keep-alive connection while there are tickets."""
     require_loopback(host)
@@ -127,7 +129,7 @@ def client(
         sample = samples[number % len(samples)]
         began = time.perf_counter()
         try:
-            status, answer = predict(connection, sample.png)
+            status, answer = predict(connection, sample.png, path)
         except (OSError, http.client.HTTPException, ValueError) as exc:
             record.errors.append(f"{type(exc).__name__}: {exc}")
             connection.close()  # the next request opens a fresh connection
@@ -151,10 +153,10 @@ def server_cpu_seconds(pid: int) -> float | None:
     return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
 
 
-def warm_up(host: str, port: int, samples: list[Sample]) -> None:
+def warm_up(host: str, port: int, samples: list[Sample], path: str) -> None:
     connection = http.client.HTTPConnection(host, port, timeout=REQUEST_TIMEOUT_SECONDS)
     for i in range(WARMUP_REQUESTS):
-        post(connection, "/api/predict", samples[i % len(samples)].png, "image/png")
+        post(connection, path, samples[i % len(samples)].png, "image/png")
     connection.close()
 
 
@@ -167,12 +169,15 @@ def load_pass(
     args: argparse.Namespace,
 ) -> PassResult:
     """Run the clients until the requests are done or the time is up; Ctrl-C stops them."""
-    warm_up(host, port, samples)
+    warm_up(host, port, samples, predict_path(args))
     tickets = Tickets(args.requests, deadline=time.monotonic() + args.max_seconds)
     start = threading.Barrier(args.clients + 1)
     records = [ClientRecord() for _ in range(args.clients)]
+    path = predict_path(args)
     threads = [
-        threading.Thread(target=client, args=(host, port, samples, tickets, start, r), daemon=True)
+        threading.Thread(
+            target=client, args=(host, port, samples, tickets, start, r, path), daemon=True
+        )
         for r in records
     ]
     for thread in threads:
@@ -247,7 +252,7 @@ def report(results: list[PassResult], samples: list[Sample], args: argparse.Name
     """Print the table; True if every pass sent all its requests without an error."""
     sizes = [len(s.png) for s in samples]
     print(
-        f"POST /api/predict on 127.0.0.1, {len(samples)} MNIST test digits as 280x280 RGBA "
+        f"POST {predict_path(args)} on 127.0.0.1, {len(samples)} MNIST test digits as 280x280 RGBA "
         f"canvas PNGs of {min(sizes):,}-{max(sizes):,} bytes, {args.clients} client threads "
         f"with a keep-alive connection each, time limit {args.max_seconds:g} s per pass"
     )
@@ -268,6 +273,11 @@ def report(results: list[PassResult], samples: list[Sample], args: argparse.Name
             clean = False
             print(f"\n{result.label}: stopped by the time limit after {result.sent:,} requests")
     return clean
+
+
+def predict_path(args: argparse.Namespace) -> str:
+    """/api/predict with ``--query``, if one was given."""
+    return "/api/predict" + (f"?{args.query}" if args.query else "")
 
 
 def positive_int(text: str) -> int:
@@ -296,6 +306,9 @@ def parse_args() -> argparse.Namespace:
     parser.add_argument("--train-epochs", type=positive_int, default=3, help="without --model")
     parser.add_argument("--data-dir", default=None, help="MNIST; default $DIGITNET_DATA")
     parser.add_argument("--no-training-pass", action="store_true")
+    parser.add_argument(
+        "--query", default="", help="of /api/predict, e.g. input=canvas&view=lean (default none)"
+    )
     return parser.parse_args()
 
 

@@ -401,6 +401,29 @@ def test_array_from_a_canvas_matches_the_image(nine: NDArray[np.float32]) -> Non
     assert np.abs(steps.centred - nine).max() < 0.01
 
 
+def test_a_drawing_is_read_as_the_array_of_its_darkness() -> None:
+    drawing = draw_nine("RGBA", ink=(0, 0, 0, 255), paper=(255, 255, 255, 255))
+    steps = imaging.preprocess_drawing(encode(drawing))
+    grey = np.asarray(drawing.convert("L"), dtype=np.float32) * np.float32(1 / 255)
+    expected = preprocess_array(np.float32(1) - grey)
+    np.testing.assert_array_equal(steps.vector, expected.vector)
+    np.testing.assert_array_equal(steps.page, grey)  # as it looks, not inverted
+    assert steps.paper.shape == grey.shape and steps.paper.min() == 1.0
+    np.testing.assert_array_equal(steps.digit, expected.digit)
+
+
+def test_a_drawing_reads_like_the_whole_pipeline_would(nine: NDArray[np.float32]) -> None:
+    steps = imaging.preprocess_drawing(encode(draw_nine()))
+    assert np.abs(steps.centred - nine).max() < 0.5  # the same digit, levels aside
+    assert np.abs(steps.centred.sum() - nine.sum()) < 0.25 * nine.sum()
+
+
+def test_a_blank_drawing_is_refused_by_name() -> None:
+    blank = Image.new("L", (280, 280), WHITE)  # type: ignore[arg-type]
+    with pytest.raises(ImageError, match=r"^canvas: "):
+        imaging.preprocess_drawing(encode(blank), name="canvas")
+
+
 @pytest.mark.parametrize(
     "bad",
     [
@@ -482,3 +505,10 @@ def test_a_long_bar_is_doubted_and_a_digit_is_not() -> None:
     assert steps.doubt is not None and "wider than tall" in steps.doubt
     assert preprocess_steps(encode(draw_seven())).doubt is None
     assert preprocess_steps(encode(draw_nine())).doubt is None
+
+
+def test_an_opaque_rgba_image_reads_as_its_grey_levels() -> None:
+    drawing = draw_nine("RGBA", ink=(0, 0, 0, 255), paper=(255, 255, 255, 255))
+    np.testing.assert_array_equal(
+        preprocess(encode(drawing)), preprocess(encode(drawing.convert("L")))
+    )

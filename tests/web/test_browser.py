@@ -163,6 +163,28 @@ def test_preprocessing_steps_are_shown(page, problems, server_url):
 STEPS = ("page", "paper", "ink", "digit", "cropped", "scaled", "centred")
 
 
+def test_a_drawing_is_answered_lean_until_the_panels_are_shown(page, problems, server_url):
+    page.set_viewport_size({"width": 1000, "height": 600})  # the panels below the fold
+    asked: list[str] = []
+    page.on("request", lambda r: asked.append(r.url) if "/api/predict" in r.url else None)
+    open_page(page, server_url)
+    draw(page, SEVEN)
+    assert asked and all("input=canvas" in url and "view=lean" in url for url in asked)
+    assert shown_digit(page) == 7
+    page.wait_for_function("document.querySelector('#preview').complete")
+    assert image_size(page, "#preview") == (28, 28)
+    assert page.locator("#step-centred").get_attribute("src").startswith("/static/")
+
+    page.locator("#steps").scroll_into_view_if_needed()
+    page.wait_for_function(
+        "document.querySelector('#step-centred').src.startsWith('data:image/png')"
+    )
+    page.wait_for_function(SETTLED)
+    assert "view=lean" not in asked[-1] and "input=canvas" in asked[-1]
+    assert shown_digit(page) == 7
+    assert problems.messages == []
+
+
 def test_the_preprocessing_panels_show_a_placeholder_until_a_digit_and_after_clear(
     page, problems, server_url
 ):

@@ -185,7 +185,7 @@ def test_large_images_sent_at_once_are_decoded_one_at_a_time(
     at_once = {"now": 0, "most": 0}
     lock = threading.Lock()
 
-    def slow_prediction(network: Any, image: bytes) -> dict[str, Any]:
+    def slow_prediction(network: Any, image: bytes, **options: Any) -> dict[str, Any]:
         with lock:
             at_once["now"] += 1
             at_once["most"] = max(at_once["most"], at_once["now"])
@@ -209,7 +209,7 @@ def test_a_digit_is_not_kept_waiting_behind_a_large_image(
     big_started, release_big = threading.Event(), threading.Event()
     png = big_png()
 
-    def prediction(network: Any, image: bytes) -> dict[str, Any]:
+    def prediction(network: Any, image: bytes, **options: Any) -> dict[str, Any]:
         if image == png:
             big_started.set()
             assert release_big.wait(HANG_GUARD_SECONDS)
@@ -232,7 +232,7 @@ def test_small_images_are_decoded_together(
 ) -> None:
     together = threading.Barrier(SMALL_THREADS, timeout=HANG_GUARD_SECONDS)
 
-    def prediction(network: Any, image: bytes) -> dict[str, Any]:
+    def prediction(network: Any, image: bytes, **options: Any) -> dict[str, Any]:
         together.wait()  # broken (an error) unless SMALL_THREADS run at once
         return {"digit": 0}
 

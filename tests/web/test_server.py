@@ -30,7 +30,7 @@ from starlette.exceptions import StarletteDeprecationWarning
 
 from digitnet import cli, measuring
 from digitnet.decision import decide
-from digitnet.imaging import preprocess
+from digitnet.imaging import preprocess, preprocess_drawing
 from digitnet.imaging.panels import STAGES
 from digitnet.modelfile import load, save
 from digitnet.models_store import ModelStore
@@ -201,6 +201,65 @@ def test_predict_runs_the_cli_pipeline(client: TestClient, model_file: Path, mni
     expected = load(model_file).network.feedforward(preprocess(png))
     body = client.post("/api/predict", content=png).json()
     np.testing.assert_allclose(body["outputs"], expected, rtol=1e-6)
+
+
+def test_the_lean_view_is_the_answer_and_the_outputs_of_the_full_one(
+    client: TestClient, mnist: Any
+) -> None:
+    png = canvas_png(mnist.test.images[2])
+    full = client.post("/api/predict", content=png).json()
+    lean = client.post("/api/predict?view=lean", content=png).json()
+    assert set(lean) == {
+        "digit", "activation", "activation_label", "unsure", "unsure_reason", "outputs", "steps",
+    }  # fmt: skip
+    assert lean["steps"] == {}  # no pictures unless asked
+    assert lean == {**{key: full[key] for key in lean}, "steps": {}}
+
+
+def test_the_lean_view_draws_only_the_pictures_asked(client: TestClient, mnist: Any) -> None:
+    png = canvas_png(mnist.test.images[3])
+    full = client.post("/api/predict", content=png).json()
+    lean = client.post("/api/predict?view=lean&pictures=centred,scaled", content=png).json()
+    assert lean["steps"] == {name: full["steps"][name] for name in ("scaled", "centred")}
+
+
+def test_a_canvas_input_is_read_as_a_drawing(
+    client: TestClient, model_file: Path, mnist: Any
+) -> None:
+    png = canvas_png(mnist.test.images[4])
+    expected = load(model_file).network.feedforward(preprocess_drawing(png).vector)
+    for view in ("full", "lean"):
+        body = client.post(f"/api/predict?input=canvas&view={view}", content=png).json()
+        np.testing.assert_allclose(body["outputs"], expected, rtol=1e-6)
+        assert body["digit"] == int(np.argmax(expected))
+
+
+def test_canvas_digits_read_as_drawings_as_well_as_through_the_pipeline(
+    client: TestClient, mnist: Any
+) -> None:
+    images = mnist.test.images[:N_DIGITS_SENT]
+    url = "/api/predict?input=canvas&view=lean"
+    drawn = [client.post(url, content=canvas_png(x)).json()["digit"] for x in images]
+    piped = [client.post("/api/predict", content=canvas_png(x)).json()["digit"] for x in images]
+    labels = mnist.test.labels[:N_DIGITS_SENT]
+    assert np.mean(np.array(drawn) == labels) >= max(0.8, np.mean(np.array(piped) == labels) - 0.1)
+
+
+@pytest.mark.parametrize(
+    ("query", "needle"),
+    [
+        ("input=photo", "input must be one of file, canvas"),
+        ("view=tiny", "view must be one of full, lean"),
+        ("view=lean&pictures=centred,colour", "no picture 'colour'"),
+        ("pictures=centred", "view=lean"),
+        ("lean=1", "unknown query parameter 'lean'"),
+    ],
+)
+def test_unknown_predict_options_are_one_line_errors(
+    client: TestClient, mnist: Any, query: str, needle: str
+) -> None:
+    png = canvas_png(mnist.test.images[0])
+    assert_error(client.post(f"/api/predict?{query}", content=png), 422, needle)
 
 
 def test_predict_flags_a_scribble_as_unsure(client: TestClient) -> None:

@@ -22,8 +22,8 @@ import numpy as np
 import platformdirs
 from numpy.typing import DTypeLike, NDArray
 
+from digitnet.data.array_cache import read_idx_cached
 from digitnet.data.download import MIRRORS, ProgressCallback, ensure_mnist, is_genuine
-from digitnet.data.idx import read_idx
 from digitnet.errors import ConfigError, DataError
 from digitnet.mnist_shape import (  # noqa: F401 (check_classifier_sizes: edges import it here)
     MNIST_PIXELS,
@@ -174,7 +174,7 @@ def _locate_files(
 
 def _load_images(path: Path, dtype: np.dtype[Any]) -> NDArray[np.floating[Any]]:
     """Images as rows of ``dtype`` in [0, 1], shape (n_examples, 784)."""
-    raw = read_idx(path)
+    raw = read_idx_cached(path)
     if raw.dtype != np.uint8 or raw.ndim != 3 or raw.shape[1:] != (MNIST_SIDE, MNIST_SIDE):
         raise DataError(
             f"{path}: expected uint8 images of {MNIST_SIDE} x {MNIST_SIDE} pixels, "
@@ -185,7 +185,7 @@ def _load_images(path: Path, dtype: np.dtype[Any]) -> NDArray[np.floating[Any]]:
 
 
 def _load_labels(path: Path, n_images: int) -> NDArray[np.uint8]:
-    labels = read_idx(path)
+    labels = read_idx_cached(path)
     if labels.dtype != np.uint8 or labels.ndim != 1:
         raise DataError(
             f"{path}: expected a 1-D array of uint8 labels, "
@@ -227,7 +227,9 @@ def load_mnist(
     download : bool
         Fetch missing files from the mirrors (see :func:`digitnet.data.download.ensure_mnist`)
         and verify their checksums; only into a folder whose files are MNIST's. Files already
-        present are trusted and not re-hashed.
+        present are trusted and not re-hashed. A ``.gz`` file's array is kept uncompressed
+        beside it, checksummed, and memory-mapped on later loads
+        (:mod:`digitnet.data.array_cache`).
     progress : callable, optional
         ``progress(step)``, called while downloading (see
         :class:`digitnet.data.download.DownloadStep`).

@@ -29,6 +29,7 @@ from digitnet.imaging.pipeline import (
     PreprocessSteps,
     preprocess,
     preprocess_array,
+    preprocess_drawing,
     preprocess_steps,
 )
 
@@ -44,5 +45,6 @@ __all__ = [
     "load_image",
     "preprocess",
     "preprocess_array",
+    "preprocess_drawing",
     "preprocess_steps",
 ]

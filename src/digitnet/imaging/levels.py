@@ -82,7 +82,10 @@ def _fill_transparent(la: Image.Image) -> Image.Image:
     If most of the image is opaque, the opaque part is mostly paper and lends its mean
     level; if most is transparent (strokes exported from a drawing app), the opaque part is
     the ink, and the paper is its opposite, white under dark strokes, black under light.
+    An image with no transparent pixel (a canvas's PNG) is its grey channel as it is.
     """
+    if la.getchannel("A").getextrema() == (255, 255):
+        return la.getchannel("L")
     factor = math.ceil(max(la.size) / PAPER_SAMPLE_SIDE)
     small = np.asarray(la.reduce(factor), dtype=np.float64) / 255
     level, alpha = small[..., 0], small[..., 1]

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import math
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 import numpy as np
 from numpy.typing import NDArray
@@ -125,6 +125,29 @@ def preprocess_array(ink: NDArray[np.generic], *, name: str = "ink array") -> Pr
         raise ImageError(f"{name}: {BLANK}")
     digit = pick_digit(grey)
     return _lay_out(grey, np.zeros_like(grey), grey, digit, crop(digit))
+
+
+def preprocess_drawing(source: Source, *, name: str | None = None) -> PreprocessSteps:
+    """A drawing's image file (the web page's canvas: dark ink on white) -> every stage.
+
+    A drawing has no lighting, tint or light-on-dark ink to undo, so the analysis photos and
+    scans need (the paper's level, the ink's polarity: most of the pipeline's time) is left
+    out: ``decode -> grey_page -> ink = 1 - grey -> preprocess_array``. `page` is the
+    drawing in grey as it looks and `paper` plain white (1).
+
+    Raises
+    ------
+    ImageError
+        For an unusable file (see :func:`load_image`) or a drawing with no ink.
+    """
+    name = name or name_of(source)
+    img, turn = decode(source, name=name, min_side=DETAIL_SIDE)
+    detail = grey_page(img, name, turn, side=DETAIL_SIDE)
+    del img
+    page = reduce_page(detail, math.ceil(max(detail.shape) / WORK_SIDE))
+    grey_levels = page.astype(np.float32) * np.float32(1 / 255)
+    steps = preprocess_array(np.float32(1) - grey_levels, name=name)
+    return replace(steps, page=grey_levels, paper=np.ones_like(grey_levels))
 
 
 def preprocess(source: Source, *, name: str | None = None) -> Grey:

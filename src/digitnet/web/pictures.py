@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import base64
 import io
+from collections.abc import Collection
 
 import numpy as np
 from numpy.typing import NDArray
@@ -40,9 +41,11 @@ def data_url(grey: NDArray[np.floating], max_side: int | None = None) -> str:
     return "data:image/png;base64," + base64.b64encode(buffer.getvalue()).decode("ascii")
 
 
-def step_pictures(steps: PreprocessSteps) -> dict[str, str]:
-    """Every stage the page shows, by its name in :data:`digitnet.imaging.panels.STAGES`."""
+def step_pictures(steps: PreprocessSteps, only: Collection[str] | None = None) -> dict[str, str]:
+    """Every stage the page shows, by its name in :data:`digitnet.imaging.panels.STAGES`;
+    with ``only``, just the stages it names."""
     return {
         name: data_url(grey, None if name in OWN_SIZE_STAGES else STEP_SIDE)
         for name, grey in stage_arrays(steps).items()
+        if only is None or name in only
     }

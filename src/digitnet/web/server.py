@@ -21,7 +21,10 @@ with :mod:`digitnet.web.views`. Errors become statuses in :mod:`digitnet.web.err
 ``GET /static/...``      its scripts and styles
 ``GET /api/model``       the current model: sizes, activations, source, history, whether training
 ``GET /api/limits``      what a request may ask for (:mod:`digitnet.web.limits`)
-``POST /api/predict``    an image file's bytes -> digit, outputs, hidden layers, stages
+``POST /api/predict``    an image file's bytes -> digit, outputs, hidden layers, stages;
+                         ``?input=canvas`` reads a drawing (dark ink on white) without the
+                         photo analysis, ``?view=lean`` answers the digit and outputs only
+                         (and the stages named in ``&pictures=centred,...``)
 ``GET /api/weights``     the first layer's weights, one 28x28 picture per neuron
 ``POST /api/models/use`` serve a model trained here ``{"name"}`` -> the model
 ``GET /api/models/NAME/file``  a model trained here, as its .npz file (a download)

@@ -107,6 +107,25 @@ def prediction_view(
     }
 
 
+def lean_prediction_view(
+    steps: PreprocessSteps,
+    outputs: NDArray[np.float64],
+    decision: Decision,
+    pictures: tuple[str, ...] = (),
+) -> dict[str, Any]:
+    """POST /api/predict?view=lean: the answer and the ten ``outputs``, and ``steps`` with
+    only the stages' pictures named in ``pictures`` (each a few milliseconds to draw)."""
+    return {
+        "digit": decision.digit,
+        "activation": decision.activation,
+        "activation_label": decision.label,
+        "unsure": decision.unsure,
+        "unsure_reason": decision.reason,
+        "outputs": outputs.tolist(),
+        "steps": step_pictures(steps, only=pictures),
+    }
+
+
 def epoch_data(history: History) -> dict[str, Any]:
     """The ``epoch`` event for the last epoch of ``history``."""
     return {

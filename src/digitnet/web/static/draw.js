@@ -2,7 +2,10 @@
 //
 // While you draw, the canvas is sent to POST /api/predict as a PNG at most every
 // PREDICT_INTERVAL_MS, with at most one request in flight; the latest drawing always wins,
-// and one more request follows the end of each stroke.
+// and one more request follows the end of each stroke. A drawing is sent as one
+// (input=canvas), and while neither the preprocessing panels nor the hidden layer are on
+// screen the answer is lean (view=lean: the digit, the outputs and the 28 x 28 preview
+// only); when they come into view, the current input is asked for again in full.
 
 import { ApiError, postImage } from "./api.js";
 
@@ -13,6 +16,9 @@ const MIN_INK_EXTENT = 3 * STROKE_WIDTH; // smaller ink is "blank" to the server
 const N_DIGITS = 10;
 // The preprocessing panels: one <img data-step="NAME"> per stage the server sends.
 const stepImages = () => document.querySelectorAll("img[data-step]");
+// The sections that show what only the full answer holds: the panels, the hidden layer.
+const FULL_ANSWER_SECTIONS = ["steps", "inside"];
+const LEAN_QUERY = "view=lean&pictures=centred";
 // what each preprocessing panel shows until a digit is drawn, as index.html starts them
 const STEP_PLACEHOLDER = "/static/step-placeholder.svg";
 
@@ -39,6 +45,30 @@ export function initDraw({ onResult, onCleared }) {
   let uploadedFile = null;
   let enabled = true;
   let ink = null; // the drawn ink's bounding box [left, top, right, bottom], CSS pixels
+
+  // Whether a section that needs the full answer is on screen, and whether the answer shown
+  // is lean (so that one coming into view asks again).
+  const onScreen = new Set();
+  let shownLean = false;
+  const observer = new IntersectionObserver((entries) => {
+    for (const entry of entries) {
+      if (entry.isIntersecting) onScreen.add(entry.target.id);
+      else onScreen.delete(entry.target.id);
+    }
+    if (onScreen.size && shownLean && hasInput) {
+      version += 1;
+      requestPrediction();
+    }
+  });
+  for (const id of FULL_ANSWER_SECTIONS) {
+    const section = document.getElementById(id);
+    if (section) observer.observe(section);
+  }
+
+  function predictUrl() {
+    if (uploadedFile) return "/api/predict";
+    return `/api/predict?input=canvas${onScreen.size ? "" : `&${LEAN_QUERY}`}`;
+  }
 
   // The request scheduler: one in flight, the latest input wins.
   let inFlight = false;
@@ -73,8 +103,9 @@ export function initDraw({ onResult, onCleared }) {
     inFlight = true;
     lastSent = performance.now();
     const sentVersion = version;
+    const url = predictUrl();
     inputBlob()
-      .then((blob) => postImage("/api/predict", blob))
+      .then((blob) => postImage(url, blob))
       .then((result) => {
         if (sentVersion > shownVersion) show(result, sentVersion);
       })
@@ -111,7 +142,8 @@ export function initDraw({ onResult, onCleared }) {
     drawBars(bars, outputs, digit);
     barsBox.classList.toggle("unsure", Boolean(unsure));
     preview.src = result.steps.centred;
-    for (const img of stepImages()) img.src = result.steps[img.dataset.step];
+    shownLean = !("hidden" in result);
+    if (!shownLean) for (const img of stepImages()) img.src = result.steps[img.dataset.step];
     onResult(result);
   }
 
