@@ -58,6 +58,8 @@ FLOORS: dict[str, int] = {
     "digitnet.engines": 3,
     "digitnet.augment": 3,
     "digitnet.conv.backprop": 3,  # ... and its engine beside backprop.py and engines/
+    "digitnet.conv.steps": 3,
+    "digitnet.conv.kernels": 3,
     # 4 training: the loop, its history, the recipes
     "digitnet.training": 4,
     "digitnet.history": 4,

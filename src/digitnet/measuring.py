@@ -17,7 +17,7 @@ from numpy.typing import NDArray
 
 from digitnet.costs import QUADRATIC, Cost, one_hot
 from digitnet.history import VALIDATION, History
-from digitnet.network import EVALUATION_CHUNK, Network, n_parameters
+from digitnet.network import EVALUATION_CHUNK, Network
 from digitnet.saturation import SATURATION_SAMPLE, saturated_fraction
 
 FloatArray = NDArray[np.floating]
@@ -73,7 +73,7 @@ def evaluate_cost_and_correct(
     """
     forward = network.feedforward if feedforward is None else feedforward
     total_cost, correct, n = 0.0, 0, images.shape[0]
-    rows = rows_per_check(n_parameters(network.sizes))
+    rows = rows_per_check(network.multiply_adds)
     with np.errstate(over="ignore", invalid="ignore"):
         for i in range(0, n, rows):
             if i and should_stop is not None and should_stop():
@@ -119,7 +119,7 @@ def saturation_of(
     """:func:`saturated_fraction` of SATURATION_SAMPLE images, in :func:`rows_per_check`
     rows at a time (asking ``should_stop`` between them): the mean of the chunks' shares,
     each weighted by its rows."""
-    sample, rows = images[:SATURATION_SAMPLE], rows_per_check(n_parameters(network.sizes))
+    sample, rows = images[:SATURATION_SAMPLE], rows_per_check(network.multiply_adds)
     if rows >= sample.shape[0] or network.num_layers < 3:  # one chunk: the exact figure
         with np.errstate(over="ignore", invalid="ignore"):
             return saturated_fraction(network, sample)

@@ -27,7 +27,7 @@ from digitnet.engines.selection import FusedEpoch, choose_engine, make_runner
 from digitnet.errors import ConfigError
 from digitnet.history import VALIDATION, History, RunEnd
 from digitnet.measuring import StopRequested, batches_per_check, measure
-from digitnet.network import Network, n_parameters
+from digitnet.network import Network
 from digitnet.schedules import PlateauSchedule, cosine_rate
 from digitnet.settings import TrainingSettings
 from digitnet.training_state import TrainingState
@@ -163,7 +163,7 @@ def train(
     distorted = np.empty_like(images) if augmenter is not None else images  # never in place
     n_batches = -(-n // m)
     remaining = range(history.epochs_run + 1, settings.epochs + 1) if not finished else range(0)
-    chunk = batches_per_check(n_parameters(network.sizes), m, n_batches)
+    chunk = batches_per_check(network.multiply_adds, m, n_batches)
     try:
         for epoch in remaining:
             order = rng.permutation(n)
