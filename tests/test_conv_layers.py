@@ -1,4 +1,4 @@
-"""Each conv layer's readable forward and backward against the definitions and finite differences."""
+"""Each conv layer's readable forward and backward against definitions and finite differences."""
 
 import numpy as np
 import pytest

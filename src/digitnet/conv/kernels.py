@@ -1,4 +1,4 @@
-"""Numba's max-pooling and col2im for :class:`~digitnet.conv.steps.ConvStep` (``digitnet[fast]``).
+"""Numba's max-pooling, im2col and col2im for the conv steps (``digitnet[fast]``).
 
 Hot loops, one pass over the maps each, compiled on first use
 (:class:`~digitnet.engines.numba_kernels.LazyKernels`); their reference is the NumPy of
@@ -48,6 +48,20 @@ def col2im_kernel(nabla_cols: FloatArray, out: FloatArray, size: int) -> None:
     m, height, width, maps = out.shape
     rows, columns = height - size + 1, width - size + 1
     for n in range(m):
+        for p in range(size):  # offsets outermost: NumPy's order of the additions
+            for q in range(size):
+                first = (p * size + q) * maps
+                for i in range(rows):
+                    for j in range(columns):
+                        row = (n * rows + i) * columns + j
+                        for k in range(maps):
+                            out[n, i + p, j + q, k] += nabla_cols[row, first + k]
+
+
+def im2col_kernel(x: FloatArray, size: int, out: FloatArray) -> None:
+    m, height, width, maps = x.shape
+    rows, columns = height - size + 1, width - size + 1
+    for n in range(m):
         for i in range(rows):
             for j in range(columns):
                 row = (n * rows + i) * columns + j
@@ -55,10 +69,12 @@ def col2im_kernel(nabla_cols: FloatArray, out: FloatArray, size: int) -> None:
                     for q in range(size):
                         first = (p * size + q) * maps
                         for k in range(maps):
-                            out[n, i + p, j + q, k] += nabla_cols[row, first + k]
+                            out[row, first + k] = x[n, i + p, j + q, k]
 
 
-_KERNELS = LazyKernels(globals(), ("max_pool_kernel", "max_unpool_kernel", "col2im_kernel"))
+_KERNELS = LazyKernels(
+    globals(), ("max_pool_kernel", "max_unpool_kernel", "col2im_kernel", "im2col_kernel")
+)
 
 
 def _pool(c: FloatArray, size: int, out: FloatArray, where: IndexArray) -> None:
@@ -76,5 +92,10 @@ def _col2im(nabla_cols: FloatArray, out: FloatArray, size: int) -> None:
     col2im_kernel(nabla_cols, out, size)
 
 
+def _im2col(x: FloatArray, size: int, out: FloatArray) -> None:
+    _KERNELS.compile()
+    im2col_kernel(x, size, out)
+
+
 #: The compiled kernels of the "compiled" engine.
-COMPILED_KERNELS = Kernels(_pool, _unpool, _col2im)
+COMPILED_KERNELS = Kernels(_pool, _unpool, _col2im, _im2col)

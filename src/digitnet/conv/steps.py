@@ -28,11 +28,13 @@ from digitnet.optimizer import GradientDescent
 class Kernels:
     """The hot loops a step calls: ``pool(c, size, out, where)`` writes the maxima of
     ``c``'s blocks and their winners; ``unpool(delta, where, size, out)`` the error of
-    ``c``; ``col2im(nabla_cols, out, size)`` adds rows back into ``out``, zeroed first."""
+    ``c``; ``col2im(nabla_cols, out, size)`` adds rows back into ``out``, zeroed first;
+    ``im2col(x, size, out)`` writes the windows of ``x`` as rows."""
 
     pool: Callable[[FloatArray, int, FloatArray, IndexArray], None]
     unpool: Callable[[FloatArray, IndexArray, int, FloatArray], None]
     col2im: Callable[[FloatArray, FloatArray, int], None]
+    im2col: Callable[[FloatArray, int, FloatArray], None]
 
 
 def _numpy_pool(c: FloatArray, size: int, out: FloatArray, where: IndexArray) -> None:
@@ -47,8 +49,12 @@ def _numpy_col2im(nabla_cols: FloatArray, out: FloatArray, size: int) -> None:
     fast.col2im(nabla_cols, out.shape, size, out=out)
 
 
+def _numpy_im2col(x: FloatArray, size: int, out: FloatArray) -> None:
+    fast.im2col(x, size, out=out)
+
+
 #: The NumPy kernels, the tested reference of the compiled ones.
-NUMPY_KERNELS = Kernels(_numpy_pool, _numpy_unpool, _numpy_col2im)
+NUMPY_KERNELS = Kernels(_numpy_pool, _numpy_unpool, _numpy_col2im, _numpy_im2col)
 
 
 class ConvLayerBuffers:
@@ -133,7 +139,7 @@ class ConvStep:
                     ] = a
                     a = buffers.padded
                 inputs.append(a)
-                fast.im2col(a, layer.size, out=buffers.cols)
+                self.kernels.im2col(a, layer.size, buffers.cols)
                 np.dot(buffers.cols, fast.kernel_matrix(w).T, out=buffers.c)
                 if layer.pool > 1:
                     self.kernels.pool(buffers.c_maps, layer.pool, out, buffers.where)
