@@ -69,6 +69,21 @@ def weight_shape(layer: Layer, before: tuple[int, ...]) -> tuple[int, ...]:
     return (layer.neurons, math.prod(before))
 
 
+def network_shapes(
+    layers: str | Sequence[Layer],
+) -> tuple[tuple[Layer, ...], list[tuple[int, ...]]]:
+    """The checked layers of a spec and the shape of each one's weights, without weights."""
+    checked = parse_layers(layers) if isinstance(layers, str) else check_layers(layers)
+    shapes = layer_shapes(checked, (MNIST_SIDE, MNIST_SIDE, 1))
+    return checked, [weight_shape(layer, before) for layer, before in zip(checked, shapes)]
+
+
+def layer_sizes(layers: str | Sequence[Layer]) -> tuple[int, ...]:
+    """Neurons per layer of a network of ``layers``, the input's 784 first."""
+    checked = parse_layers(layers) if isinstance(layers, str) else check_layers(layers)
+    return tuple(math.prod(s) for s in layer_shapes(checked, (MNIST_SIDE, MNIST_SIDE, 1)))
+
+
 class ConvNetwork:
     """A convolutional network of ``layers``, e.g. ``ConvNetwork("conv:20x5x5,pool:2,softmax:10")``.
 
