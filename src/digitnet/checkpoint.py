@@ -20,6 +20,7 @@ from typing import Any
 
 import numpy as np
 
+from digitnet.conv.network import ConvNetwork
 from digitnet.errors import ConfigError, ModelFileError
 from digitnet.history import History
 from digitnet.modelfile import SavedModel, load, save
@@ -170,13 +171,15 @@ def recorded_values(checkpoint: Checkpoint) -> dict[str, Any]:
     """What a resumed run takes from its checkpoint, by name.
 
     Every field of the run's :class:`~digitnet.training.TrainingSettings`, and the network's
-    ``sizes``, ``activation`` (its name) and ``dtype`` (its name), and the ``training_size``
+    ``sizes``, ``layers`` (a conv network's spec, else None), ``activation`` (its name) and
+    ``dtype`` (its name), and the ``training_size``
     and ``validation_size`` the checkpoint's extra record holds (None: the whole training
     set; the last sixth of the training file).
     """
     values = checkpoint.history.settings.to_dict()
     values |= {
         "sizes": checkpoint.network.sizes,
+        "layers": network.spec if isinstance(network := checkpoint.network, ConvNetwork) else None,
         "activation": checkpoint.network.hidden_activation.name,
         "dtype": np.dtype(checkpoint.network.dtype).name,
         "training_size": checkpoint.extra.get("training_size"),

@@ -39,7 +39,9 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from digitnet.activations import ACTIVATIONS
-from digitnet.costs import COSTS
+from digitnet.conv.network import ConvNetwork, layer_sizes
+from digitnet.conv.spec import format_layers, parse_layers
+from digitnet.costs import COSTS, LOG_LIKELIHOOD
 from digitnet.errors import ConfigError
 from digitnet.network import DTYPES, INITIALISATIONS, Network, validate_sizes
 from digitnet.settings import TrainingSettings
@@ -56,7 +58,7 @@ HANDWRITING_EPOCHS = 30
 HANDWRITING_CLEAN_FRACTION = 0.5
 
 #: The fields of a recipe that shape the network; every other override is a training setting.
-NETWORK_FIELDS = ("sizes", "activation", "init", "dtype")
+NETWORK_FIELDS = ("sizes", "layers", "activation", "init", "dtype")
 
 
 @dataclass(frozen=True)
@@ -64,7 +66,9 @@ class Recipe:
     """A network (sizes, hidden activation, initialisation, dtype) and how to train it.
 
     The output layer follows the cost: softmax for log-likelihood, else sigmoid. The initial
-    weights are drawn from ``settings.seed``.
+    weights are drawn from ``settings.seed``. With ``layers`` (a spec of
+    :mod:`digitnet.conv.spec`) the network is a :class:`~digitnet.conv.network.ConvNetwork`
+    and ``sizes`` its neurons per layer, computed from the spec.
     """
 
     sizes: tuple[int, ...]
@@ -72,8 +76,18 @@ class Recipe:
     init: str = "normal"
     settings: TrainingSettings = field(default_factory=TrainingSettings)
     dtype: str = "float32"
+    layers: str | None = None
 
     def __post_init__(self) -> None:
+        if self.layers is not None:
+            layers = parse_layers(self.layers)
+            object.__setattr__(self, "layers", format_layers(layers))
+            object.__setattr__(self, "sizes", layer_sizes(layers))
+            if self.settings.cost != LOG_LIKELIHOOD.name:
+                raise ConfigError(
+                    f"conv layers end in softmax, which needs the {LOG_LIKELIHOOD.name} cost, "
+                    f"not {self.settings.cost}"
+                )
         object.__setattr__(self, "sizes", validate_sizes(self.sizes))
         for name, choices in (
             ("activation", ACTIVATIONS),
@@ -89,8 +103,16 @@ class Recipe:
         """The output layer's activation, the one the cost is meant for."""
         return COSTS[self.settings.cost].output_activation
 
-    def build(self) -> Network:
+    def build(self) -> Network | ConvNetwork:
         """A fresh network of this recipe, its weights drawn from the settings' seed."""
+        if self.layers is not None:
+            return ConvNetwork(
+                self.layers,
+                seed=self.settings.seed,
+                dtype=self.dtype,
+                activation=self.activation,
+                init=self.init,
+            )
         return Network(
             self.sizes,
             seed=self.settings.seed,
@@ -106,6 +128,10 @@ class Recipe:
         if unknown:
             raise ConfigError(f"unknown setting {sorted(unknown)[0]!r}")
         network = {k: v for k, v in overrides.items() if k in NETWORK_FIELDS}
+        if "sizes" in network and network.get("layers") is not None:
+            raise ConfigError("give the layer sizes or the conv layers, not both")
+        if "sizes" in network:  # a fully-connected network instead of a conv preset's
+            network["layers"] = None
         settings = {k: v for k, v in overrides.items() if k not in NETWORK_FIELDS}
         return dataclasses.replace(
             self, **network, settings=dataclasses.replace(self.settings, **settings)
