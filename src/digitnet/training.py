@@ -129,6 +129,10 @@ def train(
     stopping, ...) is not trained further: it ends as it did.
     """
     images, labels = _as_arrays(training_data, "training", network)
+    if settings.expand:
+        from digitnet.augment.shifts import expand
+
+        images, labels = expand(images, labels)
     monitored = {name: _as_arrays(d, name, network) for name, d in (monitor or {}).items()}
     _check_network_fits(network, settings, monitored)
     check_mini_batch(settings.mini_batch_size, images.shape[0])
@@ -297,6 +301,7 @@ def sgd(
     augment: bool = False,
     vary_ink: bool = False,
     clean_fraction: float = 0.0,
+    expand: bool = False,
     monitor: Mapping[str, Data] | None = None,
     on_batch: Callable[[int, int], None] | None = None,
     on_epoch: Callable[[History], None] | None = None,
@@ -317,7 +322,7 @@ def sgd(
         Chapter 1's run (30 epochs of mini-batches of 10 at ``eta`` 3.0, quadratic cost),
         the seed of the shuffling, dropout and distortions, and the engine.
     l2, momentum, nesterov, weight_decay, dropout, schedule, patience, early_stopping,
-    time_budget, augment, vary_ink, clean_fraction
+    time_budget, augment, vary_ink, clean_fraction, expand
         The later chapters' options, all off by default (see :class:`TrainingSettings`).
     monitor : mapping of name -> Dataset or (images, labels), optional
         Held-out data measured (accuracy and cost) after every epoch, e.g.
@@ -358,6 +363,7 @@ def sgd(
         augment=augment,
         vary_ink=vary_ink,
         clean_fraction=clean_fraction,
+        expand=expand,
     )
     return train(
         network,

@@ -24,7 +24,7 @@ NETWORK_OPTIONS = ("sizes", "layers", "activation", "init")
 SETTINGS_OPTIONS = (
     "epochs", "mini_batch_size", "learning_rate", "cost", "l2", "momentum", "nesterov",
     "weight_decay", "dropout", "schedule", "patience", "early_stopping", "time_budget", "augment",
-    "vary_ink", "clean_fraction",
+    "vary_ink", "clean_fraction", "expand",
 )  # fmt: skip
 
 #: What ``--time-budget none`` gives: no budget, not even a preset's (``best`` has one).
@@ -147,6 +147,11 @@ TRAIN_OPTIONS: tuple[Callable[[Any], Any], ...] = (
         "--vary-ink/--no-vary-ink",
         help="Also thicken or thin the strokes, blur and dim the ink each epoch, as pens, "
         "photos and scans do [no].",
+    ),
+    override(
+        "--expand/--no-expand",
+        help="Train on the book's expanded set: each image and its four one-pixel shifts, "
+        "5x the images an epoch [no].",
     ),
     override(
         "--clean-fraction",
