@@ -20,11 +20,10 @@ from typing import Any
 
 import numpy as np
 
-from digitnet.conv.network import ConvNetwork
+from digitnet.conv.network import AnyNetwork, ConvNetwork
 from digitnet.errors import ConfigError, ModelFileError
 from digitnet.history import History
 from digitnet.modelfile import SavedModel, load, save
-from digitnet.network import Network
 from digitnet.settings import TrainingSettings
 from digitnet.training_state import TrainingState
 
@@ -51,7 +50,7 @@ class Checkpoint:
     extra: dict[str, Any]
 
     @property
-    def network(self) -> Network:
+    def network(self) -> AnyNetwork:
         return self.saved.network
 
     @property
@@ -105,7 +104,7 @@ def locked_folder(directory: str | os.PathLike[str]) -> Iterator[Path]:
 
 def save_checkpoint(
     directory: str | os.PathLike[str],
-    network: Network,
+    network: AnyNetwork,
     state: TrainingState,
     *,
     extra: dict[str, Any] | None = None,

@@ -15,9 +15,10 @@ from typing import Any
 import numpy as np
 from numpy.typing import NDArray
 
+from digitnet.conv.network import AnyNetwork
 from digitnet.costs import QUADRATIC, Cost, one_hot
 from digitnet.history import VALIDATION, History
-from digitnet.network import EVALUATION_CHUNK, Network
+from digitnet.network import EVALUATION_CHUNK
 from digitnet.saturation import SATURATION_SAMPLE, saturated_fraction
 
 FloatArray = NDArray[np.floating]
@@ -56,7 +57,7 @@ def batches_per_check(parameters: int, mini_batch_size: int, n_batches: int) -> 
 
 
 def evaluate_cost_and_correct(
-    network: Network,
+    network: AnyNetwork,
     images: FloatArray,
     labels: NDArray[Any],
     cost: Cost = QUADRATIC,
@@ -88,7 +89,7 @@ def evaluate_cost_and_correct(
 
 def measure(
     history: History,
-    network: Network,
+    network: AnyNetwork,
     monitored: Mapping[str, tuple[FloatArray, NDArray[Any]]],
     cost: Cost,
     forward: Callable[[NDArray[Any]], FloatArray] | None,
@@ -114,7 +115,7 @@ def measure(
 
 
 def saturation_of(
-    network: Network, images: NDArray[Any], should_stop: Callable[[], bool] | None
+    network: AnyNetwork, images: NDArray[Any], should_stop: Callable[[], bool] | None
 ) -> float | None:
     """:func:`saturated_fraction` of SATURATION_SAMPLE images, in :func:`rows_per_check`
     rows at a time (asking ``should_stop`` between them): the mean of the chunks' shares,

@@ -119,12 +119,13 @@ def save(
         raise ModelFileError(f"{path}: not saved: {problem}")
     sets = dict(parameter_sets or {})
     _check_parameter_sets(sets, network)
-    conv = isinstance(network, ConvNetwork)
     metadata: dict[str, Any] = {
         "format": FORMAT_NAME,
-        "format_version": CONV_FORMAT_VERSION if conv else DENSE_FORMAT_VERSION,
+        "format_version": (
+            CONV_FORMAT_VERSION if isinstance(network, ConvNetwork) else DENSE_FORMAT_VERSION
+        ),
         "digitnet_version": __version__,
-        **({"layers": network.spec} if conv else {}),
+        **({"layers": network.spec} if isinstance(network, ConvNetwork) else {}),
         "sizes": list(network.sizes),
         "dtype": np.dtype(network.dtype).name,
         "activation": network.hidden_activation.name,

@@ -22,12 +22,12 @@ from typing import Any, Protocol
 import numpy as np
 from numpy.typing import ArrayLike, NDArray
 
+from digitnet.conv.network import AnyNetwork
 from digitnet.costs import COSTS, one_hot
 from digitnet.engines.selection import FusedEpoch, choose_engine, make_runner
 from digitnet.errors import ConfigError
 from digitnet.history import VALIDATION, History, RunEnd
 from digitnet.measuring import StopRequested, batches_per_check, measure
-from digitnet.network import Network
 from digitnet.schedules import PlateauSchedule, cosine_rate
 from digitnet.settings import TrainingSettings
 from digitnet.training_state import TrainingState
@@ -48,7 +48,7 @@ class LabelledData(Protocol):
 Data = LabelledData | tuple[ArrayLike, ArrayLike]
 
 
-def _as_arrays(data: Data, name: str, network: Network) -> tuple[FloatArray, NDArray[Any]]:
+def _as_arrays(data: Data, name: str, network: AnyNetwork) -> tuple[FloatArray, NDArray[Any]]:
     if isinstance(data, tuple):
         images, labels = data
     else:
@@ -82,7 +82,7 @@ def check_mini_batch(mini_batch_size: int, n_examples: int) -> None:
         )
 
 
-def _check_network_fits(network: Network, settings: TrainingSettings, monitored: Any) -> None:
+def _check_network_fits(network: AnyNetwork, settings: TrainingSettings, monitored: Any) -> None:
     cost = COSTS[settings.cost]
     if network.output_activation.name != cost.output_activation:
         raise ConfigError(
@@ -107,7 +107,7 @@ class _Clock:
 
 
 def train(
-    network: Network,
+    network: AnyNetwork,
     training_data: Data,
     settings: TrainingSettings,
     *,
@@ -280,7 +280,7 @@ def _make_augmenter(settings: TrainingSettings, images: NDArray[Any]) -> Any:
 
 
 def sgd(
-    network: Network,
+    network: AnyNetwork,
     training_data: Data,
     *,
     epochs: int = 30,

@@ -20,7 +20,6 @@ from __future__ import annotations
 
 import math
 from collections.abc import Sequence
-from typing import Any
 
 import numpy as np
 from numpy.typing import ArrayLike, DTypeLike, NDArray
@@ -31,7 +30,7 @@ from digitnet.conv.layers import max_pool, pad, padding_of
 from digitnet.conv.spec import Conv, Layer, check_layers, format_layers, parse_layers
 from digitnet.errors import ConfigError
 from digitnet.mnist_shape import MNIST_SIDE
-from digitnet.network import INITIALISATIONS, resolve_dtype
+from digitnet.network import INITIALISATIONS, Network, resolve_dtype
 from digitnet.pixels import as_unit_interval
 
 FloatArray = NDArray[np.floating]
@@ -303,6 +302,5 @@ class ConvNetwork:
         )
 
 
-def is_conv(network: Any) -> bool:
-    """Whether ``network`` is a :class:`ConvNetwork`."""
-    return isinstance(network, ConvNetwork)
+#: Either kind of network: what training, measuring and the model file take.
+AnyNetwork = Network | ConvNetwork

@@ -65,18 +65,20 @@ class ConvLayerBuffers:
         rows, columns, maps = before
         pad_before, pad_after = padding_of(layer.size, layer.padding)
         padded = (m, rows + pad_before + pad_after, columns + pad_before + pad_after, maps)
-        self.padded = np.zeros(padded, dtype) if pad_before or pad_after else None
+        self.padded: FloatArray | None = (
+            np.zeros(padded, dtype) if pad_before or pad_after else None
+        )
         out_rows, out_columns = (fast.output_side(s, layer.size) for s in padded[1:3])
         positions = m * out_rows * out_columns
-        self.cols = np.empty((positions, layer.size * layer.size * maps), dtype)
-        self.c = np.empty((positions, layer.maps), dtype)
+        self.cols: FloatArray = np.empty((positions, layer.size * layer.size * maps), dtype)
+        self.c: FloatArray = np.empty((positions, layer.maps), dtype)
         self.c_maps = self.c.reshape(m, out_rows, out_columns, layer.maps)
         pooled = (m, out_rows // layer.pool, out_columns // layer.pool, layer.maps)
         self.where = np.empty(pooled, np.int8)
         self.nabla_c = np.empty_like(self.c)
         self.nabla_c_maps = self.nabla_c.reshape(self.c_maps.shape)
         self.nabla_cols = np.empty_like(self.cols)
-        self.nabla_padded = np.empty(padded, dtype)
+        self.nabla_padded: FloatArray = np.empty(padded, dtype)
         self.inner = (pad_before, pad_after)
 
 

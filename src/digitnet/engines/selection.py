@@ -19,7 +19,7 @@ import numpy as np
 from numpy.typing import NDArray
 
 from digitnet.activations import SIGMOID
-from digitnet.conv.network import ConvNetwork
+from digitnet.conv.network import AnyNetwork, ConvNetwork
 from digitnet.costs import COSTS, CROSS_ENTROPY, QUADRATIC
 from digitnet.engines.numba_kernels import numba_available
 from digitnet.engines.numpy_steps import NumpyEpoch, NumpyStep, Step
@@ -73,7 +73,7 @@ FUSED_MAX_LAYERS = 100
 COMPILED_MAX_BATCH = 32
 
 
-def kernel_limitation(settings: TrainingSettings, network: Network) -> str | None:
+def kernel_limitation(settings: TrainingSettings, network: AnyNetwork) -> str | None:
     """Why the fused kernel cannot run this configuration, or None if it can.
 
     It computes sigmoid networks with the quadratic or cross-entropy cost, plain gradient
@@ -93,7 +93,7 @@ def kernel_limitation(settings: TrainingSettings, network: Network) -> str | Non
     return None
 
 
-def choose_engine(settings: TrainingSettings, network: Network, mini_batch_size: int) -> str:
+def choose_engine(settings: TrainingSettings, network: AnyNetwork, mini_batch_size: int) -> str:
     """The engine that will run: ``settings.engine`` itself, or what ``"auto"`` stands for.
 
     "auto" is "compiled" when Numba is installed, except for the fused kernel's maths on
@@ -188,7 +188,7 @@ def _conv_runner(
 
 def make_runner(
     engine: str,
-    network: Network,
+    network: AnyNetwork,
     images: NDArray[Any],
     labels: NDArray[Any],
     targets: Callable[[], FloatArray],
