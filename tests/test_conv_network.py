@@ -75,3 +75,27 @@ def test_every_engine_trains_the_same_conv_network(mnist):
         for got, want in zip(nets[engine].weights, nets["reference"].weights):
             # float64 after 30 updates: 1e-10 (see test_conv_steps) for each 3 steps.
             np.testing.assert_allclose(got, want, rtol=0, atol=1e-9)
+
+
+def test_a_resumed_conv_run_ends_bit_identical_to_an_uninterrupted_one(mnist, tmp_path):
+    from digitnet.checkpoint import load_checkpoint, save_checkpoint
+    from digitnet.training_state import TrainingState
+
+    settings = TrainingSettings(
+        epochs=3, mini_batch_size=10, learning_rate=0.05, cost="log-likelihood", seed=2,
+        momentum=0.9, dropout=0.2, engine="numpy",
+    )  # fmt: skip
+    data = (mnist.training.images[:100], mnist.training.labels[:100])
+    whole = ConvNetwork(SMALL, seed=2)
+    train(whole, data, settings)
+    first, state = ConvNetwork(SMALL, seed=2), TrainingState.fresh(settings.seed)
+    steps = []
+    train(
+        first, data, settings, state=state, should_stop=lambda: len(steps) > 10 or steps.append(1),
+        on_epoch=lambda h: save_checkpoint(tmp_path, first, state),
+    )  # fmt: skip
+    checkpoint = load_checkpoint(tmp_path)
+    assert isinstance(checkpoint.network, ConvNetwork) and checkpoint.history.epochs_run == 1
+    train(checkpoint.network, data, checkpoint.settings, state=checkpoint.state)
+    for got, want in zip(checkpoint.network.weights, whole.weights):
+        np.testing.assert_array_equal(got, want)
