@@ -46,6 +46,7 @@ FLOORS: dict[str, int] = {
     "digitnet.network": 1,
     "digitnet.decision": 1,
     "digitnet.settings": 1,
+    "digitnet.conv": 1,  # a network kind: its layers and network beside network.py
     # 2 measures of a network or a data set
     "digitnet.saturation": 2,
     "digitnet.metrics": 2,
@@ -56,6 +57,9 @@ FLOORS: dict[str, int] = {
     "digitnet.optimizer": 3,
     "digitnet.engines": 3,
     "digitnet.augment": 3,
+    "digitnet.conv.backprop": 3,  # ... and its engine beside backprop.py and engines/
+    "digitnet.conv.steps": 3,
+    "digitnet.conv.kernels": 3,
     # 4 training: the loop, its history, the recipes
     "digitnet.training": 4,
     "digitnet.history": 4,

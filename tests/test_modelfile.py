@@ -8,7 +8,7 @@ import numpy as np
 import pytest
 
 from digitnet.errors import ModelFileError
-from digitnet.modelfile import FORMAT_VERSION, MAX_METADATA_BYTES, load, save
+from digitnet.modelfile import DENSE_FORMAT_VERSION, MAX_METADATA_BYTES, load, save
 from digitnet.network import Network
 from digitnet.training import sgd
 
@@ -127,7 +127,7 @@ def test_save_then_load_restores_the_network_bit_for_bit(tmp_path, trained, dtyp
         np.testing.assert_array_equal(p, q)
     assert saved.settings == history.settings
     assert saved.history == history
-    assert saved.metadata["format_version"] == FORMAT_VERSION
+    assert saved.metadata["format_version"] == DENSE_FORMAT_VERSION
     assert saved.metadata["cost"] == "quadratic"
 
 

@@ -52,3 +52,20 @@ def test_a_bad_recipe_is_one_config_error(preset, overrides, message):
 def test_a_recipe_is_checked_when_made_directly():
     with pytest.raises(ConfigError, match="activation"):
         Recipe((784, 10), activation="softmax")
+
+
+def test_the_conv_preset_is_the_books_best_single_network():
+    conv = recipe("conv", seed=1)
+    assert conv.layers == "conv:20x5x5,pool:2,conv:40x5x5,pool:2,fc:1000,fc:1000,softmax:10"
+    assert conv.sizes == (784, 2880, 640, 1000, 1000, 10)
+    s = conv.settings
+    assert (s.epochs, s.mini_batch_size, s.learning_rate, s.dropout) == (40, 10, 0.03, 0.5)
+    assert s.expand and s.cost == "log-likelihood" and conv.activation == "relu"
+    assert conv.build().spec == conv.layers
+
+
+def test_sizes_over_a_conv_preset_give_a_fully_connected_network():
+    dense = recipe("conv-fast", sizes=(784, 30, 10))
+    assert dense.layers is None and dense.build().sizes == (784, 30, 10)
+    again = recipe("book", layers="conv:4x5x5,pool:2,softmax:10", cost="log-likelihood")
+    assert again.sizes == (784, 576, 10)

@@ -22,6 +22,7 @@ TYPE_CHECKING = False  # as typing's, which type checkers read, without importin
 #: does not wait for NumPy.
 _EXPORTS = {
     "ConfigError": "digitnet.errors",
+    "ConvNetwork": "digitnet.conv.network",
     "DataError": "digitnet.errors",
     "DigitnetError": "digitnet.errors",
     "History": "digitnet.history",
@@ -43,6 +44,7 @@ _EXPORTS = {
 
 __all__ = [
     "ConfigError",
+    "ConvNetwork",
     "DataError",
     "DigitnetError",
     "History",
@@ -78,6 +80,7 @@ def __dir__() -> list[str]:
 
 
 if TYPE_CHECKING:
+    from digitnet.conv.network import ConvNetwork
     from digitnet.data import load_mnist
     from digitnet.errors import ConfigError, DataError, DigitnetError, ImageError, ModelFileError
     from digitnet.history import History, RunEnd

@@ -20,10 +20,10 @@ from typing import Any
 
 import numpy as np
 
+from digitnet.conv.network import AnyNetwork, ConvNetwork
 from digitnet.errors import ConfigError, ModelFileError
 from digitnet.history import History
 from digitnet.modelfile import SavedModel, load, save
-from digitnet.network import Network
 from digitnet.settings import TrainingSettings
 from digitnet.training_state import TrainingState
 
@@ -50,7 +50,7 @@ class Checkpoint:
     extra: dict[str, Any]
 
     @property
-    def network(self) -> Network:
+    def network(self) -> AnyNetwork:
         return self.saved.network
 
     @property
@@ -104,7 +104,7 @@ def locked_folder(directory: str | os.PathLike[str]) -> Iterator[Path]:
 
 def save_checkpoint(
     directory: str | os.PathLike[str],
-    network: Network,
+    network: AnyNetwork,
     state: TrainingState,
     *,
     extra: dict[str, Any] | None = None,
@@ -170,13 +170,15 @@ def recorded_values(checkpoint: Checkpoint) -> dict[str, Any]:
     """What a resumed run takes from its checkpoint, by name.
 
     Every field of the run's :class:`~digitnet.training.TrainingSettings`, and the network's
-    ``sizes``, ``activation`` (its name) and ``dtype`` (its name), and the ``training_size``
+    ``sizes``, ``layers`` (a conv network's spec, else None), ``activation`` (its name) and
+    ``dtype`` (its name), and the ``training_size``
     and ``validation_size`` the checkpoint's extra record holds (None: the whole training
     set; the last sixth of the training file).
     """
     values = checkpoint.history.settings.to_dict()
     values |= {
         "sizes": checkpoint.network.sizes,
+        "layers": network.spec if isinstance(network := checkpoint.network, ConvNetwork) else None,
         "activation": checkpoint.network.hidden_activation.name,
         "dtype": np.dtype(checkpoint.network.dtype).name,
         "training_size": checkpoint.extra.get("training_size"),

@@ -15,9 +15,10 @@ from typing import Any
 import numpy as np
 from numpy.typing import NDArray
 
+from digitnet.conv.network import AnyNetwork
 from digitnet.costs import QUADRATIC, Cost, one_hot
 from digitnet.history import VALIDATION, History
-from digitnet.network import EVALUATION_CHUNK, Network, n_parameters
+from digitnet.network import EVALUATION_CHUNK
 from digitnet.saturation import SATURATION_SAMPLE, saturated_fraction
 
 FloatArray = NDArray[np.floating]
@@ -56,7 +57,7 @@ def batches_per_check(parameters: int, mini_batch_size: int, n_batches: int) -> 
 
 
 def evaluate_cost_and_correct(
-    network: Network,
+    network: AnyNetwork,
     images: FloatArray,
     labels: NDArray[Any],
     cost: Cost = QUADRATIC,
@@ -73,7 +74,7 @@ def evaluate_cost_and_correct(
     """
     forward = network.feedforward if feedforward is None else feedforward
     total_cost, correct, n = 0.0, 0, images.shape[0]
-    rows = rows_per_check(n_parameters(network.sizes))
+    rows = rows_per_check(network.multiply_adds)
     with np.errstate(over="ignore", invalid="ignore"):
         for i in range(0, n, rows):
             if i and should_stop is not None and should_stop():
@@ -88,7 +89,7 @@ def evaluate_cost_and_correct(
 
 def measure(
     history: History,
-    network: Network,
+    network: AnyNetwork,
     monitored: Mapping[str, tuple[FloatArray, NDArray[Any]]],
     cost: Cost,
     forward: Callable[[NDArray[Any]], FloatArray] | None,
@@ -114,12 +115,12 @@ def measure(
 
 
 def saturation_of(
-    network: Network, images: NDArray[Any], should_stop: Callable[[], bool] | None
+    network: AnyNetwork, images: NDArray[Any], should_stop: Callable[[], bool] | None
 ) -> float | None:
     """:func:`saturated_fraction` of SATURATION_SAMPLE images, in :func:`rows_per_check`
     rows at a time (asking ``should_stop`` between them): the mean of the chunks' shares,
     each weighted by its rows."""
-    sample, rows = images[:SATURATION_SAMPLE], rows_per_check(n_parameters(network.sizes))
+    sample, rows = images[:SATURATION_SAMPLE], rows_per_check(network.multiply_adds)
     if rows >= sample.shape[0] or network.num_layers < 3:  # one chunk: the exact figure
         with np.errstate(over="ignore", invalid="ignore"):
             return saturated_fraction(network, sample)

@@ -13,6 +13,7 @@ Saving is atomic: a crash leaves the old file or the new one, never half of one.
 from __future__ import annotations
 
 import json
+import math
 import os
 import re
 import stat
@@ -30,6 +31,7 @@ from numpy.typing import NDArray
 
 from digitnet.activations import ACTIVATIONS, OUTPUT_ACTIVATIONS
 from digitnet.atomic import atomic_open
+from digitnet.conv.network import ConvNetwork, network_shapes
 from digitnet.errors import DigitnetError, ModelFileError
 from digitnet.history import History
 from digitnet.network import DTYPES, Network
@@ -37,7 +39,13 @@ from digitnet.settings import TrainingSettings
 from digitnet.version import __version__
 
 FORMAT_NAME = "digitnet-model"
-FORMAT_VERSION = 1
+#: The newest format this reads. Version 1 is a fully-connected network, described by its
+#: ``sizes``; version 2 adds ``layers``, the spec of a convolutional network
+#: (:mod:`digitnet.conv.spec`), whose weights keep their own shapes. A fully-connected
+#: network is still written as version 1, which digitnet before version 2 reads.
+FORMAT_VERSION = 2
+DENSE_FORMAT_VERSION = 1
+CONV_FORMAT_VERSION = 2
 METADATA_KEY = "metadata"
 #: Refuse metadata records and networks larger than these before reading them.
 MAX_METADATA_BYTES = 16 * 2**20
@@ -74,7 +82,7 @@ class SavedModel:
     ``parameter_sets[name]`` lists arrays shaped like ``network.weights + network.biases``.
     """
 
-    network: Network
+    network: Network | ConvNetwork
     settings: TrainingSettings | None
     history: History | None
     metadata: dict[str, Any]
@@ -90,7 +98,7 @@ def shipped_model_path() -> Path:
 
 def save(
     path: str | os.PathLike[str],
-    network: Network,
+    network: Network | ConvNetwork,
     *,
     history: History | None = None,
     extra: dict[str, Any] | None = None,
@@ -113,8 +121,11 @@ def save(
     _check_parameter_sets(sets, network)
     metadata: dict[str, Any] = {
         "format": FORMAT_NAME,
-        "format_version": FORMAT_VERSION,
+        "format_version": (
+            CONV_FORMAT_VERSION if isinstance(network, ConvNetwork) else DENSE_FORMAT_VERSION
+        ),
         "digitnet_version": __version__,
+        **({"layers": network.spec} if isinstance(network, ConvNetwork) else {}),
         "sizes": list(network.sizes),
         "dtype": np.dtype(network.dtype).name,
         "activation": network.hidden_activation.name,
@@ -153,7 +164,9 @@ def _parameter_keys(n_layers: int, prefix: str = "") -> list[str]:
     ]
 
 
-def _check_parameter_sets(sets: Mapping[str, Sequence[NDArray[Any]]], network: Network) -> None:
+def _check_parameter_sets(
+    sets: Mapping[str, Sequence[NDArray[Any]]], network: Network | ConvNetwork
+) -> None:
     if len(sets) > MAX_PARAMETER_SETS:
         raise ModelFileError(f"at most {MAX_PARAMETER_SETS} parameter sets, got {len(sets)}")
     shapes = [p.shape for p in network.weights + network.biases]
@@ -248,19 +261,30 @@ def _read(archive: zipfile.ZipFile, path: Path) -> SavedModel:
         twice = sorted({n for n in names if names.count(n) > 1})[0]
         raise ModelFileError(f"{path}: not a digitnet model file (member {twice!r} twice)")
     metadata = _read_metadata(archive, path)
-    sizes, dtype = metadata["sizes"], DTYPES[metadata["dtype"]]
-    shapes: list[tuple[int, ...]] = [(n_out, n_in) for n_out, n_in in zip(sizes[1:], sizes[:-1])]
-    shapes += [(n_out,) for n_out in sizes[1:]]
+    sizes, dtype, layers = metadata["sizes"], DTYPES[metadata["dtype"]], metadata.get("layers")
+    shapes: list[tuple[int, ...]]
+    if layers is None:
+        shapes = [(n_out, n_in) for n_out, n_in in zip(sizes[1:], sizes[:-1])]
+    else:
+        shapes = network_shapes(layers)[1]
+    n_layers = len(shapes)
+    shapes += [shape[:1] for shape in shapes]
     sets: dict[str, list[NDArray[Any]]] = {}
     for name in ["", *metadata["parameter_sets"]]:
-        keys = _parameter_keys(len(sizes) - 1, name)
+        keys = _parameter_keys(n_layers, name)
         sets[name] = [_read_array(archive, path, k, s, dtype) for k, s in zip(keys, shapes)]
     parameters = sets.pop("")
-    weights, biases = parameters[: len(sizes) - 1], parameters[len(sizes) - 1 :]
+    weights, biases = parameters[:n_layers], parameters[n_layers:]
+    network: Network | ConvNetwork
     try:
-        network = Network.from_parameters(
-            weights, biases, activation=metadata["activation"], output=metadata["output"]
-        )
+        if layers is None:
+            network = Network.from_parameters(
+                weights, biases, activation=metadata["activation"], output=metadata["output"]
+            )
+        else:
+            network = ConvNetwork.from_parameters(
+                layers, weights, biases, activation=metadata["activation"]
+            )
         settings = TrainingSettings(**metadata["training"]) if metadata["training"] else None
         history = History.from_dict(metadata["history"]) if metadata["history"] else None
     except (DigitnetError, TypeError, KeyError, ValueError) as exc:
@@ -295,7 +319,13 @@ def _read_metadata(archive: zipfile.ZipFile, path: Path) -> dict[str, Any]:
         or not all(isinstance(n, int) and not isinstance(n, bool) and n >= 1 for n in sizes)
     ):
         raise ModelFileError(f"{path}: bad layer sizes {sizes!r}")
-    if sum(a * b + a for a, b in zip(sizes[1:], sizes[:-1])) > MAX_PARAMETERS:
+    layers = metadata.setdefault("layers", None) if version >= CONV_FORMAT_VERSION else None
+    if layers is None:
+        metadata.pop("layers", None)
+        count = sum(a * b + a for a, b in zip(sizes[1:], sizes[:-1]))
+    else:
+        count = _conv_parameters(layers, path)
+    if count > MAX_PARAMETERS:
         raise ModelFileError(f"{path}: network {sizes} is over {MAX_PARAMETERS} parameters")
     # isinstance first: a list or dict from the JSON cannot be looked up in a dict.
     if not isinstance(metadata.get("dtype"), str) or metadata["dtype"] not in DTYPES:
@@ -318,6 +348,17 @@ def _read_metadata(archive: zipfile.ZipFile, path: Path) -> dict[str, Any]:
     ):
         raise ModelFileError(f"{path}: bad parameter sets {sets!r}")
     return metadata
+
+
+def _conv_parameters(layers: Any, path: Path) -> int:
+    """The weights and biases of a conv network of ``layers`` (its spec), checked."""
+    if not isinstance(layers, str):
+        raise ModelFileError(f"{path}: bad conv layers {layers!r}")
+    try:
+        shapes = network_shapes(layers)[1]
+    except DigitnetError as exc:
+        raise ModelFileError(f"{path}: bad conv layers ({_detail(exc)})") from exc
+    return sum(math.prod(shape) + shape[0] for shape in shapes)
 
 
 def _read_array(

@@ -30,10 +30,10 @@ from typing import Any
 from platformdirs import user_data_dir
 
 from digitnet.atomic import atomic_open
+from digitnet.conv.network import AnyNetwork
 from digitnet.errors import DigitnetError, ModelFileError
 from digitnet.history import VALIDATION, History
 from digitnet.modelfile import read_metadata, save
-from digitnet.network import Network
 
 HOME_ENV_VAR = "DIGITNET_HOME"
 MODELS_FOLDER = "models"
@@ -171,7 +171,7 @@ class ModelStore:
 
     def add(
         self,
-        network: Network,
+        network: AnyNetwork,
         history: History,
         *,
         extra: dict[str, Any] | None = None,
@@ -198,7 +198,7 @@ class ModelStore:
         return Saved(model, False, reason, previous)
 
     def _save_new(
-        self, network: Network, history: History, record: dict[str, Any], now: datetime
+        self, network: AnyNetwork, history: History, record: dict[str, Any], now: datetime
     ) -> Path:
         try:
             self.folder.mkdir(parents=True, exist_ok=True)
@@ -247,7 +247,7 @@ class ModelStore:
         return StoredModel(name, path, metadata, history)
 
 
-def model_stem(network: Network, history: History, now: datetime) -> str:
+def model_stem(network: AnyNetwork, history: History, now: datetime) -> str:
     """``20250314-101502-784-30-10-95.49``: when, the layer sizes, the validation accuracy."""
     sizes = network.sizes
     shape = (

@@ -148,6 +148,11 @@ class Network:
         """Number of layers, input layer included (the book's ``num_layers``)."""
         return len(self.sizes)
 
+    @property
+    def multiply_adds(self) -> int:
+        """Multiply-adds of one example's forward pass, :func:`n_parameters` of the sizes."""
+        return n_parameters(self.sizes)
+
     def astype(self, dtype: DTypeLike) -> Network:
         """A copy of this network computing in ``dtype``."""
         net = Network.from_parameters(

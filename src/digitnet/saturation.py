@@ -22,7 +22,7 @@ from typing import Any
 import numpy as np
 from numpy.typing import NDArray
 
-from digitnet.network import Network
+from digitnet.conv.network import AnyNetwork
 
 #: A neuron whose derivative is below this share of its peak counts as saturated.
 SATURATION_LEVEL = 0.04
@@ -31,7 +31,7 @@ SATURATION_LEVEL = 0.04
 SATURATION_SAMPLE = 2_000
 
 
-def saturated_fraction(network: Network, images: NDArray[Any]) -> float | None:
+def saturated_fraction(network: AnyNetwork, images: NDArray[Any]) -> float | None:
     """The share of hidden neurons saturated, averaged over ``images`` (the first
     ``SATURATION_SAMPLE`` of them); None for a network without hidden layers."""
     if network.num_layers < 3:

@@ -109,6 +109,9 @@ class TrainingSettings:
     clean_fraction : float
         The share of the training images, drawn afresh each epoch, that ``augment`` and
         ``vary_ink`` leave as they are (without either, all are).
+    expand : bool
+        Train on the book's expanded set (chapter 6): every image and its four one-pixel
+        shifts, five times the images in each epoch (see :mod:`digitnet.augment.shifts`).
     """
 
     epochs: int = 30
@@ -129,6 +132,7 @@ class TrainingSettings:
     augment: bool = False
     vary_ink: bool = False
     clean_fraction: float = 0.0
+    expand: bool = False
 
     def __post_init__(self) -> None:
         for name in POSITIVE_INTEGERS:
@@ -148,7 +152,7 @@ class TrainingSettings:
             value = getattr(self, name)
             if not isinstance(value, str) or value not in choices:
                 raise ConfigError(f"{name} must be one of {', '.join(choices)}, got {value!r}")
-        for name in ("nesterov", "augment", "vary_ink"):
+        for name in ("nesterov", "augment", "vary_ink", "expand"):
             if not isinstance(getattr(self, name), bool):
                 raise ConfigError(f"{name} must be True or False, got {getattr(self, name)!r}")
         if self.nesterov and not self.momentum:

@@ -22,12 +22,12 @@ from typing import Any, Protocol
 import numpy as np
 from numpy.typing import ArrayLike, NDArray
 
+from digitnet.conv.network import AnyNetwork
 from digitnet.costs import COSTS, one_hot
 from digitnet.engines.selection import FusedEpoch, choose_engine, make_runner
 from digitnet.errors import ConfigError
 from digitnet.history import VALIDATION, History, RunEnd
 from digitnet.measuring import StopRequested, batches_per_check, measure
-from digitnet.network import Network, n_parameters
 from digitnet.schedules import PlateauSchedule, cosine_rate
 from digitnet.settings import TrainingSettings
 from digitnet.training_state import TrainingState
@@ -48,7 +48,7 @@ class LabelledData(Protocol):
 Data = LabelledData | tuple[ArrayLike, ArrayLike]
 
 
-def _as_arrays(data: Data, name: str, network: Network) -> tuple[FloatArray, NDArray[Any]]:
+def _as_arrays(data: Data, name: str, network: AnyNetwork) -> tuple[FloatArray, NDArray[Any]]:
     if isinstance(data, tuple):
         images, labels = data
     else:
@@ -82,7 +82,7 @@ def check_mini_batch(mini_batch_size: int, n_examples: int) -> None:
         )
 
 
-def _check_network_fits(network: Network, settings: TrainingSettings, monitored: Any) -> None:
+def _check_network_fits(network: AnyNetwork, settings: TrainingSettings, monitored: Any) -> None:
     cost = COSTS[settings.cost]
     if network.output_activation.name != cost.output_activation:
         raise ConfigError(
@@ -107,7 +107,7 @@ class _Clock:
 
 
 def train(
-    network: Network,
+    network: AnyNetwork,
     training_data: Data,
     settings: TrainingSettings,
     *,
@@ -129,6 +129,10 @@ def train(
     stopping, ...) is not trained further: it ends as it did.
     """
     images, labels = _as_arrays(training_data, "training", network)
+    if settings.expand:
+        from digitnet.augment.shifts import expand
+
+        images, labels = expand(images, labels)
     monitored = {name: _as_arrays(d, name, network) for name, d in (monitor or {}).items()}
     _check_network_fits(network, settings, monitored)
     check_mini_batch(settings.mini_batch_size, images.shape[0])
@@ -163,7 +167,7 @@ def train(
     distorted = np.empty_like(images) if augmenter is not None else images  # never in place
     n_batches = -(-n // m)
     remaining = range(history.epochs_run + 1, settings.epochs + 1) if not finished else range(0)
-    chunk = batches_per_check(n_parameters(network.sizes), m, n_batches)
+    chunk = batches_per_check(network.multiply_adds, m, n_batches)
     try:
         for epoch in remaining:
             order = rng.permutation(n)
@@ -276,7 +280,7 @@ def _make_augmenter(settings: TrainingSettings, images: NDArray[Any]) -> Any:
 
 
 def sgd(
-    network: Network,
+    network: AnyNetwork,
     training_data: Data,
     *,
     epochs: int = 30,
@@ -297,6 +301,7 @@ def sgd(
     augment: bool = False,
     vary_ink: bool = False,
     clean_fraction: float = 0.0,
+    expand: bool = False,
     monitor: Mapping[str, Data] | None = None,
     on_batch: Callable[[int, int], None] | None = None,
     on_epoch: Callable[[History], None] | None = None,
@@ -317,7 +322,7 @@ def sgd(
         Chapter 1's run (30 epochs of mini-batches of 10 at ``eta`` 3.0, quadratic cost),
         the seed of the shuffling, dropout and distortions, and the engine.
     l2, momentum, nesterov, weight_decay, dropout, schedule, patience, early_stopping,
-    time_budget, augment, vary_ink, clean_fraction
+    time_budget, augment, vary_ink, clean_fraction, expand
         The later chapters' options, all off by default (see :class:`TrainingSettings`).
     monitor : mapping of name -> Dataset or (images, labels), optional
         Held-out data measured (accuracy and cost) after every epoch, e.g.
@@ -358,6 +363,7 @@ def sgd(
         augment=augment,
         vary_ink=vary_ink,
         clean_fraction=clean_fraction,
+        expand=expand,
     )
     return train(
         network,

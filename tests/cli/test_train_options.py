@@ -24,6 +24,7 @@ OPTION_OF_SETTING: dict[str, str] = {}
 NOT_SETTINGS: dict[str, str] = {
     "preset": "a recipe: settings and a network's shape together",
     "sizes": "the network",
+    "layers": "the network: a convolutional one",
     "activation": "the network",
     "init": "the network's initial weights",
     "dtype": "the network",

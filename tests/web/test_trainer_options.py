@@ -19,7 +19,7 @@ from digitnet.network import Network
 from digitnet.recipes import PRESETS
 from digitnet.settings import LIMITS
 from digitnet.web import limits, params
-from digitnet.web.params import RECIPE_FIELDS, parse_train_request
+from digitnet.web.params import PAGE_PRESETS, RECIPE_FIELDS, parse_train_request
 from digitnet.web.views import PIXEL_DECIMALS, SNAPSHOT_NEURONS, learning_snapshot, sample_digits
 
 with warnings.catch_warnings():  # Starlette would rather it ran on httpx2; httpx works
@@ -138,7 +138,7 @@ def test_a_preset_s_network_is_held_to_the_page_s_weights(
 
 def test_the_presets_are_served_with_every_field_the_form_has(fresh_client: TestClient) -> None:
     presets = fresh_client.get("/api/train/presets").json()
-    assert set(presets) == set(PRESETS)
+    assert set(presets) == set(PAGE_PRESETS) == {n for n, p in PRESETS.items() if not p.layers}
     for name, fields in presets.items():
         assert set(fields) == set(RECIPE_FIELDS)
         assert parse_train_request({"preset": name, **fields}).recipe.replace(
@@ -218,7 +218,7 @@ def test_the_form_offers_every_choice_of_the_core_and_no_other(fresh_client: Tes
 
     page = fresh_client.get("/").text
     for name, choices in [
-        ("preset", PRESETS),
+        ("preset", PAGE_PRESETS),
         ("cost", COSTS),
         ("activation", ACTIVATIONS),
         ("init", INITIALISATIONS),

@@ -12,15 +12,15 @@ from pathlib import Path
 from typing import Any
 
 from digitnet.cli.progress import stdout
+from digitnet.conv.network import AnyNetwork
 from digitnet.errors import ModelFileError
 from digitnet.history import VALIDATION, History
 from digitnet.modelfile import read_metadata, save
 from digitnet.models_store import user_store
-from digitnet.network import Network
 
 
 def keep_model(
-    network: Network,
+    network: AnyNetwork,
     history: History,
     *,
     out: Path | None,

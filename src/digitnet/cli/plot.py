@@ -16,6 +16,7 @@ from digitnet.errors import DigitnetError, MissingExtra
 from digitnet.extras import EXTRAS, require
 from digitnet.history import History
 from digitnet.metrics import confusion_matrix
+from digitnet.network import Network
 
 #: What `digitnet plot` writes: digitnet.plots.FORMATS, named here so that the CLI does not
 #: import matplotlib (an extra) until it draws.
@@ -93,7 +94,12 @@ def plot_command(
         click.echo(f"{path} holds no training history: skipping the training curves.")
     else:
         write("curves", lambda: plots.training_curves(history), "accuracy and cost per epoch")
-    write("weights", lambda: plots.hidden_weights(network), "the first layer's incoming weights")
+    if isinstance(network, Network):
+        write(
+            "weights", lambda: plots.hidden_weights(network), "the first layer's incoming weights"
+        )
+    else:  # a conv network's filters and feature maps are to come
+        click.echo(f"{path} is a convolutional network: skipping the weights picture.")
     confusion = confusion_matrix(test.labels, predicted)
     write(
         "confusion", lambda: plots.confusion_matrix_figure(confusion), "the test confusion matrix"

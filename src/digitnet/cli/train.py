@@ -21,10 +21,10 @@ from digitnet.cli.options import data_dir_option, load_data
 from digitnet.cli.progress import epoch_bar, stdout
 from digitnet.cli.train_options import preset_overrides, train_options
 from digitnet.cli.train_report import describe, epoch_line, report_outcome
+from digitnet.conv.network import AnyNetwork
 from digitnet.errors import ConfigError
 from digitnet.history import History, RunEnd
 from digitnet.interrupt import INTERRUPTED_STATUS
-from digitnet.network import Network
 from digitnet.recipes import recipe
 from digitnet.settings import TrainingSettings, fresh_seed
 from digitnet.training import check_mini_batch, train
@@ -53,7 +53,8 @@ def train_command(
     """Train a network on MNIST by mini-batch stochastic gradient descent.
 
     The defaults are the book's experiment (--preset book); --preset best is the most
-    accurate network this project trains in under 15 minutes. After each epoch it prints
+    accurate network this project trains in under 15 minutes; --layers (and --preset conv,
+    conv-fast) trains a convolutional network, the book's chapter 6. After each epoch it prints
     the accuracy on the validation images (the last 10,000 of MNIST's training file) and on
     the 10,000 test images, and the cost on the validation images.
 
@@ -126,7 +127,7 @@ def resumed_run(ctx: click.Context, checkpoint_dir: Path) -> Checkpoint:
 
 
 def run(
-    network: Network,
+    network: AnyNetwork,
     settings: TrainingSettings,
     state: TrainingState,
     record: dict[str, Any],

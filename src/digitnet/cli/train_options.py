@@ -20,11 +20,11 @@ from digitnet.settings import ENGINES, LIMITS, MAX_SEED
 F = TypeVar("F", bound=Callable[..., Any])
 
 #: Options of `train` that a preset sets, mapped to where the preset keeps them.
-NETWORK_OPTIONS = ("sizes", "activation", "init")
+NETWORK_OPTIONS = ("sizes", "layers", "activation", "init")
 SETTINGS_OPTIONS = (
     "epochs", "mini_batch_size", "learning_rate", "cost", "l2", "momentum", "nesterov",
     "weight_decay", "dropout", "schedule", "patience", "early_stopping", "time_budget", "augment",
-    "vary_ink", "clean_fraction",
+    "vary_ink", "clean_fraction", "expand",
 )  # fmt: skip
 
 #: What ``--time-budget none`` gives: no budget, not even a preset's (``best`` has one).
@@ -44,7 +44,7 @@ def limited(setting: str) -> click.FloatRange:
 
 def preset_help() -> str:
     return "; ".join(
-        f"{name}: {list(p.sizes)} {p.activation}, {p.settings.cost} cost"
+        f"{name}: {p.layers or list(p.sizes)} {p.activation}, {p.settings.cost} cost"
         for name, p in PRESETS.items()
     )
 
@@ -72,6 +72,13 @@ TRAIN_OPTIONS: tuple[Callable[[Any], Any], ...] = (
         help="A ready recipe; options given as well override it. " + preset_help() + ".",
     ),
     override("--sizes", callback=parse_sizes, help="Neurons per layer, input first [784,30,10]."),
+    override(
+        "--layers",
+        metavar="SPEC",
+        help="A convolutional network instead of --sizes, e.g. "
+        "conv:20x5x5,pool:2,conv:40x5x5,pool:2,fc:100,softmax:10 (conv:FxKxK[:same], "
+        "pool:P, fc:N, softmax:N last; needs --cost log-likelihood).",
+    ),
     override("--epochs", type=click.IntRange(min=1), help="[30]"),
     override("--mini-batch-size", type=click.IntRange(min=1), help="[10]"),
     override(
@@ -140,6 +147,11 @@ TRAIN_OPTIONS: tuple[Callable[[Any], Any], ...] = (
         "--vary-ink/--no-vary-ink",
         help="Also thicken or thin the strokes, blur and dim the ink each epoch, as pens, "
         "photos and scans do [no].",
+    ),
+    override(
+        "--expand/--no-expand",
+        help="Train on the book's expanded set: each image and its four one-pixel shifts, "
+        "5x the images an epoch [no].",
     ),
     override(
         "--clean-fraction",

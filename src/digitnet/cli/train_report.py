@@ -39,6 +39,8 @@ def describe(settings: TrainingSettings) -> str:
             parts.append(f"{label} {getattr(settings, name):g}")
     if settings.early_stopping is not None:
         parts.append(f"keeping the best epoch's weights (patience {settings.early_stopping})")
+    if settings.expand:
+        parts.append("the book's expanded set (one-pixel shifts, 5x)")
     if settings.augment:
         parts.append("fresh distortions each epoch")
     if settings.vary_ink:

@@ -19,6 +19,7 @@ import numpy as np
 from numpy.typing import NDArray
 
 from digitnet.activations import SIGMOID
+from digitnet.conv.network import AnyNetwork, ConvNetwork
 from digitnet.costs import COSTS, CROSS_ENTROPY, QUADRATIC
 from digitnet.engines.numba_kernels import numba_available
 from digitnet.engines.numpy_steps import NumpyEpoch, NumpyStep, Step
@@ -72,13 +73,15 @@ FUSED_MAX_LAYERS = 100
 COMPILED_MAX_BATCH = 32
 
 
-def kernel_limitation(settings: TrainingSettings, network: Network) -> str | None:
+def kernel_limitation(settings: TrainingSettings, network: AnyNetwork) -> str | None:
     """Why the fused kernel cannot run this configuration, or None if it can.
 
     It computes sigmoid networks with the quadratic or cross-entropy cost, plain gradient
     descent with optional L2 or weight decay (a factor on the weights), no dropout, and
     networks up to :data:`FUSED_MAX_LAYERS` weight layers deep.
     """
+    if not isinstance(network, Network):
+        return "fully-connected networks only"
     if network.hidden_activation is not SIGMOID or network.output_activation is not SIGMOID:
         return "sigmoid neurons only"
     if settings.cost not in (QUADRATIC.name, CROSS_ENTROPY.name):
@@ -90,7 +93,7 @@ def kernel_limitation(settings: TrainingSettings, network: Network) -> str | Non
     return None
 
 
-def choose_engine(settings: TrainingSettings, network: Network, mini_batch_size: int) -> str:
+def choose_engine(settings: TrainingSettings, network: AnyNetwork, mini_batch_size: int) -> str:
     """The engine that will run: ``settings.engine`` itself, or what ``"auto"`` stands for.
 
     "auto" is "compiled" when Numba is installed, except for the fused kernel's maths on
@@ -135,9 +138,57 @@ class FusedEpoch:
         return self.kernel.feedforward(images)
 
 
+def _conv_runner(
+    network: ConvNetwork,
+    images: NDArray[Any],
+    targets: Callable[[], FloatArray],
+    settings: TrainingSettings,
+    rng: np.random.Generator,
+    loop: Loop,
+    update: Update,
+) -> NumpyEpoch:
+    """A conv network's runner: NumPy steps (with Numba's pooling and col2im for the
+    compiled engine) or the readable reference, through the same update rules."""
+    from digitnet.conv.steps import NUMPY_KERNELS, conv_step_maker
+
+    kernels = NUMPY_KERNELS
+    one_pass = None
+    if update is Update.ONE_PASS:
+        from digitnet.conv.kernels import COMPILED_KERNELS
+        from digitnet.engines.compiled_update import descend
+
+        kernels, one_pass = COMPILED_KERNELS, descend
+    optimizer = GradientDescent(
+        network,  # type: ignore[arg-type]  # weights and biases lists, as Network's
+        momentum=settings.momentum,
+        nesterov=settings.nesterov,
+        l2_per_example=settings.l2 / images.shape[0],
+        weight_decay=settings.weight_decay,
+        one_pass=one_pass,
+    )
+    make_step = conv_step_maker(
+        network,
+        COSTS[settings.cost],
+        optimizer,
+        loop="reference" if loop is Loop.REFERENCE else "numpy",
+        dropout=settings.dropout,
+        rng=rng,
+        kernels=kernels,
+    )
+    m = min(settings.mini_batch_size, images.shape[0])
+    return NumpyEpoch(
+        network,  # type: ignore[arg-type]
+        images,
+        targets(),
+        m,
+        make_step,
+        velocities=optimizer.velocities,
+    )
+
+
 def make_runner(
     engine: str,
-    network: Network,
+    network: AnyNetwork,
     images: NDArray[Any],
     labels: NDArray[Any],
     targets: Callable[[], FloatArray],
@@ -154,6 +205,8 @@ def make_runner(
     table = ENGINE_TABLE[engine]
     fits = kernel_limitation(settings, network) is None
     loop = table.fits_kernel if fits else table.otherwise
+    if isinstance(network, ConvNetwork):
+        return _conv_runner(network, images, targets, settings, rng, loop, table.update)
     if loop is Loop.FUSED:
         return FusedEpoch(
             network,

@@ -172,6 +172,7 @@ def _train_network(job: Job, data: MnistSplit) -> RunResult:
         engine=ENGINE,
     )
     network, settings = chosen.build(), chosen.settings
+    assert isinstance(network, Network)  # the book's table is of fully-connected networks
     saturation_start = saturated_fraction(network, data.validation.images)
     spread = initial_z_spread(network, data.validation.images)
     start = time.perf_counter()

@@ -32,6 +32,9 @@ TRAIN_FIELDS: dict[str, Any] = {
     "training_size": None,
     "seed": None,
 }
+#: The presets the page trains: the fully-connected ones (a conv network's views on the page,
+#: its feature maps and filters, are still to come).
+PAGE_PRESETS = {name: preset for name, preset in PRESETS.items() if preset.layers is None}
 #: The gates POST /api/gates knows, by name.
 GATES = {gate.name: gate for gate in (AND, OR, NAND, NOT)}
 GATE_FIELDS = {"gate": None, "inputs": None}
@@ -40,7 +43,7 @@ GATE_FIELDS = {"gate": None, "inputs": None}
 def parse_train_request(body: Any) -> TrainRequest:
     """POST /api/train's JSON -> a TrainRequest; a missing or null field takes its default.
 
-    ``preset`` (a key of :data:`digitnet.recipes.PRESETS`, "book" by default) gives the
+    ``preset`` (a key of :data:`PAGE_PRESETS`, "book" by default) gives the
     recipe and the fields of RECIPE_FIELDS override it, checked by :func:`recipe` against
     the core's limits. The run ends after MAX_RUN_SECONDS: its ``time_budget``, except with a
     cosine schedule, which then spans the epochs asked for (not an hour), and the run's
@@ -63,8 +66,8 @@ def parse_train_request(body: Any) -> TrainRequest:
     if "sizes" in overrides:
         overrides["sizes"] = parse_sizes(overrides["sizes"])
     preset = fields["preset"]
-    if not isinstance(preset, str):
-        raise ConfigError(f"preset must be one of {', '.join(PRESETS)}, got {preset!r}")
+    if not isinstance(preset, str) or preset not in PAGE_PRESETS:
+        raise ConfigError(f"preset must be one of {', '.join(PAGE_PRESETS)}, got {preset!r}")
     chosen = recipe(  # the settings check every number against the core's limits
         preset,
         **overrides,
@@ -87,7 +90,7 @@ def preset_fields() -> dict[str, dict[str, Any]]:
     """GET /api/train/presets: each preset's value of every field of RECIPE_FIELDS, as the
     page's form fills them in when the preset is chosen."""
     views = {}
-    for name, preset in PRESETS.items():
+    for name, preset in PAGE_PRESETS.items():
         network = {"sizes": list(preset.sizes), "activation": preset.activation}
         fields = {**network, "init": preset.init, **preset.settings.to_dict()}
         views[name] = {field: fields[field] for field in RECIPE_FIELDS}

@@ -17,6 +17,7 @@ import numpy as np
 
 from digitnet.data import MnistSplit, load_mnist
 from digitnet.data.mnist import check_classifier_sizes
+from digitnet.errors import ModelFileError
 from digitnet.history import History
 from digitnet.modelfile import load
 from digitnet.models_store import ModelStore
@@ -133,4 +134,8 @@ def _read_model(path: Path) -> CurrentModel:
     """The model file at ``path``, which must be an MNIST classifier."""
     saved = load(path)
     check_classifier_sizes(saved.network.sizes, str(path))
+    if not isinstance(saved.network, Network):  # its feature maps and filters are to come
+        raise ModelFileError(
+            f"{path}: a convolutional network; the web app shows fully-connected ones only, for now"
+        )
     return CurrentModel(saved.network, str(path), saved.history)

@@ -150,7 +150,9 @@ class TrainingRun:
         if request.training_size is not None:
             size = request.training_size
             training = Dataset(training.images[:size], training.labels[:size])
-        network = self._network = request.recipe.build()
+        network = request.recipe.build()
+        assert isinstance(network, Network)  # the page's recipes are fully-connected
+        self._network = network
         self.events.append(Event("samples", samples_data(self._samples)))
         if request.time_limit is not None:
             self._deadline = time.monotonic() + request.time_limit
