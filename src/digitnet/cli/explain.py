@@ -14,11 +14,10 @@ import click
 import numpy as np
 from numpy.typing import NDArray
 
-from digitnet.cli.options import load_model
+from digitnet.cli.explain_input import model_and_digit
 from digitnet.cli.plot import PLOT_FORMATS
 from digitnet.cli.progress import spinner
 from digitnet.cli.train_options import limited
-from digitnet.data.mnist import check_classifier_sizes
 from digitnet.extras import require
 from digitnet.mnist_shape import N_DIGITS
 from digitnet.modelfile import SavedModel, is_model_file
@@ -128,16 +127,12 @@ def explain_command(
     default model (`digitnet models`), else the one that ships with digitnet.
     """
     require("digitnet.plots", "plots", "`digitnet explain`")
-    from digitnet.imaging import preprocess_steps
-
     model = Path(args[0]) if len(args) > 1 and _is_model(args[0]) else None
     named = list(args[1:] if model is not None else args)
     if len(named) != 1:
         raise click.UsageError(f"give one IMAGE to explain, got {len(named)}")
-    path, saved = load_model(model)
-    check_classifier_sizes(saved.network.sizes, str(path))
     image = named[0]
-    pixels = preprocess_steps(image).vector
+    saved, pixels = model_and_digit(model, image)
     answer = int(saved.network.predict(pixels))
     if label is None:
         click.echo(f"{image}: the network reads a {answer}; learning that (give --label N)")

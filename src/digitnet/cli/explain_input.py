@@ -1,4 +1,5 @@
-"""What the `saliency` and `flip` commands share: the model, the image, the figure to write."""
+"""What the explain commands share (`explain`, `saliency`, `flip`, `robustness`): the model,
+the image, the figure to write."""
 
 from __future__ import annotations
 
@@ -14,6 +15,7 @@ from digitnet.cli.options import load_model
 from digitnet.cli.plot import PLOT_FORMATS
 from digitnet.data.mnist import check_classifier_sizes
 from digitnet.extras import require
+from digitnet.modelfile import SavedModel
 from digitnet.network import Network
 
 model_option = click.option(
@@ -42,13 +44,20 @@ out_option = click.option(
 )
 
 
-def network_and_digit(model: Path | None, image: str) -> tuple[Network, NDArray[np.floating]]:
-    """The model's network and the image as MNIST's 784 pixels, through `predict`'s pipeline."""
+def model_and_digit(model: Path | None, image: str) -> tuple[SavedModel, NDArray[np.floating]]:
+    """The saved model (a digit classifier) and the image as MNIST's 784 pixels, through
+    `predict`'s pipeline."""
     from digitnet.imaging import preprocess_steps
 
     path, saved = load_model(model)
     check_classifier_sizes(saved.network.sizes, str(path))
-    return saved.network, np.asarray(preprocess_steps(image).vector, dtype=np.float64)
+    return saved, np.asarray(preprocess_steps(image).vector, dtype=np.float64)
+
+
+def network_and_digit(model: Path | None, image: str) -> tuple[Network, NDArray[np.floating]]:
+    """The model's network and the image as MNIST's 784 pixels (:func:`model_and_digit`)."""
+    saved, pixels = model_and_digit(model, image)
+    return saved.network, pixels
 
 
 def write_figure(out: Path | None, draw: Callable[[Any], Any], what: str) -> None:
