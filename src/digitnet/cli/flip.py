@@ -32,12 +32,7 @@ def flip_command(image: str, model: Path | None, out: Path | None, as_json: bool
     if as_json:
         record = {
             "file": image,
-            "digit": found.digit,
-            "new_digit": found.new_digit,
-            "flipped": found.flipped,
-            "steps": found.steps,
-            "l2": found.l2,
-            "linf": found.linf,
+            **found.sizes(),
             "changed": np.round(found.changed.astype(np.float64), 6).tolist(),
         }
         click.echo(json.dumps(record))

@@ -84,6 +84,18 @@ class Flip:
         """``changed - original`` (n_in,): what was added to (or taken from) each pixel."""
         return self.changed - self.original
 
+    def sizes(self) -> dict[str, int | float | bool]:
+        """The answer before and after, whether it flipped, the steps and the change's sizes:
+        the fields the command's ``--json`` and the web view both give."""
+        return {
+            "digit": self.digit,
+            "new_digit": self.new_digit,
+            "flipped": self.flipped,
+            "steps": self.steps,
+            "l2": self.l2,
+            "linf": self.linf,
+        }
+
 
 def flip(
     network: Network, x: ArrayLike, *, step: float = FLIP_STEP, max_steps: int = MAX_FLIP_STEPS

@@ -72,12 +72,7 @@ def flip_view(found: Flip, outputs_after: NDArray[np.floating]) -> dict[str, Any
     ``change_max_abs``), its sizes, the new answer."""
     change, change_max = scaled(found.change)
     return {
-        "digit": found.digit,
-        "new_digit": found.new_digit,
-        "flipped": found.flipped,
-        "steps": found.steps,
-        "l2": found.l2,
-        "linf": found.linf,
+        **found.sizes(),
         "changed": picture(found.changed),
         "change": change,
         "change_max_abs": change_max,
