@@ -9,7 +9,7 @@ from pathlib import Path
 import pytest
 from rich.console import Console
 
-from digitnet import cli
+from digitnet.cli import baselines as baselines_cli
 from digitnet.baselines import INSTALL_HINT
 
 HAS_SKLEARN = importlib.util.find_spec("sklearn") is not None
@@ -26,7 +26,7 @@ def no_sklearn(monkeypatch: pytest.MonkeyPatch) -> None:
 def wide_console(monkeypatch: pytest.MonkeyPatch) -> None:
     """A console wide enough that no table cell wraps, so rows can be matched whole."""
     monkeypatch.setattr(
-        cli.baselines, "stdout", Console(width=200, highlight=False, soft_wrap=True)
+        baselines_cli, "stdout", Console(width=200, highlight=False, soft_wrap=True)
     )
 
 

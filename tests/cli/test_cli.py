@@ -276,3 +276,27 @@ def test_predict_refuses_a_fifo_in_one_line(run, trained_model: Path, tmp_path: 
     os.mkfifo(tmp_path / "pipe.png")
     code, _, err = run("predict", str(trained_model), str(tmp_path / "pipe.png"))
     assert_one_line_error(code, err, "not a regular file")
+
+
+def test_every_command_is_found_by_its_name_and_imported_only_when_asked() -> None:
+    import subprocess
+    import sys
+
+    import click
+
+    from digitnet import cli
+
+    ctx = click.Context(cli.main)
+    for name in cli.COMMANDS:
+        command = cli.main.get_command(ctx, name)
+        assert command is not None and command.name == name
+    # A fresh process importing the group has imported no command's module.
+    code = (
+        "import sys, digitnet.cli as c; "
+        "print(sorted(m for m in sys.modules if m.startswith('digitnet.cli.')))"
+    )
+    loaded = subprocess.run(
+        [sys.executable, "-c", code], capture_output=True, text=True, check=True
+    )
+    for module, _ in cli.COMMANDS.values():
+        assert f"'digitnet.cli.{module}'" not in loaded.stdout

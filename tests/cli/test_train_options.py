@@ -46,7 +46,8 @@ FIELDS = {field.name: field for field in dataclasses.fields(TrainingSettings)}
 
 def train_options() -> dict[str, click.Option]:
     """The options of ``digitnet train``, by Python name, found through the CLI's group."""
-    command = cli.main.commands["train"]
+    command = cli.main.get_command(click.Context(cli.main), "train")
+    assert command is not None
     return {p.name: p for p in command.params if isinstance(p, click.Option) and p.name}
 
 

@@ -1,6 +1,8 @@
 """The ``digitnet`` command line: the only package that prints, draws progress or exits.
 
-One module per command; :mod:`~digitnet.cli.options` and :mod:`~digitnet.cli.progress` hold
+One module per command, imported only when its command runs (or ``--help`` lists them all),
+so ``digitnet train`` does not pay for the web server's or the sweeps' imports;
+:mod:`~digitnet.cli.options` and :mod:`~digitnet.cli.progress` hold
 what several share. A :class:`~digitnet.errors.DigitnetError` (a user's mistake) becomes
 Click's usual ``Error: ...`` on stderr with exit code 1, here and nowhere else; usage errors
 exit with 2; Ctrl-C ends any command with one line and 130; a traceback is a bug.
@@ -8,30 +10,36 @@ exit with 2; Ctrl-C ends any command with one line and 130; a traceback is a bug
 
 from __future__ import annotations
 
+import importlib
 from typing import Any
 
 import click
 
-from digitnet.cli.baselines import baselines_command
-from digitnet.cli.data import data_command
-from digitnet.cli.evaluate import evaluate_command
-from digitnet.cli.explain import explain_command
-from digitnet.cli.flip import flip_command
-from digitnet.cli.gates import gates_command
-from digitnet.cli.models import models_command
-from digitnet.cli.plot import plot_command
-from digitnet.cli.predict import predict_command
-from digitnet.cli.reproduce import reproduce_command
-from digitnet.cli.robustness import robustness_command
-from digitnet.cli.saliency import saliency_command
-from digitnet.cli.serve import serve_command
-from digitnet.cli.sweep import sweep_command
-from digitnet.cli.train import train_command
 from digitnet.errors import DigitnetError
 from digitnet.interrupt import INTERRUPTED_MESSAGE, INTERRUPTED_STATUS
 from digitnet.version import __version__
 
-__all__ = ["DigitnetGroup", "Interrupted", "main"]
+__all__ = ["COMMANDS", "DigitnetGroup", "Interrupted", "main"]
+
+#: Each command's name -> the module of this package that defines it and the command's name
+#: there.
+COMMANDS: dict[str, tuple[str, str]] = {
+    "train": ("train", "train_command"),
+    "models": ("models", "models_command"),
+    "evaluate": ("evaluate", "evaluate_command"),
+    "predict": ("predict", "predict_command"),
+    "explain": ("explain", "explain_command"),
+    "plot": ("plot", "plot_command"),
+    "gates": ("gates", "gates_command"),
+    "serve": ("serve", "serve_command"),
+    "baselines": ("baselines", "baselines_command"),
+    "saliency": ("saliency", "saliency_command"),
+    "flip": ("flip", "flip_command"),
+    "robustness": ("robustness", "robustness_command"),
+    "reproduce": ("reproduce", "reproduce_command"),
+    "sweep": ("sweep", "sweep_command"),
+    "data": ("data", "data_command"),
+}
 
 
 class Interrupted(click.ClickException):
@@ -48,7 +56,18 @@ class Interrupted(click.ClickException):
 
 class DigitnetGroup(click.Group):
     """A group that turns a DigitnetError into ``Error: ...`` and exit code 1, and Ctrl-C
-    into one line and exit code 130."""
+    into one line and exit code 130, and imports a command of :data:`COMMANDS` when asked
+    for it."""
+
+    def list_commands(self, ctx: click.Context) -> list[str]:
+        return sorted({*super().list_commands(ctx), *COMMANDS})
+
+    def get_command(self, ctx: click.Context, cmd_name: str) -> click.Command | None:
+        if cmd_name not in self.commands and cmd_name in COMMANDS:
+            module, name = COMMANDS[cmd_name]
+            command = getattr(importlib.import_module(f"{__name__}.{module}"), name)
+            self.add_command(command, cmd_name)
+        return super().get_command(ctx, cmd_name)
 
     def make_context(self, *args: Any, **kwargs: Any) -> click.Context:
         try:
@@ -73,20 +92,3 @@ def main() -> None:
     Start with `digitnet train` (the book's experiment: [784, 30, 10] on MNIST), then
     `digitnet predict IMAGE...` on your own digits.
     """
-
-
-main.add_command(train_command)
-main.add_command(models_command)
-main.add_command(evaluate_command)
-main.add_command(predict_command)
-main.add_command(explain_command)
-main.add_command(plot_command)
-main.add_command(gates_command)
-main.add_command(serve_command)
-main.add_command(baselines_command)
-main.add_command(saliency_command)
-main.add_command(flip_command)
-main.add_command(robustness_command)
-main.add_command(reproduce_command)
-main.add_command(sweep_command)
-main.add_command(data_command)
