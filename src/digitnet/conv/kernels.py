@@ -73,6 +73,16 @@ def col2im_kernel(nabla_cols: FloatArray, out: FloatArray, size: int) -> None:
 def im2col_kernel(x: FloatArray, size: int, out: FloatArray) -> None:
     m, height, width, maps = x.shape
     rows, columns = height - size + 1, width - size + 1
+    if maps == 1:  # the image itself: a loop over one map would be a loop of length 1
+        pixels = x.reshape((m, height, width))
+        for n in range(m):
+            for i in range(rows):
+                for j in range(columns):
+                    row = (n * rows + i) * columns + j
+                    for p in range(size):
+                        for q in range(size):
+                            out[row, p * size + q] = pixels[n, i + p, j + q]
+        return
     for n in range(m):
         for i in range(rows):
             for j in range(columns):
