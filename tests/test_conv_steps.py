@@ -114,3 +114,13 @@ def test_max_pool_values_are_max_pools_maxima(size):
     c = np.random.default_rng(6).standard_normal((2, 7, 8, 3)).astype(np.float32)
     c[0, :3, :3] = 0  # ties; 7 and 8 leave rows or columns that pooling drops
     np.testing.assert_array_equal(fast.max_pool_values(c, size), layers.max_pool(c, size)[0])
+
+
+@needs_numba
+def test_compiled_im2col_of_one_map_equals_numpys_to_the_bit():
+    from digitnet.conv.kernels import COMPILED_KERNELS
+
+    x = np.random.default_rng(7).standard_normal((3, 9, 8, 1)).astype(np.float32)
+    cols = np.full((3 * 5 * 4, 5 * 5), np.nan, np.float32)
+    COMPILED_KERNELS.im2col(x, 5, cols)  # the single-map loop, the image's own pixels
+    np.testing.assert_array_equal(cols, fast.im2col(x, 5))
