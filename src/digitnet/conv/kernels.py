@@ -3,7 +3,7 @@
 Hot loops, one pass over the maps each, serial, compiled on first use
 (:class:`~digitnet.engines.numba_kernels.LazyKernels`). Serial because the step's BLAS
 products run on every core between them: with Numba's threads as well, an epoch of the
-book's network took 4 to 20 times as long on 2 cores (benchmarks/README.md). Their
+book's network took 4 to 20 times as long on 2 cores (README, convolutional networks). Their
 reference is the NumPy of :mod:`digitnet.conv.layers` and :mod:`digitnet.conv.fast`, and a
 test holds them equal (they only compare, copy and add, in the same order: equal to the bit).
 """
