@@ -96,3 +96,31 @@ def test_im2col_times_the_kernels_is_the_convolution():
     want, _ = layers.convolve_backward(delta, x, w)
     got = fast.col2im(delta.reshape(-1, 5) @ fast.kernel_matrix(w), x.shape, 4)
     np.testing.assert_allclose(got, want, rtol=0, atol=1e-12)
+
+
+def test_im2col_rows_are_the_windows_in_the_kernels_order():
+    x = np.random.default_rng(5).standard_normal((2, 6, 7, 3))
+    cols = fast.im2col(x, 3)
+    assert cols.shape == (2 * 4 * 5, 3 * 3 * 3)
+    # row (n, i, j) is x[n, i:i+3, j:j+3, :] flattened as (p, q, k): copies, so exact.
+    np.testing.assert_array_equal(cols[(1 * 4 + 2) * 5 + 3], x[1, 2:5, 3:6, :].ravel())
+    out = np.full_like(cols, np.nan)
+    assert fast.im2col(x, 3, out=out) is out
+    np.testing.assert_array_equal(out, cols)
+
+
+@pytest.mark.parametrize("size", [2, 3])
+def test_max_pool_values_are_max_pools_maxima(size):
+    c = np.random.default_rng(6).standard_normal((2, 7, 8, 3)).astype(np.float32)
+    c[0, :3, :3] = 0  # ties; 7 and 8 leave rows or columns that pooling drops
+    np.testing.assert_array_equal(fast.max_pool_values(c, size), layers.max_pool(c, size)[0])
+
+
+@needs_numba
+def test_compiled_im2col_of_one_map_equals_numpys_to_the_bit():
+    from digitnet.conv.kernels import COMPILED_KERNELS
+
+    x = np.random.default_rng(7).standard_normal((3, 9, 8, 1)).astype(np.float32)
+    cols = np.full((3 * 5 * 4, 5 * 5), np.nan, np.float32)
+    COMPILED_KERNELS.im2col(x, 5, cols)  # the single-map loop, the image's own pixels
+    np.testing.assert_array_equal(cols, fast.im2col(x, 5))

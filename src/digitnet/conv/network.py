@@ -26,7 +26,7 @@ from numpy.typing import ArrayLike, DTypeLike, NDArray
 
 from digitnet.activations import ACTIVATIONS, SOFTMAX, Activation
 from digitnet.conv import fast
-from digitnet.conv.layers import max_pool, pad, padding_of
+from digitnet.conv.layers import pad, padding_of
 from digitnet.conv.spec import Conv, Layer, check_layers, format_layers, parse_layers
 from digitnet.errors import ConfigError
 from digitnet.mnist_shape import MNIST_SIDE
@@ -224,7 +224,7 @@ class ConvNetwork:
         layer, w, b = self.layers[l], self.weights[l], self.biases[l]
         if isinstance(layer, Conv):
             c = fast.convolve(pad(a, layer.size, layer.padding), w)
-            z = max_pool(c, layer.pool)[0] if layer.pool > 1 else c
+            z = fast.max_pool_values(c, layer.pool) if layer.pool > 1 else c
         else:
             z = a.reshape(a.shape[0], -1) @ w.T
         z += b
