@@ -9,8 +9,8 @@ from pathlib import Path
 import pytest
 from rich.console import Console
 
-from digitnet.cli import baselines as baselines_cli
 from digitnet.baselines import INSTALL_HINT
+from digitnet.cli import baselines as baselines_cli
 
 HAS_SKLEARN = importlib.util.find_spec("sklearn") is not None
 
