@@ -380,7 +380,8 @@ def test_two_hundred_slow_connections_are_all_closed(served: Served) -> None:
     """Half never finish their headers (408 at the deadline); half finish them but not their
     bodies, with more connections open than MAX_CONNECTIONS: 503 at once, then closed (or,
     for a request that came while the server had not yet taken in MAX_CONNECTIONS of the
-    others, as a busy machine may, 408 at the deadline). None stays open."""
+    others, as a busy machine may, 408 at the deadline, or 200: GET /api/model needs no body,
+    so the app may answer before the body's deadline). None stays open."""
     assert MAX_CONNECTIONS < 200
     connections = [served.connect() for _ in range(200)]
     try:
@@ -393,7 +394,7 @@ def test_two_hundred_slow_connections_are_all_closed(served: Served) -> None:
             connection.close()
     assert all(answer.startswith(b"HTTP/1.1 408 ") for answer in answers[1::2])
     statuses = [answer[:13] for answer in answers[::2]]
-    assert set(statuses) <= {b"HTTP/1.1 503 ", b"HTTP/1.1 408 "}, set(statuses)
+    assert set(statuses) <= {b"HTTP/1.1 503 ", b"HTTP/1.1 408 ", b"HTTP/1.1 200 "}, set(statuses)
     assert b"HTTP/1.1 503 " in statuses  # the limit on connections was reached
 
 
