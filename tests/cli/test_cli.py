@@ -298,5 +298,5 @@ def test_every_command_is_found_by_its_name_and_imported_only_when_asked() -> No
     loaded = subprocess.run(
         [sys.executable, "-c", code], capture_output=True, text=True, check=True
     )
-    for module, _ in cli.COMMANDS.values():
-        assert f"'digitnet.cli.{module}'" not in loaded.stdout
+    for name in cli.COMMANDS:
+        assert f"'digitnet.cli.{name}'" not in loaded.stdout

@@ -21,25 +21,24 @@ from digitnet.version import __version__
 
 __all__ = ["COMMANDS", "DigitnetGroup", "Interrupted", "main"]
 
-#: Each command's name -> the module of this package that defines it and the command's name
-#: there.
-COMMANDS: dict[str, tuple[str, str]] = {
-    "train": ("train", "train_command"),
-    "models": ("models", "models_command"),
-    "evaluate": ("evaluate", "evaluate_command"),
-    "predict": ("predict", "predict_command"),
-    "explain": ("explain", "explain_command"),
-    "plot": ("plot", "plot_command"),
-    "gates": ("gates", "gates_command"),
-    "serve": ("serve", "serve_command"),
-    "baselines": ("baselines", "baselines_command"),
-    "saliency": ("saliency", "saliency_command"),
-    "flip": ("flip", "flip_command"),
-    "robustness": ("robustness", "robustness_command"),
-    "reproduce": ("reproduce", "reproduce_command"),
-    "sweep": ("sweep", "sweep_command"),
-    "data": ("data", "data_command"),
-}
+#: The commands, each defined as ``NAME_command`` in the module ``digitnet.cli.NAME``.
+COMMANDS: tuple[str, ...] = (
+    "train",
+    "models",
+    "evaluate",
+    "predict",
+    "explain",
+    "plot",
+    "gates",
+    "serve",
+    "baselines",
+    "saliency",
+    "flip",
+    "robustness",
+    "reproduce",
+    "sweep",
+    "data",
+)
 
 
 class Interrupted(click.ClickException):
@@ -64,8 +63,8 @@ class DigitnetGroup(click.Group):
 
     def get_command(self, ctx: click.Context, cmd_name: str) -> click.Command | None:
         if cmd_name not in self.commands and cmd_name in COMMANDS:
-            module, name = COMMANDS[cmd_name]
-            command = getattr(importlib.import_module(f"{__name__}.{module}"), name)
+            module = importlib.import_module(f"{__name__}.{cmd_name}")
+            command = getattr(module, f"{cmd_name}_command")
             self.add_command(command, cmd_name)
         return super().get_command(ctx, cmd_name)
 
