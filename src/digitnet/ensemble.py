@@ -28,6 +28,8 @@ from numpy.typing import ArrayLike, NDArray
 from digitnet.conv.network import AnyNetwork
 from digitnet.errors import ConfigError
 
+#: The rule, in words, for reports.
+ENSEMBLE_RULE = "mean probability"
 #: The smallest sum of a sigmoid output that is divided by: an output of all zeros becomes
 #: zeros, not NaN.
 TINY_OUTPUT_SUM = 1e-12
