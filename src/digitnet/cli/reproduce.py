@@ -35,7 +35,7 @@ QUICK_NOTE = " (quick look)"
     default="1",
     show_default=True,
     help="The book's table to reproduce: 1 (sigmoid networks and the baselines, minutes) or "
-    "6 (convolutional networks and their ensemble, days without --quick).",
+    "6 (convolutional networks and their ensemble, about 2 days without --quick).",
 )
 @click.option(
     "--quick",
@@ -91,8 +91,9 @@ def reproduce_command(
     conv-pool layer of 20 maps; + one of 40; ReLU and L2; the expanded data; a second fc
     100; two fc 1,000 with dropout), 60 epochs (40 with dropout) of mini-batches of 10, 3
     seeds a row and 5 for the dropout row, whose five networks are then combined as an
-    ensemble (the mean of their probabilities). That is about 1e15 multiply-adds: roughly
-    2 to 5 days on two cores. --quick takes a few minutes.
+    ensemble (the mean of their probabilities). That is about 80 hours of one process
+    (7 h a run of the dropout row): roughly 2 days on two cores. --quick takes about 3
+    minutes.
 
     The table puts the book's figures beside the mean and spread of ours; the files in
     --out-dir hold the report (results.md), the statistics per row and per run (CSV), and
