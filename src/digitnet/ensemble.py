@@ -52,7 +52,7 @@ def average_probabilities(probabilities: Sequence[ArrayLike]) -> NDArray[np.floa
         raise ConfigError("an ensemble needs at least one network")
     total = np.zeros(np.shape(probabilities[0]), dtype=np.float64)
     for p in probabilities:
-        total += p
+        total += np.asarray(p, dtype=np.float64)
     return total / len(probabilities)
 
 

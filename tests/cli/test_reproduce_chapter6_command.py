@@ -83,3 +83,16 @@ def test_the_files_hold_every_row_and_the_ensemble_of_row_gs_networks(
     report = (out / "results.md").read_text(encoding="utf-8")
     assert report.startswith("# Chapter 6's results, reproduced")
     assert "| h. ensemble of 3 of g | 99.67% |" in report
+
+
+def test_help_names_the_chapters_and_the_full_runs_time() -> None:
+    result = CliRunner().invoke(cli.main, ["reproduce", "--help"])
+    assert result.exit_code == 0
+    text = " ".join(result.stdout.split())
+    assert "--chapter [1|6]" in text and "roughly 2 days on two cores" in text
+    assert "--handwriting" not in text  # a test option, hidden
+
+
+def test_another_chapter_is_a_usage_error() -> None:
+    result = CliRunner().invoke(cli.main, ["reproduce", "--chapter", "3"])
+    assert result.exit_code == 2 and "--chapter" in result.stderr
