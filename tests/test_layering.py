@@ -47,6 +47,7 @@ FLOORS: dict[str, int] = {
     "digitnet.decision": 1,
     "digitnet.settings": 1,
     "digitnet.conv": 1,  # a network kind: its layers and network beside network.py
+    "digitnet.ensemble": 1,  # networks answering together, used like one
     # 2 measures of a network or a data set
     "digitnet.saturation": 2,
     "digitnet.metrics": 2,

@@ -25,6 +25,7 @@ _EXPORTS = {
     "ConvNetwork": "digitnet.conv.network",
     "DataError": "digitnet.errors",
     "DigitnetError": "digitnet.errors",
+    "Ensemble": "digitnet.ensemble",
     "History": "digitnet.history",
     "ImageError": "digitnet.errors",
     "ModelFileError": "digitnet.errors",
@@ -47,6 +48,7 @@ __all__ = [
     "ConvNetwork",
     "DataError",
     "DigitnetError",
+    "Ensemble",
     "History",
     "ImageError",
     "ModelFileError",
@@ -82,6 +84,7 @@ def __dir__() -> list[str]:
 if TYPE_CHECKING:
     from digitnet.conv.network import ConvNetwork
     from digitnet.data import load_mnist
+    from digitnet.ensemble import Ensemble
     from digitnet.errors import ConfigError, DataError, DigitnetError, ImageError, ModelFileError
     from digitnet.history import History, RunEnd
     from digitnet.modelfile import SavedModel, load, save

@@ -1,4 +1,5 @@
-"""`digitnet evaluate`: the split, the per-digit report, --json, tables within 80 columns."""
+"""`digitnet evaluate`: the split, the per-digit report, --json, tables within 80 columns,
+several models and their ensemble."""
 
 from __future__ import annotations
 
@@ -9,10 +10,13 @@ from pathlib import Path
 import numpy as np
 import pytest
 
+from digitnet.conv.network import ConvNetwork
 from digitnet.data import MnistSplit
-from digitnet.modelfile import save
+from digitnet.ensemble import Ensemble
+from digitnet.modelfile import load, save
 from digitnet.network import Network
-from digitnet.training import sgd
+from digitnet.settings import TrainingSettings
+from digitnet.training import sgd, train
 
 Run = Callable[..., tuple[int, str, str]]
 
@@ -73,3 +77,53 @@ def test_tables_show_the_report_within_80_columns(
     assert "weighted avg" in out
     tables = out.splitlines()[1:]  # below the line naming the model, whose path may be long
     assert max(len(line) for line in tables) <= 80
+
+
+@pytest.fixture(scope="module")
+def second_model(mnist: MnistSplit, tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """A small convolutional network after one epoch on 300 images."""
+    network = ConvNetwork("conv:4x5x5,pool:2,fc:20,softmax:10", seed=3)
+    settings = TrainingSettings(
+        epochs=1, mini_batch_size=10, learning_rate=0.1, seed=3, cost="log-likelihood"
+    )
+    train(network, mnist.training.first(300), settings)
+    path = tmp_path_factory.mktemp("evaluate") / "conv.npz"
+    save(path, network)
+    return path
+
+
+def test_several_models_report_each_and_their_ensemble(
+    run: Run, model: tuple[Path, Network], second_model: Path, mnist: MnistSplit, mnist_dir: Path
+) -> None:
+    path, network = model
+    args = ("evaluate", str(path), str(second_model), str(path), "--data-dir", str(mnist_dir))
+    code, out, err = run(*args, "--json")
+    assert code == 0, err
+    record = json.loads(out)
+    conv = load(second_model).network
+    ensemble = Ensemble([network, conv, network])
+    images, labels = mnist.test.images, mnist.test.labels
+    assert record["model"] == "ensemble of 3" and record["ensemble"] == "mean probability"
+    assert record["correct"] == ensemble.evaluate(images, labels)
+    assert [m["model"] for m in record["members"]] == [str(path), str(second_model), str(path)]
+    assert [m["correct"] for m in record["members"]] == [
+        network.evaluate(images, labels),
+        conv.evaluate(images, labels),
+        network.evaluate(images, labels),
+    ]
+    code, out, err = run(*args)
+    assert code == 0, err
+    lines = out.splitlines()
+    assert lines[0].startswith(f"{path}: ") and lines[1].startswith(f"{second_model}: ")
+    assert lines[3].startswith("ensemble of 3 (mean probability): ")
+    assert f"{record['correct']} / 10000 test images correct" in lines[3]
+
+
+def test_an_ensemble_of_models_that_are_not_classifiers_is_refused(
+    run: Run, model: tuple[Path, Network], tmp_path: Path, mnist_dir: Path
+) -> None:
+    other = tmp_path / "five.npz"
+    save(other, Network([784, 20, 5], seed=1))
+    code, out, err = run("evaluate", str(model[0]), str(other), "--data-dir", str(mnist_dir))
+    assert code == 1 and out == ""
+    assert err.strip() == f"Error: {other}: network [784, 20, 5] is not an MNIST classifier"

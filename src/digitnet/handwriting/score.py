@@ -13,11 +13,11 @@ from dataclasses import dataclass
 import numpy as np
 from numpy.typing import NDArray
 
+from digitnet.conv.network import AnyNetwork
 from digitnet.errors import ImageError
 from digitnet.handwriting import Sample
 from digitnet.imaging import preprocess
 from digitnet.mnist_shape import MNIST_PIXELS
-from digitnet.network import Network
 
 #: The key of the whole set's accuracy beside the styles'.
 ALL = "all"
@@ -57,7 +57,7 @@ def prepare(samples: Sequence[Sample]) -> Prepared:
     return Prepared(inputs, digits, tuple(item.style for item in samples), refused)
 
 
-def accuracy_by_style(network: Network, prepared: Prepared) -> dict[str, float]:
+def accuracy_by_style(network: AnyNetwork, prepared: Prepared) -> dict[str, float]:
     """The fraction read right, for each style in order of appearance and for ALL."""
     right = (network.predict(prepared.inputs) == prepared.digits) & ~prepared.refused
     styles = np.array(prepared.styles)

@@ -8,7 +8,11 @@ and reports what came out beside what the book says:
 
 - :mod:`~digitnet.reproduce.table`: :func:`experiments` lists them (``"full"``: the
   book's 30 epochs; ``"quick"``: a short look, 2 seeds and 4 epochs, SVMs on a slice), and
-  :func:`jobs` their runs, one per seed;
+  :func:`jobs` their runs, one per seed; :mod:`~digitnet.reproduce.chapter6` lists chapter
+  6's convolutional networks and their ensemble the same way, and
+  :func:`chapter_experiments` either chapter's rows;
+- :mod:`~digitnet.reproduce.result`: what a run measured (:class:`RunResult`), and an
+  ensemble row's figure from the runs it combines (:func:`ensemble_result`);
 - :mod:`~digitnet.reproduce.runs`: :func:`run` runs them, one run per process on all cores
   or on a Dask cluster (the sweeps' backends, :mod:`digitnet.sweep.backends`), reporting
   each finished run through a callback;
@@ -24,6 +28,8 @@ table reports the same statistic, labelled "best epoch"; the test accuracy at th
 best *validation* accuracy, the honest choice, is in the CSV files beside it.
 """
 
+from digitnet.reproduce.chapter6 import chapter6_experiments
+from digitnet.reproduce.chapters import CHAPTERS, chapter_experiments
 from digitnet.reproduce.files import (
     REPORT_FILES,
     curves_csv,
@@ -39,11 +45,12 @@ from digitnet.reproduce.report import (
     markdown,
     markdown_table,
     table_rows,
+    title,
 )
+from digitnet.reproduce.result import RunResult, ensemble_result
 from digitnet.reproduce.runs import (
     STOPPED,
     OnResult,
-    RunResult,
     expected_work,
     run,
     run_job,
@@ -58,6 +65,7 @@ from digitnet.reproduce.statistics import (
 )
 from digitnet.reproduce.table import (
     DARKNESS,
+    ENSEMBLE,
     METHODS,
     MODES,
     NETWORK,
@@ -70,7 +78,9 @@ from digitnet.reproduce.table import (
 )
 
 __all__ = [
+    "CHAPTERS",
     "DARKNESS",
+    "ENSEMBLE",
     "METHODS",
     "MODES",
     "NETWORK",
@@ -87,8 +97,11 @@ __all__ = [
     "RowSummary",
     "RunResult",
     "caption",
+    "chapter6_experiments",
+    "chapter_experiments",
     "curves_csv",
     "describe_run",
+    "ensemble_result",
     "expected_work",
     "experiments",
     "explanation",
@@ -103,5 +116,6 @@ __all__ = [
     "summarise_all",
     "summary_csv",
     "table_rows",
+    "title",
     "write_reports",
 ]

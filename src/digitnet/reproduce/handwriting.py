@@ -9,9 +9,9 @@ from __future__ import annotations
 
 import functools
 
+from digitnet.conv.network import AnyNetwork
 from digitnet.handwriting import DEFAULT_SEED, make_set
 from digitnet.handwriting.score import ALL, Prepared, accuracy_by_style, prepare
-from digitnet.network import Network
 
 
 @functools.lru_cache(maxsize=2)
@@ -19,6 +19,6 @@ def _prepared(per_style: int) -> Prepared:
     return prepare(make_set(per_style, seed=DEFAULT_SEED))
 
 
-def handwriting_accuracy(network: Network, per_style: int) -> float:
+def handwriting_accuracy(network: AnyNetwork, per_style: int) -> float:
     """``network``'s accuracy on the set of ``per_style`` images of each style."""
     return accuracy_by_style(network, _prepared(per_style))[ALL]

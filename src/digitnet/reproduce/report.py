@@ -14,11 +14,15 @@ from digitnet.activations import SIGMOID
 from digitnet.data.mnist import N_TRAINING
 from digitnet.handwriting import DEFAULT_SEED, STYLES
 from digitnet.history import STALLED_ACCURACY
+from digitnet.reproduce.chapter6 import CHAPTER as CHAPTER6
+from digitnet.reproduce.chapter6 import DROPOUT_EPOCHS, NETWORK3_L2_SCALE
+from digitnet.reproduce.chapter6 import FULL_EPOCHS as CHAPTER6_EPOCHS
 from digitnet.reproduce.runs import RunResult
 from digitnet.reproduce.statistics import RowSummary
 from digitnet.reproduce.table import (
     COST,
     DTYPE,
+    ENSEMBLE,
     FIRST_SEED,
     FULL_EPOCHS,
     MINI_BATCH_SIZE,
@@ -44,7 +48,8 @@ def describe_run(result: RunResult, experiment: Experiment) -> str:
     """One line on a finished run, e.g. ``a. [784, 30, 10] ..., seed 1: best test accuracy
     95.31% at epoch 27 (12.3 s)``."""
     network = experiment.method == NETWORK
-    name = f"{experiment.key}. {experiment.title}" if network else experiment.title
+    keyed = experiment.method in (NETWORK, ENSEMBLE)
+    name = f"{experiment.key}. {experiment.title}" if keyed else experiment.title
     if len(experiment.seeds) > 1:
         name += f", seed {result.seed}"
     if result.accuracy is None:
@@ -85,7 +90,7 @@ def table_rows(summaries: Sequence[RowSummary]) -> list[tuple[str, ...]]:
     rows: list[tuple[str, ...]] = []
     for s in summaries:
         e = s.experiment
-        name = f"{e.key}. {e.label}" if e.method == NETWORK else e.label
+        name = f"{e.key}. {e.label}" if e.method in (NETWORK, ENSEMBLE) else e.label
         book = e.book or NO_BOOK_FIGURE
         if s.mean is None:
             rows.append((name, book, s.missing or "", "", "", "0", "", ""))
@@ -105,8 +110,15 @@ def table_rows(summaries: Sequence[RowSummary]) -> list[tuple[str, ...]]:
     return rows
 
 
+def title(rows: Sequence[Experiment]) -> str:
+    """The table's title: ``"Chapter 1's results, reproduced"``."""
+    return f"Chapter {rows[0].chapter if rows else 1}'s results, reproduced"
+
+
 def caption(rows: Sequence[Experiment]) -> str:
     """What the table's numbers are: the data, the networks' settings, the definitions."""
+    if rows and rows[0].chapter == CHAPTER6:
+        return _chapter6_caption(rows)
     networks = [e for e in rows if e.method == NETWORK]
     text = "Accuracy on MNIST's 10,000 test images."
     if networks:
@@ -146,6 +158,39 @@ def caption(rows: Sequence[Experiment]) -> str:
     return text
 
 
+def _chapter6_caption(rows: Sequence[Experiment]) -> str:
+    networks = [e for e in rows if e.method == NETWORK]
+    epochs = sorted({e.epochs for e in networks})
+    sizes = sorted({e.training_size or N_TRAINING for e in networks})
+    ensemble = next((e for e in rows if e.method == ENSEMBLE), None)
+    text = (
+        "Accuracy on MNIST's 10,000 test images. Networks: softmax output, log-likelihood "
+        f"cost, mini-batches of {MINI_BATCH_SIZE}, "
+        f"{'/'.join(map(str, epochs))} {'epoch' if epochs == [1] else 'epochs'} on "
+        f"{'/'.join(f'{n:,}' for n in sizes)} "
+        f"training images (five times as many, shifted by a pixel, where the row says "
+        f"'expanded'), {DTYPE}; N(0, 1/n_in) initial weights for sigmoid rows, He's for ReLU "
+        f"rows; the book's L2 lambda 0.1 is digitnet's {0.1 * NETWORK3_L2_SCALE:g} (network3.py "
+        f"divides its term by the number of mini-batches, digitnet by the number of images). "
+        f"One run per seed ({FIRST_SEED}, {FIRST_SEED + 1}, ...). 'Best epoch' is the highest "
+        f"test accuracy of any epoch, the figure the book quotes: the mean over the runs ± "
+        f"their sample standard deviation, and the lowest and highest run, in percent."
+    )
+    if ensemble is not None:
+        text += (
+            f" Row {ensemble.key} averages the output probabilities of row "
+            f"{ensemble.ensemble_of}'s networks after their last epoch (the book let its five "
+            f"vote), one figure."
+        )
+    if epochs != sorted({CHAPTER6_EPOCHS, DROPOUT_EPOCHS}) or sizes != [N_TRAINING]:
+        text += (
+            " This is a short run, not a reproduction: the book's figures are for "
+            f"{CHAPTER6_EPOCHS} epochs ({DROPOUT_EPOCHS} for the dropout row) on all "
+            f"50,000 training images."
+        )
+    return text
+
+
 def markdown_table(summaries: Sequence[RowSummary]) -> str:
     """The table in Markdown (GitHub's pipe tables)."""
     lines = [
@@ -163,7 +208,7 @@ def explanation(summaries: Sequence[RowSummary]) -> str | None:
     """
     by_key = {s.experiment.key: s for s in summaries}
     book, scaled = by_key.get("b"), by_key.get("c")
-    if book is None or scaled is None:
+    if book is None or scaled is None or book.experiment.chapter != 1:
         return None
     needed = ("mean", "median", "low", "saturation_start", "saturation_end", "z_spread_start")
     if any(getattr(s, name) is None for s in (book, scaled) for name in needed):
@@ -207,7 +252,7 @@ def explanation(summaries: Sequence[RowSummary]) -> str | None:
 def markdown(rows: Sequence[Experiment], summaries: Sequence[RowSummary]) -> str:
     """The report: a title, the caption, the table and the explanation, in Markdown."""
     parts = [
-        "# Chapter 1's results, reproduced",
+        f"# {title(rows)}",
         caption(rows),
         markdown_table(summaries),
     ]

@@ -15,22 +15,24 @@ from __future__ import annotations
 import os
 import time
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass
 from typing import Any
 
 import numpy as np
 from numpy.typing import NDArray
 
+from digitnet.augment.shifts import SHIFTS
 from digitnet.baselines import INSTALL_HINT, SVM, baseline_correct
+from digitnet.conv.network import AnyNetwork, ConvNetwork
 from digitnet.data.mnist import MNIST_PIXELS, N_TRAINING, Dataset, MnistSplit
 from digitnet.errors import MissingExtra
-from digitnet.history import is_stalled
 from digitnet.network import Network
-from digitnet.recipes import recipe
+from digitnet.recipes import Recipe, recipe
 from digitnet.reproduce.handwriting import handwriting_accuracy
+from digitnet.reproduce.result import RunResult, ensemble_result, test_outputs
 from digitnet.reproduce.table import (
     DTYPE,
     ENGINE,
+    ENSEMBLE,
     MINI_BATCH_SIZE,
     NETWORK,
     Experiment,
@@ -44,70 +46,6 @@ from digitnet.training import train
 
 #: The ``missing`` of a run that :func:`run`'s ``should_stop`` ended or kept from starting.
 STOPPED = "stopped"
-
-
-@dataclass(frozen=True)
-class RunResult:
-    """What one run measured on the 10,000 test images (and, for a network, on the way).
-
-    Attributes
-    ----------
-    key, seed
-        The experiment's key and the run's seed.
-    accuracy : float or None
-        The figure the table reports: a network's best-epoch test accuracy, a baseline's
-        test accuracy; None when the run could not happen (see ``missing``).
-    correct : int or None
-        Test images classified correctly at that epoch (of ``total``).
-    total : int
-        Test images.
-    seconds : float
-        Wall time of the run, loading the data not included.
-    best_epoch : int or None
-        The epoch of ``accuracy`` (1-based).
-    test_at_best_validation : float or None
-        Test accuracy at the epoch of best validation accuracy.
-    validation, test : tuple of float
-        Accuracy after each epoch.
-    saturation_start, saturation_end : float or None
-        Share of saturated hidden neuron-image pairs on the validation set before training
-        and after the last epoch (see :mod:`digitnet.saturation`); None without hidden layers.
-    z_spread_start : float or None
-        Standard deviation of the first hidden layer's ``z = w . x + b`` over the validation
-        sample, before training.
-    diverged_epoch : int or None
-        The epoch whose weights blew up, if any.
-    engine : str or None
-        The engine that trained the network.
-    handwriting : float or None
-        The last epoch's accuracy on digitnet's own handwriting set, if it was scored.
-    missing : str or None
-        Why the run could not happen, with how to fix it (e.g. scikit-learn missing).
-    """
-
-    key: str
-    seed: int
-    accuracy: float | None
-    correct: int | None = None
-    total: int = 0
-    seconds: float = 0.0
-    best_epoch: int | None = None
-    test_at_best_validation: float | None = None
-    validation: tuple[float, ...] = ()
-    test: tuple[float, ...] = ()
-    saturation_start: float | None = None
-    saturation_end: float | None = None
-    z_spread_start: float | None = None
-    diverged_epoch: int | None = None
-    engine: str | None = None
-    handwriting: float | None = None
-    missing: str | None = None
-
-    @property
-    def stalled(self) -> bool:
-        """Whether this network run stalled near chance, as :attr:`History.stalled
-        <digitnet.history.History.stalled>` says: from its validation accuracies."""
-        return self.accuracy is not None and is_stalled(self.validation)
 
 
 def _first(data: Dataset, n: int | None) -> Dataset:
@@ -142,25 +80,30 @@ def run_job(job: Job, shared: Shared) -> RunResult:
     return RunResult(experiment.key, job.seed, correct / len(test), correct, len(test), seconds)
 
 
-def initial_z_spread(network: Network, images: NDArray[Any]) -> float | None:
+def initial_z_spread(network: AnyNetwork, images: NDArray[Any]) -> float | None:
     """Standard deviation of the first hidden layer's ``z = w . x + b`` over ``images``.
 
     With N(0, 1) weights ``z`` sums hundreds of pixels times random weights; its spread
     says how far out on the sigmoid's flat tails the neurons start. None without a hidden
     layer.
     """
-    if network.num_layers < 3:
+    if not isinstance(network, Network) or network.num_layers < 3:
         return None
     x = network.activations_for(images[:SATURATION_SAMPLE])[0]
     z = x @ network.weights[0].T + network.biases[0]
     return float(np.std(z, dtype=np.float64))
 
 
-def _train_network(job: Job, data: MnistSplit) -> RunResult:
+def _recipe(job: Job) -> Recipe:
+    """The recipe of ``job``'s network: the book's, with the row's network and settings."""
     experiment = job.experiment
-    chosen = recipe(
+    network: dict[str, Any] = (
+        {"layers": experiment.layers} if experiment.layers else {"sizes": experiment.sizes}
+    )
+    return recipe(
         "book",
-        sizes=experiment.sizes,
+        **network,
+        activation=experiment.activation,
         init=experiment.init,
         dtype=DTYPE,
         epochs=experiment.epochs,
@@ -168,13 +111,20 @@ def _train_network(job: Job, data: MnistSplit) -> RunResult:
         learning_rate=experiment.learning_rate,
         cost=experiment.cost,
         l2=experiment.l2,
+        dropout=experiment.dropout,
+        expand=experiment.expand,
         seed=job.seed,
         engine=ENGINE,
     )
+
+
+def _train_network(job: Job, data: MnistSplit) -> RunResult:
+    experiment = job.experiment
+    chosen = _recipe(job)
     network, settings = chosen.build(), chosen.settings
-    assert isinstance(network, Network)  # the book's table is of fully-connected networks
-    saturation_start = saturated_fraction(network, data.validation.images)
-    spread = initial_z_spread(network, data.validation.images)
+    sigmoid = experiment.activation == "sigmoid"  # saturation is a sigmoid's trouble
+    saturation_start = saturated_fraction(network, data.validation.images) if sigmoid else None
+    spread = initial_z_spread(network, data.validation.images) if sigmoid else None
     start = time.perf_counter()
     history = train(
         network,
@@ -200,7 +150,7 @@ def _train_network(job: Job, data: MnistSplit) -> RunResult:
         validation=tuple(accuracy["validation"]),
         test=tuple(accuracy["test"]),
         saturation_start=saturation_start,
-        saturation_end=history.saturation[-1] if history.saturation else None,
+        saturation_end=history.saturation[-1] if history.saturation and sigmoid else None,
         z_spread_start=spread,
         diverged_epoch=history.diverged_epoch,
         engine=history.engine,
@@ -209,6 +159,7 @@ def _train_network(job: Job, data: MnistSplit) -> RunResult:
             if experiment.handwriting
             else None
         ),
+        test_outputs=test_outputs(network, data.test) if experiment.keep_outputs else None,
     )
 
 
@@ -219,7 +170,9 @@ def expected_work(job: Job) -> float:
     for every training image; an RBF SVM compares every pair of training images.
     """
     experiment = job.experiment
-    n = experiment.training_size or N_TRAINING
+    n = (experiment.training_size or N_TRAINING) * (len(SHIFTS) if experiment.expand else 1)
+    if experiment.method == NETWORK and experiment.layers:
+        return 3.0 * experiment.epochs * n * ConvNetwork(experiment.layers).multiply_adds
     if experiment.method == NETWORK:
         weights = sum(a * b for a, b in zip(experiment.sizes[:-1], experiment.sizes[1:]))
         return 3.0 * experiment.epochs * n * weights
@@ -261,8 +214,9 @@ def run(
     Returns
     -------
     list of RunResult
-        One per run, in the order of :func:`jobs` (row by row, seed by seed); a run that
-        ``should_stop`` ended or kept from starting has ``missing`` :data:`STOPPED`.
+        One per run, in the order of :func:`jobs` (row by row, seed by seed), then one per
+        ensemble row; a run that ``should_stop`` ended or kept from starting has
+        ``missing`` :data:`STOPPED`.
     """
     todo = jobs(rows)
     order = sorted(range(len(todo)), key=lambda i: expected_work(todo[i]), reverse=True)
@@ -283,10 +237,15 @@ def run(
             on_result=finished,
             should_stop=should_stop,
         )
+        by_job = {order[position]: result for position, result in results.items()}
+        done_runs = [by_job[i] if i in by_job else _stopped(job) for i, job in enumerate(todo)]
+        ensembles = [e for e in rows if e.method == ENSEMBLE]
+        if ensembles:
+            labels = mnist_of(mnist_folder(data_dir)).test.labels
+            done_runs += [ensemble_result(e, done_runs, labels) for e in ensembles]
     finally:
         forget()  # the MNIST this process loaded when it ran jobs itself
-    by_job = {order[position]: result for position, result in results.items()}
-    return [by_job[i] if i in by_job else _stopped(job) for i, job in enumerate(todo)]
+    return done_runs
 
 
 def _stopped(job: Job) -> RunResult:

@@ -47,10 +47,12 @@ COST = "quadratic"
 DTYPE = "float32"
 ENGINE = "auto"
 
-#: What a row runs: a network, or one of the chapter's baselines (named in
-#: :mod:`digitnet.baselines`).
+#: What a row runs: a network, one of the chapter's baselines (named in
+#: :mod:`digitnet.baselines`), or an ensemble of another row's networks (chapter 6), which
+#: trains nothing and is counted once that row's runs are done.
 NETWORK = "network"
-METHODS = (NETWORK, RANDOM_GUESS, DARKNESS, SVM)
+ENSEMBLE = "ensemble"
+METHODS = (NETWORK, RANDOM_GUESS, DARKNESS, SVM, ENSEMBLE)
 
 
 @dataclass(frozen=True)
@@ -84,6 +86,20 @@ class Experiment:
     handwriting : int
         Images per style of digitnet's own handwriting set that a trained network is also
         scored on (0: none).
+    chapter : int
+        The book's chapter the row comes from (1 or 6): which caption the table gets.
+    layers : str or None
+        A conv network's layers (:mod:`digitnet.conv.spec`) instead of ``sizes``.
+    activation : str
+        The hidden layers' activation.
+    dropout : float
+        Dropout on the inputs of the fully-connected layers (conv networks).
+    expand : bool
+        Train on the book's expanded set: each image and its four one-pixel shifts.
+    keep_outputs : bool
+        Keep each run's output probabilities on the test images, for an ensemble row.
+    ensemble_of : str or None
+        For an ensemble row, the key of the row whose networks it combines (all its seeds).
     """
 
     key: str
@@ -102,6 +118,13 @@ class Experiment:
     cost: str = COST
     l2: float = 0.0
     handwriting: int = 0
+    chapter: int = 1
+    layers: str | None = None
+    activation: str = "sigmoid"
+    dropout: float = 0.0
+    expand: bool = False
+    keep_outputs: bool = False
+    ensemble_of: str | None = None
 
     @property
     def book(self) -> str:
@@ -113,6 +136,23 @@ class Experiment:
 
 def _seeds(count: int) -> tuple[int, ...]:
     return tuple(range(FIRST_SEED, FIRST_SEED + count))
+
+
+def check_overrides(
+    mode: str, epochs: int | None, training_size: int | None, handwriting: int | None
+) -> None:
+    """Refuse a mode or an override of :func:`experiments` that is not one, in one line."""
+    if mode not in MODES:
+        raise ConfigError(f"mode must be one of {', '.join(MODES)}, got {mode!r}")
+    if handwriting is not None and (
+        isinstance(handwriting, bool) or not isinstance(handwriting, int) or handwriting < 0
+    ):
+        raise ConfigError(f"handwriting must be a whole number or None, got {handwriting!r}")
+    for name, value in (("epochs", epochs), ("training_size", training_size)):
+        if value is not None and (isinstance(value, bool) or not isinstance(value, int)):
+            raise ConfigError(f"{name} must be a positive integer or None, got {value!r}")
+        if value is not None and value < 1:
+            raise ConfigError(f"{name} must be a positive integer or None, got {value!r}")
 
 
 def experiments(
@@ -146,17 +186,7 @@ def experiments(
     tuple of Experiment
         Rows a-g, then random guess, average darkness and the SVMs.
     """
-    if mode not in MODES:
-        raise ConfigError(f"mode must be one of {', '.join(MODES)}, got {mode!r}")
-    if handwriting is not None and (
-        isinstance(handwriting, bool) or not isinstance(handwriting, int) or handwriting < 0
-    ):
-        raise ConfigError(f"handwriting must be a whole number or None, got {handwriting!r}")
-    for name, value in (("epochs", epochs), ("training_size", training_size)):
-        if value is not None and (isinstance(value, bool) or not isinstance(value, int)):
-            raise ConfigError(f"{name} must be a positive integer or None, got {value!r}")
-        if value is not None and value < 1:
-            raise ConfigError(f"{name} must be a positive integer or None, got {value!r}")
+    check_overrides(mode, epochs, training_size, handwriting)
     quick = mode == "quick"
     n_epochs = epochs or (QUICK_EPOCHS if quick else FULL_EPOCHS)
     seeds = _seeds(QUICK_SEEDS if quick else FULL_SEEDS)
@@ -224,5 +254,10 @@ class Job:
 
 
 def jobs(rows: Sequence[Experiment]) -> list[Job]:
-    """Every run of ``rows``, row by row, seed by seed."""
-    return [Job(experiment, seed) for experiment in rows for seed in experiment.seeds]
+    """Every run of ``rows``, row by row, seed by seed; an ensemble row runs nothing itself."""
+    return [
+        Job(experiment, seed)
+        for experiment in rows
+        if experiment.method != ENSEMBLE
+        for seed in experiment.seeds
+    ]
