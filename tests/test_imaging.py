@@ -409,7 +409,8 @@ def test_a_drawing_is_read_as_the_array_of_its_darkness() -> None:
     np.testing.assert_array_equal(steps.vector, expected.vector)
     np.testing.assert_array_equal(steps.page, grey)  # as it looks, not inverted
     assert steps.paper.shape == grey.shape and steps.paper.min() == 1.0
-    np.testing.assert_array_equal(steps.digit, expected.digit)
+    for stage in ("grey", "digit", "cropped", "scaled", "centred"):
+        np.testing.assert_array_equal(getattr(steps, stage), getattr(expected, stage))
 
 
 def test_a_drawing_reads_like_the_whole_pipeline_would(nine: NDArray[np.float32]) -> None:
