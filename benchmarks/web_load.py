@@ -72,6 +72,7 @@ class PassResult:
     wall_seconds: float
     records: list[ClientRecord]
     server_cpu_seconds: float | None
+    client_cpu_seconds: float
 
     @property
     def latencies_ms(self) -> list[float]:
@@ -144,13 +145,23 @@ def client(
 
 
 def server_cpu_seconds(pid: int) -> float | None:
-    """User + system CPU time of a process so far, from /proc (None where there is none)."""
+    """User + system CPU time so far of a process and its child processes (the server's
+    input workers), from /proc (None where there is none)."""
+    own = process_stat(pid)
+    if own is None:
+        return None
+    children = [stat for path in Path("/proc").glob("[0-9]*") if (stat := process_stat(path.name))]
+    ticks = sum(int(f[11]) + int(f[12]) for f in [own, *children] if f is own or int(f[1]) == pid)
+    return ticks / os.sysconf("SC_CLK_TCK")
+
+
+def process_stat(pid: int | str) -> list[str] | None:
+    """The fields of /proc/PID/stat after the command's name (state, ppid, ...)."""
     try:
         with open(f"/proc/{pid}/stat") as stat:
-            fields = stat.read().rsplit(")", 1)[1].split()
+            return stat.read().rsplit(")", 1)[1].split()
     except OSError:
         return None
-    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
 
 
 def warm_up(host: str, port: int, samples: list[Sample], path: str) -> None:
@@ -182,7 +193,7 @@ def load_pass(
     ]
     for thread in threads:
         thread.start()
-    cpu_before = server_cpu_seconds(server_pid)
+    cpu_before, client_before = server_cpu_seconds(server_pid), time.process_time()
     start.wait()
     began = time.perf_counter()
     try:
@@ -193,9 +204,9 @@ def load_pass(
         tickets.stopped.set()
         raise
     wall = time.perf_counter() - began
-    cpu_after = server_cpu_seconds(server_pid)
+    cpu_after, client_cpu = server_cpu_seconds(server_pid), time.process_time() - client_before
     cpu = None if cpu_before is None or cpu_after is None else cpu_after - cpu_before
-    return PassResult(label, args.requests, args.clients, wall, records, cpu)
+    return PassResult(label, args.requests, args.clients, wall, records, cpu, client_cpu)
 
 
 def training_pass(
@@ -245,6 +256,7 @@ def table_row(result: PassResult) -> list[str]:
         f"{max(times, default=np.nan):.1f}",
         f"{correct / good:.1%}" if good else "-",
         "?" if cpu is None else f"{1000 * cpu / result.sent:.1f}",
+        f"{1000 * result.client_cpu_seconds / result.sent:.1f}",
     ]
 
 
@@ -260,8 +272,9 @@ def report(results: list[PassResult], samples: list[Sample], args: argparse.Name
     columns = [
         "pass", "requests", "clients", "errors", "wall s", "requests/s", "p50 ms",
         "p90 ms", "p99 ms", "max ms", "correct digits", "server CPU ms/request",
+        "client CPU ms/request",
     ]  # fmt: skip
-    print(markdown_table(columns, [table_row(r) for r in results], "lrrrrrrrrrrr"))
+    print(markdown_table(columns, [table_row(r) for r in results], "lrrrrrrrrrrrr"))
     clean = True
     for result in results:
         if result.errors:

@@ -31,6 +31,7 @@ from digitnet.imaging import (
     preprocess_array,
     preprocess_steps,
 )
+from digitnet.imaging.levels import grey_page
 from digitnet.mnist_shape import MNIST_CENTRE, MNIST_SIDE
 
 WHITE, BLACK = 255, 0
@@ -409,7 +410,16 @@ def test_a_drawing_is_read_as_the_array_of_its_darkness() -> None:
     np.testing.assert_array_equal(steps.vector, expected.vector)
     np.testing.assert_array_equal(steps.page, grey)  # as it looks, not inverted
     assert steps.paper.shape == grey.shape and steps.paper.min() == 1.0
-    np.testing.assert_array_equal(steps.digit, expected.digit)
+    for stage in ("grey", "digit", "cropped", "scaled", "centred"):
+        np.testing.assert_array_equal(getattr(steps, stage), getattr(expected, stage))
+
+
+def test_an_opaque_rgba_page_is_the_grey_of_its_la_conversion() -> None:
+    pixels = np.random.default_rng(0).integers(0, 256, (97, 131, 4), dtype=np.uint8)
+    pixels[..., 3] = 255  # opaque, as a canvas's PNG is
+    image = Image.fromarray(pixels, "RGBA")
+    expected = np.asarray(image.convert("LA").getchannel("L"))  # the transparent images' way
+    np.testing.assert_array_equal(grey_page(image, "canvas"), expected)
 
 
 def test_a_drawing_reads_like_the_whole_pipeline_would(nine: NDArray[np.float32]) -> None:

@@ -37,11 +37,15 @@ def serve_command(model: Path | None, host: str, port: int, data_dir: Path | Non
     require("digitnet.web", "web", "`digitnet serve`")
     from digitnet.web import create_app
     from digitnet.web.connections import server_config
+    from digitnet.web.input_processes import default_processes
     from digitnet.web.listen import LOOPBACK_HOSTS, is_loopback, listen_socket, page_url
 
     path = model.expanduser() if model is not None else default_model_path()
     loopback = is_loopback(host)
-    app = create_app(path, data_dir=data_dir, allowed_hosts=LOOPBACK_HOSTS if loopback else None)
+    hosts = LOOPBACK_HOSTS if loopback else None
+    app = create_app(
+        path, data_dir=data_dir, allowed_hosts=hosts, input_processes=default_processes()
+    )
     listener = listen_socket(host, port)
     if not loopback:
         stderr.print(

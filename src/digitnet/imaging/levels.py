@@ -43,6 +43,8 @@ def grey_page(
             img = img.getchannel("L")
         elif deep:
             img = _reduce(img.convert("F"), side)
+        elif img.mode == "RGBA" and img.getchannel("A").getextrema() == (255, 255):
+            img = img.convert("L")  # a canvas: what _fill_transparent gives, without LA
         elif img.mode in ("RGBA", "LA", "PA", "RGBa") or "transparency" in img.info:
             img = _fill_transparent(img if img.mode == "LA" else img.convert("LA"))
         elif img.mode != "L":

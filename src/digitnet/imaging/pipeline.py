@@ -120,11 +120,16 @@ def preprocess_array(ink: NDArray[np.generic], *, name: str = "ink array") -> Pr
     values = ink.astype(np.float64)
     if not np.isfinite(values).all() or values.min() < 0.0 or values.max() > 1.0:
         raise ImageError(f"{name}: values must lie in [0, 1] (ink = 1)")
-    grey = values.astype(np.float32)
+    return _laid_out_ink(values.astype(np.float32), np.zeros(ink.shape, np.float32), name)
+
+
+def _laid_out_ink(grey: Grey, paper: Grey, name: str) -> PreprocessSteps:
+    """Pick, crop, scale and centre `grey`, float32 in [0, 1] (ink = 1); `paper` is kept
+    as the page's paper. Raises ImageError if it holds no ink."""
     if float(grey.max()) < MIN_CONTRAST:
         raise ImageError(f"{name}: {BLANK}")
     digit = pick_digit(grey)
-    return _lay_out(grey, np.zeros_like(grey), grey, digit, crop(digit))
+    return _lay_out(grey, paper, grey, digit, crop(digit))
 
 
 def preprocess_drawing(source: Source, *, name: str | None = None) -> PreprocessSteps:
@@ -146,8 +151,9 @@ def preprocess_drawing(source: Source, *, name: str | None = None) -> Preprocess
     del img
     page = reduce_page(detail, math.ceil(max(detail.shape) / WORK_SIDE))
     grey_levels = page.astype(np.float32) * np.float32(1 / 255)
-    steps = preprocess_array(np.float32(1) - grey_levels, name=name)
-    return replace(steps, page=grey_levels, paper=np.ones_like(grey_levels))
+    # float32 in [0, 1] already: preprocess_array's checks and float64 copy are not needed
+    steps = _laid_out_ink(np.float32(1) - grey_levels, np.ones_like(grey_levels), name)
+    return replace(steps, page=grey_levels)
 
 
 def preprocess(source: Source, *, name: str | None = None) -> Grey:

@@ -82,6 +82,7 @@ def create_app(
     store: ModelStore | None = None,
     data_dir: Path | None = None,
     allowed_hosts: Sequence[str] | None = LOOPBACK_HOSTS,
+    input_processes: int = 0,
 ) -> FastAPI:
     """Build the web app around one model file.
 
@@ -98,6 +99,9 @@ def create_app(
         Host headers the app answers (others get 400), so that a web page on another site
         cannot reach a server on loopback through DNS rebinding. None: any host, for a
         server bound to a public address on purpose.
+    input_processes : int
+        Worker processes that compute the lean predictions' inputs, so that they use more
+        than one core (:mod:`digitnet.web.input_processes`); 0: the server's threads do.
 
     Raises
     ------
@@ -105,10 +109,11 @@ def create_app(
         If `model_path` is missing or is not a digitnet model of MNIST's 784 -> 10 shape.
     """
     session = Session(model_path, store or user_store(), data_dir)
-    lanes = DecodeLanes()
+    lanes = DecodeLanes(input_processes)
 
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
+        lanes.start()
         yield
         lanes.shut_down()
         await run_in_threadpool(session.shut_down, SHUTDOWN_JOIN_SECONDS)

@@ -115,6 +115,14 @@ def lean_prediction_view(
 ) -> dict[str, Any]:
     """POST /api/predict?view=lean: the answer and the ten ``outputs``, and ``steps`` with
     only the stages' pictures named in ``pictures`` (each a few milliseconds to draw)."""
+    return answer_view(outputs, decision, step_pictures(steps, only=pictures))
+
+
+def answer_view(
+    outputs: NDArray[np.float64], decision: Decision, steps: dict[str, str] | None = None
+) -> dict[str, Any]:
+    """The lean view's answer: the digit, its activation, whether unsure and why, the ten
+    ``outputs``, and ``steps`` (no pictures unless given)."""
     return {
         "digit": decision.digit,
         "activation": decision.activation,
@@ -122,7 +130,7 @@ def lean_prediction_view(
         "unsure": decision.unsure,
         "unsure_reason": decision.reason,
         "outputs": outputs.tolist(),
-        "steps": step_pictures(steps, only=pictures),
+        "steps": steps or {},
     }
 
 

@@ -12,6 +12,9 @@ at once cannot multiply the memory a decode takes. Two query parameters make it 
   pictures named in ``pictures`` (comma-separated, e.g. ``pictures=centred``), none
   unless asked; the full view (the default) adds every picture, the hidden layers and the
   centred pixels.
+
+A lean answer with no pictures needs only the network's input, which the server computes
+in its input processes when it has them (:mod:`digitnet.web.input_processes`).
 """
 
 from __future__ import annotations
@@ -22,26 +25,25 @@ from typing import Any
 
 import numpy as np
 from fastapi import APIRouter, Request
+from fastapi.concurrency import run_in_threadpool
 from fastapi.responses import JSONResponse
+from numpy.typing import NDArray
 
 from digitnet.decision import decide
 from digitnet.errors import ConfigError
-from digitnet.imaging import PreprocessSteps, preprocess_drawing, preprocess_steps
+from digitnet.imaging import PreprocessSteps, preprocess_steps
 from digitnet.imaging.panels import STAGES
 from digitnet.network import Network
 from digitnet.web.deps import DecodeLanesDep, SessionDep
+from digitnet.web.input_processes import READERS, UPLOAD_NAME
 from digitnet.web.request_body import MAX_UPLOAD_BYTES, check_length, read_upload
-from digitnet.web.views import lean_prediction_view, prediction_view
+from digitnet.web.views import answer_view, lean_prediction_view, prediction_view
 
-UPLOAD_NAME = "uploaded image"  # what error messages call the image
-
-#: The ``input`` query parameter: how the image is read.
-READERS: dict[str, Callable[..., PreprocessSteps]] = {
-    "file": preprocess_steps,
-    "canvas": preprocess_drawing,
-}
 VIEWS = ("full", "lean")
 STAGE_NAMES = tuple(name for name, _, _ in STAGES)
+#: A lean answer's forward pass this small (under 0.2 ms) runs on the event loop; a larger
+#: network's in a thread, so that it does not hold up the other requests.
+INLINE_MULTIPLY_ADDS = 1_000_000
 
 router = APIRouter(prefix="/api")
 
@@ -52,6 +54,13 @@ async def predict(request: Request, session: SessionDep, lanes: DecodeLanesDep) 
     reader, pictures = answer_options(request.query_params)
     network = session.require_model().network
     image = await read_upload(request)
+    if pictures == ():
+        source = request.query_params.get("input", "file")
+        vector, doubt = await lanes.network_input(image, source, gone=request.is_disconnected)
+        if network.multiply_adds <= INLINE_MULTIPLY_ADDS:
+            return JSONResponse(lean_answer(network, vector, doubt))
+        work = functools.partial(lean_answer, network, vector)
+        return JSONResponse(await run_in_threadpool(work, doubt))
     work = functools.partial(prediction, network, reader=reader, pictures=pictures)
     return JSONResponse(await lanes.run(image, work, gone=request.is_disconnected))
 
@@ -96,3 +105,12 @@ def prediction(
     if pictures is not None:
         return lean_prediction_view(steps, outputs, decision, pictures)
     return prediction_view(steps, activations, decision)
+
+
+def lean_answer(network: Network, vector: NDArray[np.float32], doubt: str | None) -> dict[str, Any]:
+    """The lean view with no pictures from the network's input alone: the same dict as
+    ``prediction(..., pictures=())``. The forward pass of one image is a few matrix-vector
+    products (40 us for [784, 320, 320, 10])."""
+    outputs = network.feedforward(vector).astype(np.float64)
+    decision = decide(outputs, output_activation=network.output_activation.name, doubt=doubt)
+    return answer_view(outputs, decision)
