@@ -4,7 +4,9 @@
 
 Prints one line: the recipe's overrides, seconds, validation and test accuracy, and the
 handwriting set's accuracy overall and style by style. ``--save PATH`` keeps the model.
-The handwriting set's inputs are cached in ``--cache`` (they take a minute to make).
+The handwriting set's inputs are cached in ``--cache`` (they take a minute to make), under a
+name that holds a digest of the pipeline's and the set's source and the images per style,
+so a change to either makes a new cache rather than reading a stale one.
 ``--ink '{"thin": 1.0}'`` and ``--distortion '{"elastic_alpha": 0}'`` change the defaults of
 :class:`~digitnet.augment.InkVariation` and :class:`~digitnet.augment.Distortion` that
 ``vary_ink`` and ``augment`` use, for trying other strengths.
@@ -14,12 +16,15 @@ from __future__ import annotations
 
 import argparse
 import functools
+import hashlib
 import json
 import time
 from pathlib import Path
 
 import numpy as np
 
+import digitnet.handwriting
+import digitnet.imaging
 from digitnet import augment
 from digitnet.data import load_mnist
 from digitnet.handwriting import DEFAULT_PER_STYLE, make_set
@@ -29,7 +34,17 @@ from digitnet.recipes import recipe
 from digitnet.training import train
 
 
-def prepared_set(cache: Path, per_style: int) -> Prepared:
+def source_digest(per_style: int) -> str:
+    """A digest of the imaging and handwriting packages' source and ``per_style``."""
+    digest = hashlib.sha256(str(per_style).encode())
+    for package in (digitnet.imaging, digitnet.handwriting):
+        for path in sorted(Path(package.__file__).parent.glob("*.py")):
+            digest.update(path.read_bytes())
+    return digest.hexdigest()[:16]
+
+
+def prepared_set(folder: Path, per_style: int) -> Prepared:
+    cache = folder / f"digitnet-handwriting-{source_digest(per_style)}.npz"
     if cache.exists():
         with np.load(cache) as f:
             return Prepared(f["inputs"], f["digits"], tuple(f["styles"]), f["refused"])
@@ -57,7 +72,7 @@ def main() -> None:
     parser.add_argument("--per-style", type=int, default=DEFAULT_PER_STYLE)
     parser.add_argument("--ink", type=json.loads, default={})
     parser.add_argument("--distortion", type=json.loads, default={})
-    parser.add_argument("--cache", type=Path, default=Path("/tmp/digitnet-handwriting.npz"))
+    parser.add_argument("--cache", type=Path, default=Path("/tmp"), help="folder of the caches")
     args = parser.parse_args()
     augment.InkVariation = functools.partial(augment.InkVariation, **args.ink)  # type: ignore[misc]
     augment.Distortion = functools.partial(augment.Distortion, **args.distortion)  # type: ignore[misc]
