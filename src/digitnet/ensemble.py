@@ -27,6 +27,7 @@ from numpy.typing import ArrayLike, NDArray
 
 from digitnet.conv.network import AnyNetwork
 from digitnet.errors import ConfigError
+from digitnet.network import count_correct
 
 #: The rule, in words, for reports.
 ENSEMBLE_RULE = "mean probability"
@@ -104,11 +105,7 @@ class Ensemble:
 
     def evaluate(self, x: ArrayLike, labels: ArrayLike) -> int:
         """How many of the inputs ``x`` are classified as their ``labels``."""
-        labels = np.asarray(labels)
-        predictions = self.predict(x)
-        if np.shape(predictions) != labels.shape:
-            raise ConfigError(f"got {labels.shape} labels for {np.shape(predictions)} predictions")
-        return int(np.count_nonzero(predictions == labels))
+        return count_correct(self.predict(x), labels)
 
     def __len__(self) -> int:
         return len(self.networks)

@@ -66,6 +66,17 @@ def resolve_dtype(dtype: DTypeLike) -> type[np.floating]:
     return DTYPES[name]
 
 
+def count_correct(predictions: ArrayLike, labels: ArrayLike) -> int:
+    """How many ``predictions`` equal their ``labels`` (the book's count of images right).
+
+    Raises ConfigError if the two do not have the same shape.
+    """
+    predictions, labels = np.asarray(predictions), np.asarray(labels)
+    if predictions.shape != labels.shape:
+        raise ConfigError(f"got {labels.shape} labels for {predictions.shape} predictions")
+    return int(np.count_nonzero(predictions == labels))
+
+
 class Network:
     """A feedforward network, e.g. ``Network([784, 30, 10])``.
 
@@ -238,11 +249,7 @@ class Network:
 
     def evaluate(self, x: ArrayLike, labels: ArrayLike) -> int:
         """How many of the inputs ``x`` are classified as their ``labels`` (the book's count)."""
-        labels = np.asarray(labels)
-        predictions = self.predict(x)
-        if np.shape(predictions) != labels.shape:
-            raise ConfigError(f"got {labels.shape} labels for {np.shape(predictions)} predictions")
-        return int(np.count_nonzero(predictions == labels))
+        return count_correct(self.predict(x), labels)
 
     def __repr__(self) -> str:
         output = self.output_activation.name

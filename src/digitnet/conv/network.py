@@ -30,7 +30,7 @@ from digitnet.conv.layers import pad, padding_of
 from digitnet.conv.spec import Conv, Layer, check_layers, format_layers, parse_layers
 from digitnet.errors import ConfigError
 from digitnet.mnist_shape import MNIST_SIDE
-from digitnet.network import INITIALISATIONS, Network, resolve_dtype
+from digitnet.network import INITIALISATIONS, Network, count_correct, resolve_dtype
 from digitnet.pixels import as_unit_interval
 
 FloatArray = NDArray[np.floating]
@@ -268,11 +268,7 @@ class ConvNetwork:
 
     def evaluate(self, x: ArrayLike, labels: ArrayLike) -> int:
         """How many of the inputs ``x`` are classified as their ``labels``."""
-        labels = np.asarray(labels)
-        predictions = self.predict(x)
-        if np.shape(predictions) != labels.shape:
-            raise ConfigError(f"got {labels.shape} labels for {np.shape(predictions)} predictions")
-        return int(np.count_nonzero(predictions == labels))
+        return count_correct(self.predict(x), labels)
 
     def overflow_problem(self) -> str | None:
         """Why this network's numbers are unusable, or None: as
