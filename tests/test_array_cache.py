@@ -12,7 +12,7 @@ import numpy as np
 import pytest
 
 from digitnet.data import array_cache
-from digitnet.data.array_cache import cache_paths, read_idx_cached
+from digitnet.data.array_cache import cache_paths, fallback_cache_paths, read_idx_cached
 from digitnet.data.idx import read_idx
 from digitnet.errors import DataError
 
@@ -117,6 +117,42 @@ def test_a_read_only_folder_gets_no_cache_and_still_loads(source: Path) -> None:
         assert sorted(p.name for p in folder.iterdir()) == [source.name]
     finally:
         folder.chmod(0o755)
+
+
+def test_a_read_only_folder_has_its_cache_in_the_fallback_folder(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    shared, other, fallback = tmp_path / "shared", tmp_path / "other", tmp_path / "user-cache"
+    for folder, seed in ((shared, 0), (other, 1)):
+        folder.mkdir()
+        write_gz_idx(folder / "train-images-idx3-ubyte.gz", images(seed=seed))
+        folder.chmod(0o555)
+    try:
+        for folder in (shared, other):
+            read_idx_cached(folder / "train-images-idx3-ubyte.gz", fallback)
+            assert [p.name for p in folder.iterdir()] == ["train-images-idx3-ubyte.gz"]
+        npy, record = fallback_cache_paths(shared / "train-images-idx3-ubyte.gz", fallback)
+        assert npy.is_file() and record.is_file() and npy.parent.parent == fallback
+        # one cache per source path: the two files of the same name do not share one
+        assert len(list(fallback.glob("*/*.npy"))) == 2
+        forbid_decompressing(monkeypatch)
+        for folder, seed in ((shared, 0), (other, 1)):
+            cached = read_idx_cached(folder / "train-images-idx3-ubyte.gz", fallback)
+            np.testing.assert_array_equal(cached, images(seed=seed))
+            assert not cached.flags.writeable
+    finally:
+        shared.chmod(0o755)
+        other.chmod(0o755)
+
+
+def test_an_unwritable_fallback_folder_is_no_cache_and_no_error(source: Path) -> None:
+    source.parent.chmod(0o555)
+    blocked = source.parent.parent / "not-a-folder"
+    blocked.write_text("a file where the cache's folder would be")
+    try:
+        np.testing.assert_array_equal(read_idx_cached(source, blocked), images(seed=0))
+    finally:
+        source.parent.chmod(0o755)
 
 
 def test_an_uncompressed_file_is_read_directly(tmp_path: Path) -> None:

@@ -11,12 +11,14 @@ small JSON record (``.npy.json``) says what it was made from and what it must ho
 
 The cache is made from a ``.gz`` that parsed whole (gzip's own CRC-32 checked its content),
 written atomically (the ``.npy`` first, then the record), and rebuilt whenever anything
-disagrees. It is an optimisation only: a folder that is read-only gets none, and a cache
-that cannot be written is simply not kept.
+disagrees. It is an optimisation only: a source in a read-only folder (a shared data set)
+has its cache in a per-user folder instead, named by the source's path, when the caller
+gives one; a cache that cannot be written anywhere is simply not kept.
 """
 
 from __future__ import annotations
 
+import hashlib
 import json
 import os
 import stat
@@ -42,12 +44,24 @@ def cache_paths(source: Path) -> tuple[Path, Path]:
     return source.with_name(stem + CACHE_SUFFIX), source.with_name(stem + RECORD_SUFFIX)
 
 
-def read_idx_cached(path: str | os.PathLike[str]) -> NDArray[Any]:
+def fallback_cache_paths(source: Path, folder: Path) -> tuple[Path, Path]:
+    """The cache and its record for ``source`` in ``folder`` (for a read-only source folder):
+    a subfolder named by a digest of the source's absolute path, then :func:`cache_paths`'s
+    names."""
+    key = hashlib.sha256(os.fsencode(source.absolute())).hexdigest()[:16]
+    return cache_paths(folder / key / source.name)
+
+
+def read_idx_cached(
+    path: str | os.PathLike[str], fallback_folder: Path | None = None
+) -> NDArray[Any]:
     """:func:`~digitnet.data.idx.read_idx`, through the uncompressed cache for a ``.gz``.
 
     Returns the array read_idx would (native-endian), read-only for a ``.gz``: a view of
     the memory-mapped ``.npy`` when the cache is valid. Any fault of the cache (missing,
-    stale, truncated, corrupt) makes it read the ``.gz`` and rewrite the cache.
+    stale, truncated, corrupt) makes it read the ``.gz`` and rewrite the cache. The cache
+    is kept beside the source, or, if that folder is read-only, in ``fallback_folder``
+    (:func:`fallback_cache_paths`) when one is given.
 
     Raises
     ------
@@ -61,12 +75,18 @@ def read_idx_cached(path: str | os.PathLike[str]) -> NDArray[Any]:
         origin = source.stat()
     except OSError:
         return read_idx(source)  # says why in read_idx's words
-    cached = _load_valid(source, origin)
+    if _writable(source.parent):
+        paths: tuple[Path, Path] | None = cache_paths(source)
+    elif fallback_folder is not None:
+        paths = fallback_cache_paths(source, fallback_folder)
+    else:
+        paths = None
+    cached = _load_valid(cache_paths(source) if paths is None else paths, origin)
     if cached is not None:
         return cached
     array = read_idx(source)
-    if _writable(source.parent):
-        _write(source, origin, array)
+    if paths is not None:
+        _write(paths, origin, array)
     array.flags.writeable = False  # as the memory-mapped one will be next time
     return array
 
@@ -83,9 +103,10 @@ def _record_for(origin: os.stat_result, array: NDArray[Any], npy_bytes: int) -> 
     }
 
 
-def _load_valid(source: Path, origin: os.stat_result) -> NDArray[Any] | None:
-    """The cached array if its record matches ``source`` and its bytes; else None."""
-    npy, record_path = cache_paths(source)
+def _load_valid(paths: tuple[Path, Path], origin: os.stat_result) -> NDArray[Any] | None:
+    """The array cached at ``paths`` if its record matches the source's ``origin`` and its
+    bytes; else None."""
+    npy, record_path = paths
     try:
         record = json.loads(record_path.read_text(encoding="utf-8"))
         if not isinstance(record, dict) or (
@@ -119,10 +140,12 @@ def _writable(folder: Path) -> bool:
     return os.access(folder, os.W_OK) and bool(mode & (stat.S_IWUSR | stat.S_IWGRP | stat.S_IWOTH))
 
 
-def _write(source: Path, origin: os.stat_result, array: NDArray[Any]) -> None:
-    """Write the cache, then its record, each atomically; give up quietly on an OSError."""
-    npy, record_path = cache_paths(source)
+def _write(paths: tuple[Path, Path], origin: os.stat_result, array: NDArray[Any]) -> None:
+    """Write the cache, then its record, each atomically (making the cache's folder if
+    need be); give up quietly on an OSError."""
+    npy, record_path = paths
     try:
+        npy.parent.mkdir(parents=True, exist_ok=True)
         with atomic_open(npy, "wb") as stream:
             np.save(stream, array, allow_pickle=False)
         record = _record_for(origin, array, npy.stat().st_size)

@@ -49,6 +49,8 @@ VALIDATION_SHARE = 6
 DATA_ENV_VAR = "DIGITNET_DATA"
 CACHE_APP_NAME = "digitnet"
 CACHE_SUBDIR = "mnist"
+#: The per-user folder's subfolder for the array caches of MNIST files in read-only folders.
+ARRAYS_SUBDIR = "arrays"
 IMAGE_DTYPES = (np.dtype(np.float32), np.dtype(np.float64), np.dtype(np.uint8))
 
 
@@ -172,9 +174,14 @@ def _locate_files(
     return paths
 
 
+def _arrays_folder() -> Path:
+    """Where the array cache of a file in a read-only folder goes: the user's cache folder."""
+    return Path(platformdirs.user_cache_dir(CACHE_APP_NAME)) / ARRAYS_SUBDIR
+
+
 def _load_images(path: Path, dtype: np.dtype[Any]) -> NDArray[np.floating[Any]]:
     """Images as rows of ``dtype`` in [0, 1], shape (n_examples, 784)."""
-    raw = read_idx_cached(path)
+    raw = read_idx_cached(path, _arrays_folder())
     if raw.dtype != np.uint8 or raw.ndim != 3 or raw.shape[1:] != (MNIST_SIDE, MNIST_SIDE):
         raise DataError(
             f"{path}: expected uint8 images of {MNIST_SIDE} x {MNIST_SIDE} pixels, "
@@ -185,7 +192,7 @@ def _load_images(path: Path, dtype: np.dtype[Any]) -> NDArray[np.floating[Any]]:
 
 
 def _load_labels(path: Path, n_images: int) -> NDArray[np.uint8]:
-    labels = read_idx_cached(path)
+    labels = read_idx_cached(path, _arrays_folder())
     if labels.dtype != np.uint8 or labels.ndim != 1:
         raise DataError(
             f"{path}: expected a 1-D array of uint8 labels, "
