@@ -14,6 +14,7 @@ from digitnet.reproduce import (
     ensemble_result,
     jobs,
     markdown,
+    select_rows,
     summarise_all,
     title,
 )
@@ -95,3 +96,17 @@ def test_the_report_names_the_chapter_and_the_ensemble_row() -> None:
     assert "| h. ensemble of 3 of g | 99.67% | 99.00% |" in report
     assert "| a. fc 100, sigmoid | 97.80% | 98.00% |" in report
     assert "Why the book's" not in report  # chapter 1's paragraph
+
+
+def test_select_rows_keeps_the_tables_order_and_brings_an_ensembles_members() -> None:
+    rows = chapter_experiments(6, "quick")
+    assert [row.key for row in select_rows(rows, ["d", "a"])] == ["a", "d"]
+    assert [row.key for row in select_rows(rows, ["h"])] == ["g", "h"]
+    assert [row.key for row in select_rows(chapter_experiments(1, "quick"), ["b"])] == ["b"]
+
+
+@pytest.mark.parametrize(("keys", "message"), [(["z"], "no row 'z'"), ([], "at least one row")])
+def test_select_rows_refuses_a_key_that_is_no_rows(keys: list[str], message: str) -> None:
+    with pytest.raises(ConfigError, match=message) as caught:
+        select_rows(chapter_experiments(6, "quick"), keys)
+    assert "a, b, c, d, e, f, g, h" in str(caught.value)

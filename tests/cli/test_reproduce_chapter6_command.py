@@ -96,3 +96,24 @@ def test_help_names_the_chapters_and_the_full_runs_time() -> None:
 def test_another_chapter_is_a_usage_error() -> None:
     result = CliRunner().invoke(cli.main, ["reproduce", "--chapter", "3"])
     assert result.exit_code == 2 and "--chapter" in result.stderr
+
+
+def test_rows_runs_only_those_rows(small_mnist: Path, tmp_path: Path) -> None:
+    out = tmp_path / "results"
+    args = ["reproduce", "--chapter", "6", *TINY, "--rows", "a", "--workers", "1",
+            "--out-dir", str(out), "--data-dir", str(small_mnist)]  # fmt: skip
+    result = CliRunner().invoke(cli.main, args)
+    assert result.exit_code == 0, result.stdout + result.stderr
+    assert "Reproducing chapter 6 (quick look): 1 row, 1 run, 1 at a time" in result.stdout
+    with (out / "summary.csv").open(newline="") as stream:
+        assert [row["key"] for row in csv.DictReader(stream)] == ["a"]
+
+
+def test_an_unknown_row_is_a_one_line_error(small_mnist: Path, tmp_path: Path) -> None:
+    args = ["reproduce", "--chapter", "6", "--rows", "a,z", "--out-dir", str(tmp_path / "r"),
+            "--data-dir", str(small_mnist)]  # fmt: skip
+    result = CliRunner().invoke(cli.main, args)
+    assert result.exit_code == 1
+    assert result.stderr.strip().splitlines() == [
+        "Error: no row 'z' in this table; its rows are a, b, c, d, e, f, g, h"
+    ]

@@ -51,6 +51,14 @@ QUICK_NOTE = " (quick look)"
     show_default=True,
     help="Folder for the report, the CSV files and the curves (created if missing).",
 )
+@click.option(
+    "--rows",
+    "row_keys",
+    default=None,
+    metavar="KEYS",
+    help="Only these rows of the table, by their letters, comma-separated (e.g. a,d); an "
+    "ensemble row brings the row it combines (chapter 6's h brings g).",
+)
 @backend_options
 @click.option(
     "--svm/--no-svm",
@@ -69,6 +77,7 @@ def reproduce_command(
     chapter: str,
     quick: bool,
     out_dir: Path,
+    row_keys: str | None,
     workers: int,
     dask_address: str | None,
     svm: bool,
@@ -111,12 +120,15 @@ def reproduce_command(
         training_size=training_size,
         handwriting=handwriting,
     )
+    if row_keys is not None:
+        keys = [key.strip() for key in row_keys.split(",") if key.strip()]
+        rows = reproduce.select_rows(rows, keys)
     out_dir = create_folder(out_dir)
     load_data(data_dir)  # download now if missing: local workers read the files, Dask's get them
     total = len(reproduce.jobs(rows))
     stdout.print(
-        f"Reproducing chapter {chapter}{QUICK_NOTE if quick else ''}: {len(rows)} rows, "
-        f"{total} runs, {backend.describe()}"
+        f"Reproducing chapter {chapter}{QUICK_NOTE if quick else ''}: {len(rows)} "
+        f"row{'s' * (len(rows) != 1)}, {total} run{'s' * (total != 1)}, {backend.describe()}"
     )
     by_key = {experiment.key: experiment for experiment in rows}
     start = time.perf_counter()

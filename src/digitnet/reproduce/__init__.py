@@ -10,7 +10,7 @@ and reports what came out beside what the book says:
   book's 30 epochs; ``"quick"``: a short look, 2 seeds and 4 epochs, SVMs on a slice), and
   :func:`jobs` their runs, one per seed; :mod:`~digitnet.reproduce.chapter6` lists chapter
   6's convolutional networks and their ensemble the same way, and
-  :func:`chapter_experiments` either chapter's rows;
+  :func:`chapter_experiments` either chapter's rows (:func:`select_rows` some of them);
 - :mod:`~digitnet.reproduce.result`: what a run measured (:class:`RunResult`), and an
   ensemble row's figure from the runs it combines (:func:`ensemble_result`);
 - :mod:`~digitnet.reproduce.runs`: :func:`run` runs them, one run per process on all cores
@@ -29,7 +29,7 @@ best *validation* accuracy, the honest choice, is in the CSV files beside it.
 """
 
 from digitnet.reproduce.chapter6 import chapter6_experiments
-from digitnet.reproduce.chapters import CHAPTERS, chapter_experiments
+from digitnet.reproduce.chapters import CHAPTERS, chapter_experiments, select_rows
 from digitnet.reproduce.files import (
     REPORT_FILES,
     curves_csv,
@@ -112,6 +112,7 @@ __all__ = [
     "run",
     "run_job",
     "runs_csv",
+    "select_rows",
     "summarise",
     "summarise_all",
     "summary_csv",

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
+
 from digitnet.errors import ConfigError
 from digitnet.reproduce.chapter6 import chapter6_experiments
 from digitnet.reproduce.table import Experiment, experiments
@@ -29,3 +31,22 @@ def chapter_experiments(
     if chapter == 6:
         return chapter6_experiments(mode, **overrides)
     raise ConfigError(f"chapter must be one of {', '.join(map(str, CHAPTERS))}, got {chapter!r}")
+
+
+def select_rows(rows: Sequence[Experiment], keys: Sequence[str]) -> tuple[Experiment, ...]:
+    """The ``rows`` whose keys are in ``keys``, in the table's order, each ensemble row with
+    the row it combines (row h of chapter 6 brings row g).
+
+    Raises ConfigError for no keys or a key that is no row's, naming the keys there are.
+    """
+    known = {row.key: row for row in rows}
+    if not keys:
+        raise ConfigError(f"name at least one row of the table: {', '.join(known)}")
+    unknown = [key for key in keys if key not in known]
+    if unknown:
+        raise ConfigError(
+            f"no row {', '.join(map(repr, unknown))} in this table; its rows are {', '.join(known)}"
+        )
+    wanted = set(keys)
+    wanted |= {known[key].ensemble_of for key in keys if known[key].ensemble_of is not None}
+    return tuple(row for row in rows if row.key in wanted)
