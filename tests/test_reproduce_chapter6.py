@@ -110,3 +110,10 @@ def test_select_rows_refuses_a_key_that_is_no_rows(keys: list[str], message: str
     with pytest.raises(ConfigError, match=message) as caught:
         select_rows(chapter_experiments(6, "quick"), keys)
     assert "a, b, c, d, e, f, g, h" in str(caught.value)
+
+
+def test_a_full_run_of_some_rows_is_a_reproduction_and_fewer_epochs_are_not() -> None:
+    full = chapter6_experiments()
+    assert "short run" not in caption(select_rows(full, ["a"]))  # 60 epochs: the book's
+    assert "short run" not in caption(select_rows(full, ["g"]))  # 40 with dropout
+    assert "short run" in caption(select_rows(chapter6_experiments(epochs=40), ["a"]))
