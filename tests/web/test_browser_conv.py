@@ -2,6 +2,7 @@
 uploads; the panels of a fully-connected network say in one line that they are for those.
 
 Chromium through Playwright against the real app, as tests/web/test_browser.py; slow.
+``DIGITNET_UPDATE_SCREENSHOT=1`` rewrites the README's picture of the conv panel in docs/.
 """
 
 from __future__ import annotations
@@ -12,11 +13,16 @@ import pytest
 from conftest import CONV_LAYERS
 from PIL import Image
 from test_browser import SETTLED, SEVEN, draw, open_page, shown_digit
+from test_browser_explain import shoot
 
 sync_api = pytest.importorskip("playwright.sync_api", reason="Playwright is not installed")
 expect = sync_api.expect
 pytestmark = pytest.mark.slow
 
+#: Each <img>'s natural size, once decoded.
+NATURAL_SIZES = (
+    "imgs => Promise.all(imgs.map(i => i.decode().then(() => [i.naturalWidth, i.naturalHeight])))"
+)
 #: The sections of a fully-connected network: each shows only its one-line note.
 DENSE_ONLY_SECTIONS = ("inside", "learn", "why", "flip")
 
@@ -56,4 +62,40 @@ def test_an_uploaded_digit_is_read(
     page.set_input_files("#upload", str(path))
     page.wait_for_function(SETTLED)
     assert shown_digit(page) == int(mnist.test.labels[0])
+    assert problems.messages == []
+
+
+def test_the_conv_panel_shows_the_drawn_digits_maps_and_the_filters(
+    page: Any, problems: Any, conv_server_url: str, tmp_path: Any
+) -> None:
+    open_page(page, conv_server_url)
+    panel = page.locator("#conv")
+    expect(panel).to_be_visible()
+    draw(page, SEVEN)
+    panel.scroll_into_view_if_needed()
+    expect(panel).to_have_attribute("data-state", "done")
+    expect(panel).to_have_attribute("data-maps", str(6 + 8))  # CONV_LAYERS' maps
+    maps = page.locator("#conv-maps img.conv-map")
+    expect(maps).to_have_count(14)
+    sizes = maps.evaluate_all(NATURAL_SIZES)
+    assert sizes == [[12, 12]] * 6 + [[5, 5]] * 8
+    expect(page.locator("#conv-filters")).to_have_attribute("data-filters", "14")
+    filters = page.locator("#conv-filters canvas.conv-filter")
+    assert filters.evaluate_all("cs => cs.map(c => c.width)") == [5] * 6 + [3] * 8
+    expect(page.locator("#conv-filters")).to_contain_text("mean over its 6 input maps")
+    shoot(page, "#conv", "conv-panel.png", tmp_path)
+    page.click("#clear")
+    expect(panel).to_have_attribute("data-state", "empty")
+    expect(maps).to_have_count(0)
+    assert problems.messages == []
+
+
+def test_a_fully_connected_model_has_no_conv_panel(
+    page: Any, problems: Any, server_url: str
+) -> None:
+    open_page(page, server_url)
+    draw(page, SEVEN)
+    expect(page.locator("#conv")).to_be_hidden()
+    expect(page.get_by_test_id("inside-dense-only")).to_be_hidden()
+    expect(page.locator("#weights .weight")).not_to_have_count(0)
     assert problems.messages == []

@@ -29,6 +29,9 @@ with :mod:`digitnet.web.views`. Errors become statuses in :mod:`digitnet.web.err
                          photo analysis, ``?view=lean`` answers the digit and outputs only
                          (and the stages named in ``&pictures=centred,...``)
 ``GET /api/weights``     the first layer's weights, one 28x28 picture per neuron
+``POST /api/conv/maps``  a convolutional model's feature maps of a digit ``{"pixels" or
+                         "index"}``, each conv-pool layer's as small grey PNGs
+``GET /api/conv/filters``  its learned filters, each conv layer's kernels as KxK numbers
 ``POST /api/models/use`` serve a model trained here ``{"name"}`` -> the model
 ``GET /api/models/NAME/file``  a model trained here, as its .npz file (a download)
 ``POST /api/train``      start training ``{"preset", "sizes", "cost", ...}`` -> 202
@@ -61,7 +64,7 @@ from digitnet.web.decode_lanes import DecodeLanes
 from digitnet.web.errors import error_response
 from digitnet.web.explain_state import ExplainState
 from digitnet.web.listen import LOOPBACK_HOSTS
-from digitnet.web.routes import explain, gates, limits, model, page, predict, step, train
+from digitnet.web.routes import conv, explain, gates, limits, model, page, predict, step, train
 from digitnet.web.session import Session
 
 #: The routers in the order they are matched (their paths do not overlap).
@@ -74,6 +77,7 @@ ROUTERS = (
     gates.router,
     step.router,
     explain.router,
+    conv.router,
 )
 #: How long a shutdown waits for a stopped run to finish and save its model.
 SHUTDOWN_JOIN_SECONDS = 10.0

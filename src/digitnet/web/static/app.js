@@ -1,5 +1,6 @@
 // digitnet's page: wires the sections together around GET /api/model.
 
+import { initConv } from "./conv.js";
 import { initDescent } from "./descent.js";
 import { initDraw } from "./draw.js";
 import { initExplain } from "./explain.js";
@@ -14,6 +15,7 @@ const noModel = document.getElementById("no-model");
 
 let convModel = false; // the model served is convolutional: the dense-only panels say so
 const inside = initInside();
+const conv = initConv();
 const stepper = initStepper();
 const explain = initExplain({ onModelSaved: () => refreshModel().then(() => draw.refresh()) });
 const draw = initDraw({
@@ -21,9 +23,11 @@ const draw = initDraw({
     inside.showActivations(convModel ? null : (result.hidden?.[0] ?? null)); // conv: maps, not neurons
     stepper.useDrawing(result);
     explain.showPrediction(result);
+    if (result.centred_pixels) conv.showDigit(result.centred_pixels); // a full answer
   },
   onCleared: () => {
     inside.showActivations(null);
+    conv.showDigit(null);
     stepper.useDrawing(null);
     explain.clear();
   },
@@ -73,6 +77,7 @@ async function refreshModel() {
   document.body.classList.toggle("no-model", !model.loaded);
   convModel = model.kind === "conv";
   document.body.classList.toggle("conv-model", convModel);
+  conv.modelChanged(model.loaded && convModel, model.source);
   draw.setEnabled(model.loaded);
   train.showModel(model);
   explain.modelChanged(model.loaded ? model.source : null, { dense: !convModel });
