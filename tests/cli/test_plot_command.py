@@ -10,10 +10,12 @@ import pytest
 from PIL import Image
 
 from digitnet import cli, plots
+from digitnet.conv.network import ConvNetwork
 from digitnet.data import MnistSplit
 from digitnet.modelfile import save
 from digitnet.network import Network
-from digitnet.training import sgd
+from digitnet.settings import TrainingSettings
+from digitnet.training import sgd, train
 
 PLOTS = ("curves", "weights", "confusion", "mistakes")
 SVG_ROOT = "{http://www.w3.org/2000/svg}svg"
@@ -78,6 +80,38 @@ def test_plot_writes_the_four_pngs_and_says_so_one_line_each(
     for name in PLOTS:
         assert_png(out / f"{name}.png")
     assert sorted(p.name for p in out.iterdir()) == sorted(f"{n}.png" for n in PLOTS)
+
+
+@pytest.fixture(scope="module")
+def conv_model(mnist: MnistSplit, tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """A small convolutional network after one epoch on 500 images, with its history."""
+    network = ConvNetwork("conv:4x5x5,pool:2,conv:6x3x3,pool:2,fc:20,softmax:10", seed=1)
+    settings = TrainingSettings(
+        epochs=1, mini_batch_size=10, learning_rate=0.1, seed=1, cost="log-likelihood"
+    )
+    history = train(
+        network, mnist.training.first(500), settings, monitor={"validation": mnist.validation}
+    )
+    return save(tmp_path_factory.mktemp("plot") / "conv.npz", network, history=history)
+
+
+def test_plot_of_a_conv_model_draws_its_filters_and_a_test_digits_feature_maps(
+    run, conv_model: Path, mnist: MnistSplit, mnist_dir: Path, tmp_path: Path
+) -> None:
+    code, stdout, stderr = run(
+        "plot", str(conv_model), "--out-dir", str(tmp_path), "--data-dir", str(mnist_dir)
+    )
+    assert code == 0, stderr
+    names = ("curves", "filters", "maps", "confusion", "mistakes")
+    lines = stdout.strip().splitlines()
+    assert [line.split(":")[0] for line in lines] == [
+        f"Wrote {tmp_path / f'{n}.png'}" for n in names
+    ]
+    assert "the conv layers' learned filters" in lines[1]
+    assert f"feature maps of test digit 0, a {mnist.test.labels[0]}" in lines[2]
+    for name in names:
+        assert_png(tmp_path / f"{name}.png")
+    assert not (tmp_path / "weights.png").exists()
 
 
 def test_plot_writes_svg_when_asked(run, model: Path, mnist_dir: Path, tmp_path: Path) -> None:

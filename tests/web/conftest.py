@@ -24,8 +24,11 @@ import numpy as np
 import pytest
 
 from digitnet import Network, save, sgd
+from digitnet.conv.network import ConvNetwork
 from digitnet.data.mnist import load_mnist
 from digitnet.models_store import ModelStore
+from digitnet.settings import TrainingSettings
+from digitnet.training import train
 
 CHROMIUM = Path("/usr/bin/chromium")
 CHROMIUM_ARGS = [
@@ -116,6 +119,21 @@ def model_file(mnist: Any, tmp_path_factory: pytest.TempPathFactory) -> Path:
     training = (mnist.training.images[:5000], mnist.training.labels[:5000])
     history = sgd(net, training, epochs=2, seed=1, monitor={"validation": mnist.validation})
     return save(tmp_path_factory.mktemp("model") / "small.npz", net, history=history)
+
+
+#: The web tests' convolutional network: small enough to train in a second or two.
+CONV_LAYERS = "conv:6x5x5,pool:2,conv:8x3x3,pool:2,fc:30,softmax:10"
+
+
+@pytest.fixture(scope="session")
+def conv_model_file(mnist: Any, tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """CONV_LAYERS after 2 epochs on 2,000 MNIST images (about 87% accurate)."""
+    network = ConvNetwork(CONV_LAYERS, seed=2)
+    settings = TrainingSettings(
+        epochs=2, mini_batch_size=10, learning_rate=0.1, seed=2, cost="log-likelihood"
+    )
+    history = train(network, mnist.training.first(2000), settings)
+    return save(tmp_path_factory.mktemp("conv-model") / "conv.npz", network, history=history)
 
 
 @pytest.fixture(scope="session")
@@ -254,3 +272,13 @@ def page(browser: Any, problems: Problems) -> Iterator[Any]:
     page.on("pageerror", lambda exc: problems.messages.append(f"pageerror: {exc}"))
     yield page
     context.close()
+
+
+@pytest.fixture(scope="module")
+def conv_server_url(
+    conv_model_file: Path, mnist_dir: Path, tmp_path_factory: pytest.TempPathFactory
+) -> Iterator[str]:
+    """The app serving the session's small convolutional model."""
+    running = start_server(conv_model_file, mnist_dir, tmp_path_factory.mktemp("conv-home"))
+    yield running.url
+    running.stop()

@@ -122,6 +122,7 @@ def test_model_describes_the_loaded_file(client: TestClient, model_file: Path) -
     assert body["loaded"] is True and body["training"] is False
     assert body["sizes"] == [784, 30, 10] and body["source"] == str(model_file)
     assert body["activation"] == "sigmoid" and body["output"] == "sigmoid"
+    assert body["kind"] == "dense" and body["layers"] is None
     history = body["history"]
     assert history["epochs"] == 2
     assert len(history["validation_accuracy"]) == len(history["validation_cost"]) == 2
@@ -137,6 +138,8 @@ def test_model_without_a_file_is_not_loaded(fresh_client: TestClient) -> None:
     body = fresh_client.get("/api/model").json()
     assert body == {
         "loaded": False,
+        "kind": None,
+        "layers": None,
         "sizes": None,
         "activation": None,
         "output": None,

@@ -21,6 +21,8 @@ from digitnet.network import Network
 #: What `digitnet plot` writes: digitnet.plots.FORMATS, named here so that the CLI does not
 #: import matplotlib (an extra) until it draws.
 PLOT_FORMATS = ("png", "svg", "pdf")
+#: The MNIST test digit whose feature maps are drawn for a convolutional model.
+MAPS_DIGIT = 0
 
 
 def write_plot_or_skip(path: Path, draw: Callable[[Any], Any], feature: str, shows: str) -> None:
@@ -61,9 +63,11 @@ def plot_command(
     """Draw MODEL's training and its test results as image files (needs digitnet[plots]).
 
     With one MODEL, writes into --out-dir: curves (accuracy and cost per epoch on each
-    monitored data set), weights (each hidden neuron's incoming weights as a 28x28 image),
-    confusion (the confusion matrix on the 10,000 test images) and mistakes (test digits
-    the model gets wrong). MODEL defaults to the default model (`digitnet models`).
+    monitored data set), weights (each hidden neuron's incoming weights as a 28x28 image;
+    for a convolutional network, filters: each conv layer's kernels, a deeper layer's as
+    their mean over its input maps, and maps: each conv layer's feature maps of test digit
+    0), confusion (the confusion matrix on the 10,000 test images) and mistakes (test
+    digits the model gets wrong). MODEL defaults to the default model (`digitnet models`).
 
     With several, writes compare: their validation accuracy and cost per epoch on one
     figure, each line labelled by its file and the settings in which the runs differ.
@@ -98,8 +102,14 @@ def plot_command(
         write(
             "weights", lambda: plots.hidden_weights(network), "the first layer's incoming weights"
         )
-    else:  # a conv network's filters and feature maps are to come
-        click.echo(f"{path} is a convolutional network: skipping the weights picture.")
+    else:
+        write("filters", lambda: plots.conv_filters(network), "the conv layers' learned filters")
+        digit = f"test digit {MAPS_DIGIT}, a {test.labels[MAPS_DIGIT]}"
+        write(
+            "maps",
+            lambda: plots.feature_maps_figure(network, test.images[MAPS_DIGIT], title=digit),
+            f"the conv layers' feature maps of {digit}",
+        )
     confusion = confusion_matrix(test.labels, predicted)
     write(
         "confusion", lambda: plots.confusion_matrix_figure(confusion), "the test confusion matrix"

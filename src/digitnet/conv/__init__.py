@@ -7,6 +7,8 @@
 - :mod:`~digitnet.conv.network`: :class:`~digitnet.conv.network.ConvNetwork`, the layers
   together, with the interface of :class:`~digitnet.network.Network` that training,
   measuring and the model file use;
+- :mod:`~digitnet.conv.feature_maps`: what the network sees in one image (each conv-pool
+  layer's maps) and its learned filters, for pictures;
 - :mod:`~digitnet.conv.backprop` and :mod:`~digitnet.conv.steps` (on the engines' floor):
   one mini-batch's gradients, readable and fast, run by the same trainer as every network.
 """

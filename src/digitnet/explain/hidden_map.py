@@ -22,9 +22,9 @@ from dataclasses import dataclass
 import numpy as np
 from numpy.typing import ArrayLike, NDArray
 
+from digitnet.conv.network import AnyNetwork
 from digitnet.errors import ConfigError
 from digitnet.extras import require
-from digitnet.network import Network
 
 FloatArray = NDArray[np.floating]
 
@@ -73,7 +73,7 @@ class HiddenMap:
     components: FloatArray | None
     explained: FloatArray | None
 
-    def place(self, network: Network, x: ArrayLike) -> FloatArray:
+    def place(self, network: AnyNetwork, x: ArrayLike) -> FloatArray:
         """Where image ``x`` (n_in,) goes on this map (the network that made it), shape (2,)."""
         h = last_hidden(network, np.atleast_2d(x))[0].astype(np.float64)
         if self.components is not None:
@@ -83,7 +83,7 @@ class HiddenMap:
         return np.asarray(self.points[nearest].mean(axis=0))
 
 
-def last_hidden(network: Network, images: ArrayLike) -> FloatArray:
+def last_hidden(network: AnyNetwork, images: ArrayLike) -> FloatArray:
     """The last hidden layer's activations ``(n, n_hidden)`` for ``images`` (n, n_in)."""
     if network.num_layers < 3:
         raise ConfigError(f"a map of the hidden layer needs a hidden layer, not {network!r}")
@@ -91,7 +91,7 @@ def last_hidden(network: Network, images: ArrayLike) -> FloatArray:
 
 
 def hidden_map(
-    network: Network, images: ArrayLike, labels: ArrayLike, *, method: str = "pca", seed: int = 0
+    network: AnyNetwork, images: ArrayLike, labels: ArrayLike, *, method: str = "pca", seed: int = 0
 ) -> HiddenMap:
     """Place ``images`` (n, n_in) by the network's last hidden layer, by PCA or t-SNE.
 

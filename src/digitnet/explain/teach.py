@@ -22,10 +22,10 @@ from dataclasses import dataclass
 import numpy as np
 from numpy.typing import ArrayLike, NDArray
 
+from digitnet.conv.network import AnyNetwork
 from digitnet.errors import ConfigError
 from digitnet.history import VALIDATION, History
 from digitnet.mnist_shape import N_DIGITS
-from digitnet.network import Network
 from digitnet.pixels import as_unit_interval
 from digitnet.settings import MAX_SEED, TrainingSettings
 from digitnet.training import LabelledData, train
@@ -51,7 +51,7 @@ class Lesson:
 
     Attributes
     ----------
-    network : Network
+    network : Network or ConvNetwork
         The taught copy.
     history : History
         The lesson's run, measured on the validation set.
@@ -67,7 +67,7 @@ class Lesson:
         Wall time of the lesson, the two measurements included.
     """
 
-    network: Network
+    network: AnyNetwork
     history: History
     validation_before: float
     validation_after: float
@@ -80,7 +80,7 @@ class Lesson:
 
 
 def lesson_settings(
-    network: Network, trained_with: TrainingSettings | None, *, epochs: int, seed: int | None
+    network: AnyNetwork, trained_with: TrainingSettings | None, *, epochs: int, seed: int | None
 ) -> TrainingSettings:
     """The lesson's settings: the model's cost and rate, plain SGD at a constant rate."""
     if trained_with is None:
@@ -104,7 +104,7 @@ def lesson_settings(
 
 
 def teach(
-    network: Network,
+    network: AnyNetwork,
     images: ArrayLike,
     labels: ArrayLike,
     *,
@@ -169,7 +169,7 @@ def teach(
 
 
 def _check_drawings(
-    network: Network, drawings: NDArray[np.floating], labels: NDArray, copies: int, n_mixed: int
+    network: AnyNetwork, drawings: NDArray[np.floating], labels: NDArray, copies: int, n_mixed: int
 ) -> None:
     if drawings.ndim != 2 or drawings.shape[1] != network.sizes[0] or len(drawings) == 0:
         raise ConfigError(

@@ -10,6 +10,7 @@ This module is an interface, like the CLI: the core never imports it, nor matplo
 """
 
 from digitnet.plots.canvas import DPI, FORMATS, STYLE, save_figure
+from digitnet.plots.conv_pictures import conv_filters, feature_maps_figure
 from digitnet.plots.curves import compared_curves, reproduction_curves, training_curves
 from digitnet.plots.explained import flip_figure, robustness_figure, saliency_figure
 from digitnet.plots.pictures import (
@@ -27,6 +28,8 @@ __all__ = [
     "WEIGHT_CMAP",
     "compared_curves",
     "confusion_matrix_figure",
+    "conv_filters",
+    "feature_maps_figure",
     "flip_figure",
     "hidden_weights",
     "misclassified_gallery",

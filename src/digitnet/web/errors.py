@@ -14,7 +14,8 @@ from digitnet.errors import DataError, DigitnetError
 
 
 class Conflict(DigitnetError):
-    """The request does not fit the server's state: no model yet, or a run already going."""
+    """The request does not fit the server's state: no model yet, a run already going, or a
+    view of one kind of network (a fully-connected one's weights) asked of the other."""
 
 
 class NotFound(DigitnetError):

@@ -2,13 +2,15 @@
 
 Built by :func:`create_app` (``digitnet serve`` runs it on uvicorn). The page is
 ``static/index.html``; the API answers in JSON, and every error is ``{"detail": "<one
-line>"}`` with 404 (a model not trained here), 409 (no model yet, or a run already going),
-413 (too large), 415 (JSON expected), 422 (a bad image or bad settings) or 503 (no MNIST to
-train on). A prediction runs the CLI's pipeline (:func:`digitnet.imaging.preprocess_steps`,
-the network, :func:`digitnet.decision.decide`); training runs the CLI's trainer in a
-background thread (:mod:`digitnet.web.training_run`), and saves each run as a new model of
-the models folder, served when the page asks. Accuracies are in percent, as the page shows
-them.
+line>"}`` with 404 (a model not trained here), 409 (no model yet, a run already going, or a
+view of one kind of network asked of the other), 413 (too large), 415 (JSON expected), 422
+(a bad image or bad settings) or 503 (no MNIST to train on). A prediction runs the CLI's
+pipeline (:func:`digitnet.imaging.preprocess_steps`, the network,
+:func:`digitnet.decision.decide`); training runs the CLI's trainer in a background thread
+(:mod:`digitnet.web.training_run`), and saves each run as a new model of the models folder,
+served when the page asks. Accuracies are in percent, as the page shows them. A
+convolutional network is served as a fully-connected one is; the views that read a
+fully-connected network's weights answer 409 for it.
 
 :func:`create_app` only wires the parts together. Each resource's endpoints are a router
 in :mod:`digitnet.web.routes`; they reach the server's :class:`~digitnet.web.session.Session`
@@ -19,13 +21,17 @@ with :mod:`digitnet.web.views`. Errors become statuses in :mod:`digitnet.web.err
 =======================  ==============================================================
 ``GET /``                the page
 ``GET /static/...``      its scripts and styles
-``GET /api/model``       the current model: sizes, activations, source, history, whether training
+``GET /api/model``       the current model: kind (dense, conv), layers, sizes, activations,
+                         source, history, whether training
 ``GET /api/limits``      what a request may ask for (:mod:`digitnet.web.limits`)
 ``POST /api/predict``    an image file's bytes -> digit, outputs, hidden layers, stages;
                          ``?input=canvas`` reads a drawing (dark ink on white) without the
                          photo analysis, ``?view=lean`` answers the digit and outputs only
                          (and the stages named in ``&pictures=centred,...``)
 ``GET /api/weights``     the first layer's weights, one 28x28 picture per neuron
+``POST /api/conv/maps``  a convolutional model's feature maps of a digit ``{"pixels" or
+                         "index"}``, each conv-pool layer's as small grey PNGs
+``GET /api/conv/filters``  its learned filters, each conv layer's kernels as KxK numbers
 ``POST /api/models/use`` serve a model trained here ``{"name"}`` -> the model
 ``GET /api/models/NAME/file``  a model trained here, as its .npz file (a download)
 ``POST /api/train``      start training ``{"preset", "sizes", "cost", ...}`` -> 202
@@ -58,7 +64,7 @@ from digitnet.web.decode_lanes import DecodeLanes
 from digitnet.web.errors import error_response
 from digitnet.web.explain_state import ExplainState
 from digitnet.web.listen import LOOPBACK_HOSTS
-from digitnet.web.routes import explain, gates, limits, model, page, predict, step, train
+from digitnet.web.routes import conv, explain, gates, limits, model, page, predict, step, train
 from digitnet.web.session import Session
 
 #: The routers in the order they are matched (their paths do not overlap).
@@ -71,6 +77,7 @@ ROUTERS = (
     gates.router,
     step.router,
     explain.router,
+    conv.router,
 )
 #: How long a shutdown waits for a stopped run to finish and save its model.
 SHUTDOWN_JOIN_SECONDS = 10.0

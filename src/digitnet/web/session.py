@@ -15,9 +15,9 @@ from pathlib import Path
 
 import numpy as np
 
+from digitnet.conv.network import AnyNetwork, ConvNetwork
 from digitnet.data import MnistSplit, load_mnist
 from digitnet.data.mnist import check_classifier_sizes
-from digitnet.errors import ModelFileError
 from digitnet.history import History
 from digitnet.modelfile import load
 from digitnet.models_store import ModelStore
@@ -30,7 +30,7 @@ from digitnet.web.training_run import TrainingRun, TrainRequest
 class CurrentModel:
     """The network that answers predictions, where it came from, and how it learned."""
 
-    network: Network
+    network: AnyNetwork
     source: str
     history: History | None
 
@@ -69,6 +69,28 @@ class Session:
                 "restart `digitnet serve`"
             )
         return model
+
+    def require_dense(self, what: str) -> tuple[CurrentModel, Network]:
+        """The current model and its network if it is fully-connected: ``what`` (a view of
+        the page, such as saliency) is computed for such networks only. Conflict (409) for
+        a convolutional one."""
+        model = self.require_model()
+        if not isinstance(model.network, Network):
+            raise Conflict(
+                f"{what} is for fully-connected networks; the model served is convolutional "
+                f"({model.network.spec})"
+            )
+        return model, model.network
+
+    def require_conv(self, what: str) -> tuple[CurrentModel, ConvNetwork]:
+        """The current model and its network if it is convolutional; Conflict (409) if not."""
+        model = self.require_model()
+        if not isinstance(model.network, ConvNetwork):
+            raise Conflict(
+                f"{what} are for convolutional networks; the model served is fully-connected "
+                f"({list(model.network.sizes)})"
+            )
+        return model, model.network
 
     def mnist(self) -> MnistSplit:
         """MNIST as uint8 pixels, read once (never downloaded here: `digitnet train` does)."""
@@ -131,11 +153,7 @@ class Session:
 
 
 def _read_model(path: Path) -> CurrentModel:
-    """The model file at ``path``, which must be an MNIST classifier."""
+    """The model file at ``path``, which must be an MNIST classifier (either kind)."""
     saved = load(path)
     check_classifier_sizes(saved.network.sizes, str(path))
-    if not isinstance(saved.network, Network):  # its feature maps and filters are to come
-        raise ModelFileError(
-            f"{path}: a convolutional network; the web app shows fully-connected ones only, for now"
-        )
     return CurrentModel(saved.network, str(path), saved.history)

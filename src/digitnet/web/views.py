@@ -13,6 +13,7 @@ from typing import Any
 import numpy as np
 from numpy.typing import NDArray
 
+from digitnet.conv.network import AnyNetwork, ConvNetwork
 from digitnet.data import Dataset
 from digitnet.decision import Decision
 from digitnet.history import History, RunEnd
@@ -41,16 +42,20 @@ def finite_or_none(value: float) -> float | None:
 
 
 def model_view(
-    network: Network | None,
+    network: AnyNetwork | None,
     *,
     source: str | None = None,
     history: History | None = None,
     training: bool,
 ) -> dict[str, Any]:
-    """GET /api/model: the current network's sizes and activations (hidden, output, named
-    as ``Network(activation=, output=)`` takes them), where it came from, how it learned."""
+    """GET /api/model: the current network's kind (``dense`` or ``conv``, with its
+    ``layers`` spec), sizes and activations (hidden, output, named as
+    ``Network(activation=, output=)`` takes them), where it came from, how it learned."""
+    conv = isinstance(network, ConvNetwork)
     return {
         "loaded": network is not None,
+        "kind": None if network is None else "conv" if conv else "dense",
+        "layers": network.spec if isinstance(network, ConvNetwork) else None,
         "sizes": list(network.sizes) if network is not None else None,
         "activation": network.hidden_activation.name if network is not None else None,
         "output": network.output_activation.name if network is not None else None,

@@ -72,14 +72,14 @@ def mnist_test_digit(index: str, session: SessionDep) -> JSONResponse:
 
 @router.post("/saliency")
 def saliency_of(body: JsonBody, session: SessionDep) -> JSONResponse:
-    network = session.require_model().network
+    _, network = session.require_dense("saliency")
     asked = asked_digit(body, session, "saliency")
     return JSONResponse(saliency_view(saliency(network, asked.pixels)))
 
 
 @router.post("/flip")
 def flip_of(body: JsonBody, session: SessionDep) -> JSONResponse:
-    network = session.require_model().network
+    _, network = session.require_dense("the flip")
     asked = asked_digit(body, session, "flip")
     found = flip(network, asked.pixels)
     return JSONResponse(flip_view(found, network.feedforward(found.changed)))
@@ -87,12 +87,12 @@ def flip_of(body: JsonBody, session: SessionDep) -> JSONResponse:
 
 @router.get("/robustness")
 def robustness(request: Request, session: SessionDep) -> JSONResponse:
-    model = session.require_model()
+    model, network = session.require_dense("the robustness curve")
     test = session.mnist().test.first(ROBUSTNESS_DIGITS)
 
     def compute() -> dict[str, Any]:
         start = time.perf_counter()
-        curve = robustness_curve(model.network, test.images, test.labels, ROBUSTNESS_SIZES)
+        curve = robustness_curve(network, test.images, test.labels, ROBUSTNESS_SIZES)
         return curve_view(curve, time.perf_counter() - start)
 
     return JSONResponse(explain_state(request).result(model, "robustness", compute))

@@ -28,7 +28,7 @@ def model(session: SessionDep) -> JSONResponse:
 
 @router.get("/weights")
 def weights(session: SessionDep) -> JSONResponse:
-    return JSONResponse(first_layer_weights(session.require_model().network))
+    return JSONResponse(first_layer_weights(session.require_dense("the weights picture")[1]))
 
 
 @router.post("/models/use")

@@ -29,11 +29,11 @@ from fastapi.concurrency import run_in_threadpool
 from fastapi.responses import JSONResponse
 from numpy.typing import NDArray
 
+from digitnet.conv.network import AnyNetwork
 from digitnet.decision import decide
 from digitnet.errors import ConfigError
 from digitnet.imaging import PreprocessSteps, preprocess_steps
 from digitnet.imaging.panels import STAGES
-from digitnet.network import Network
 from digitnet.web.deps import DecodeLanesDep, SessionDep
 from digitnet.web.input_processes import READERS, UPLOAD_NAME
 from digitnet.web.request_body import MAX_UPLOAD_BYTES, check_length, read_upload
@@ -90,7 +90,7 @@ def answer_options(query: Any) -> tuple[Callable[..., PreprocessSteps], tuple[st
 
 
 def prediction(
-    network: Network,
+    network: AnyNetwork,
     image: bytes,
     *,
     reader: Callable[..., PreprocessSteps] = preprocess_steps,
@@ -107,7 +107,9 @@ def prediction(
     return prediction_view(steps, activations, decision)
 
 
-def lean_answer(network: Network, vector: NDArray[np.float32], doubt: str | None) -> dict[str, Any]:
+def lean_answer(
+    network: AnyNetwork, vector: NDArray[np.float32], doubt: str | None
+) -> dict[str, Any]:
     """The lean view with no pictures from the network's input alone: the same dict as
     ``prediction(..., pictures=())``. The forward pass of one image is a few matrix-vector
     products (40 us for [784, 320, 320, 10])."""

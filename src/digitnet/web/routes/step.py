@@ -20,7 +20,7 @@ from fastapi.responses import JSONResponse
 from digitnet.errors import ConfigError
 from digitnet.explain.step import cost_of, learning_step
 from digitnet.measuring import step_work
-from digitnet.network import n_parameters
+from digitnet.network import Network, n_parameters
 from digitnet.web.deps import JsonBody, SessionDep
 from digitnet.web.limits import MAX_STEP_WORK
 from digitnet.web.session import CurrentModel, Session
@@ -42,7 +42,7 @@ def step_turns() -> asyncio.Semaphore:
 @router.post("/step")
 async def step(request: Request, body: JsonBody, session: SessionDep) -> JSONResponse:
     asked = parse_step_request(json_object(body, WHAT))
-    current = session.require_model()
+    current, _ = session.require_dense(WHAT)
     parameters = n_parameters(current.network.sizes)
     if step_work(parameters, asked.steps) > MAX_STEP_WORK:
         raise ConfigError(
@@ -67,6 +67,7 @@ def take_step(session: Session, current: CurrentModel, asked: StepRequest) -> di
         label = int(test.labels[asked.index]) if label is None else label
     assert label is not None  # parse_step_request asks for one with pixels
     network = current.network
+    assert isinstance(network, Network)  # the route asked for a fully-connected one
     history = current.history
     cost = cost_of(network, history.settings.cost if history is not None else None)
     done = learning_step(

@@ -1,5 +1,6 @@
 // digitnet's page: wires the sections together around GET /api/model.
 
+import { initConv } from "./conv.js";
 import { initDescent } from "./descent.js";
 import { initDraw } from "./draw.js";
 import { initExplain } from "./explain.js";
@@ -12,17 +13,21 @@ const modelStatus = document.getElementById("model-status");
 const ledeNetwork = document.getElementById("lede-network");
 const noModel = document.getElementById("no-model");
 
+let convModel = false; // the model served is convolutional: the dense-only panels say so
 const inside = initInside();
+const conv = initConv();
 const stepper = initStepper();
 const explain = initExplain({ onModelSaved: () => refreshModel().then(() => draw.refresh()) });
 const draw = initDraw({
   onResult: (result) => {
-    inside.showActivations(result.hidden?.[0] ?? null);
+    inside.showActivations(convModel ? null : (result.hidden?.[0] ?? null)); // conv: maps, not neurons
     stepper.useDrawing(result);
     explain.showPrediction(result);
+    if (result.centred_pixels) conv.showDigit(result.centred_pixels); // a full answer
   },
   onCleared: () => {
     inside.showActivations(null);
+    conv.showDigit(null);
     stepper.useDrawing(null);
     explain.clear();
   },
@@ -31,7 +36,7 @@ const train = initTrain({ onDone: () => refreshModel().then(() => draw.refresh()
 
 function describe(model) {
   if (!model.loaded) return model.training ? "No model yet: one is being trained." : "No model loaded.";
-  let text = `Network [${model.sizes.join(", ")}]`;
+  let text = model.kind === "conv" ? `Network ${model.layers}` : `Network [${model.sizes.join(", ")}]`;
   const h = model.history;
   if (h && h.validation_accuracy.length) {
     const best = Math.max(...h.validation_accuracy);
@@ -48,6 +53,7 @@ const ACTIVATION_NAMES = { sigmoid: "sigmoid", tanh: "tanh", relu: "ReLU", softm
 function networkWords(model) {
   if (!model.loaded) return "A neural network";
   const name = (key) => ACTIVATION_NAMES[key] ?? key;
+  if (model.kind === "conv") return `A convolutional network (${model.layers}) of ${name(model.activation)} neurons`;
   const sizes = `[${model.sizes.join(", ")}]`;
   if (model.sizes.length < 3) return `A ${sizes} network of ${name(model.output)} neurons`;
   const output = model.output === model.activation ? "" : ` and a ${name(model.output)} output layer`;
@@ -69,10 +75,13 @@ async function refreshModel() {
   modelStatus.dataset.state = model.loaded ? "loaded" : "none";
   noModel.hidden = model.loaded;
   document.body.classList.toggle("no-model", !model.loaded);
+  convModel = model.kind === "conv";
+  document.body.classList.toggle("conv-model", convModel);
+  conv.modelChanged(model.loaded && convModel, model.source);
   draw.setEnabled(model.loaded);
   train.showModel(model);
-  explain.modelChanged(model.loaded ? model.source : null);
-  if (model.loaded) {
+  explain.modelChanged(model.loaded ? model.source : null, { dense: !convModel });
+  if (model.loaded && !convModel) {
     await inside.loadWeights().catch((err) => {
       modelStatus.textContent += ` (weights unavailable: ${err.message})`;
     });

@@ -16,8 +16,9 @@ const MIN_INK_EXTENT = 3 * STROKE_WIDTH; // smaller ink is "blank" to the server
 const N_DIGITS = 10;
 // The preprocessing panels: one <img data-step="NAME"> per stage the server sends.
 const stepImages = () => document.querySelectorAll("img[data-step]");
-// The sections that show what only the full answer holds: the panels, the hidden layer.
-const FULL_ANSWER_SECTIONS = ["steps", "inside"];
+// The sections that show what only the full answer holds: the panels, the hidden layer, a
+// convolutional network's feature maps (of the centred pixels).
+const FULL_ANSWER_SECTIONS = ["steps", "inside", "conv"];
 const LEAN_QUERY = "view=lean&pictures=centred";
 // what each preprocessing panel shows until a digit is drawn, as index.html starts them
 const STEP_PLACEHOLDER = "/static/step-placeholder.svg";

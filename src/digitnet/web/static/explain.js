@@ -26,6 +26,7 @@ export function initExplain({ onModelSaved }) {
   let version = 0; // bumped at each new digit; only the latest answers are shown
   let timer = null;
   let servedSource; // the model the views were computed for (undefined until known)
+  let dense = true; // saliency and the flip exist for fully-connected networks only
 
   const teach = initTeach({ current: () => digit, onModelSaved });
   const map = initHiddenMap({ current: () => digit, onPick: (picked) => setDigit(picked) });
@@ -55,6 +56,10 @@ export function initExplain({ onModelSaved }) {
 
   async function refresh(asked) {
     const body = { pixels: digit.pixels };
+    if (!dense) {
+      map.place(); // the map and teaching work for any network
+      return;
+    }
     try {
       const [why, flip] = await Promise.all([
         postJSON("/api/explain/saliency", body),
@@ -126,10 +131,12 @@ export function initExplain({ onModelSaved }) {
       setDigit({ pixels: result.centred_pixels, source: "The digit you drew, as the network saw it", label: null });
     },
     clear,
-    /** The model served is `source` (null: none): if it is another, the old results are stale. */
-    modelChanged(source) {
+    /** The model served is `source` (null: none): if it is another, the old results are stale.
+     * `dense`: whether it is fully-connected (else saliency and the flip are not asked for). */
+    modelChanged(source, { dense: isDense = true } = {}) {
       if (source === servedSource) return;
       servedSource = source;
+      dense = isDense;
       map.reset();
       teach.reset();
       robustness.reset();
