@@ -73,3 +73,24 @@ def test_a_bad_layers_option_is_a_one_line_error(run: Run, args: tuple[str, ...]
     code, _, err = run("train", *args, "--epochs", "1")
     assert code == 1
     assert message in err and len(err.strip().splitlines()) == 1
+
+
+@pytest.mark.parametrize(
+    "command",
+    [
+        ("explain", "{model}", "{image}"),
+        ("saliency", "--model", "{model}", "{image}"),
+        ("flip", "--model", "{model}", "{image}"),
+        ("robustness", "--model", "{model}", "--digits", "5"),
+    ],
+)
+def test_the_explain_commands_refuse_a_conv_model_in_one_line(
+    run: Run, conv_model: Path, mnist: MnistSplit, tmp_path: Path, command: tuple[str, ...]
+) -> None:
+    image = tmp_path / "digit.png"
+    Image.fromarray(mnist.test.images[0].reshape(28, 28)).save(image)
+    args = [a.format(model=conv_model, image=image) for a in command]
+    code, out, err = run(*args)
+    assert code == 1 and "Traceback" not in err
+    assert f"`digitnet {command[0]}` opens fully-connected networks" in err
+    assert f"digitnet plot {conv_model}" in err

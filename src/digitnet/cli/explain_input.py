@@ -14,6 +14,7 @@ from numpy.typing import NDArray
 from digitnet.cli.options import load_model
 from digitnet.cli.plot import PLOT_FORMATS
 from digitnet.data.mnist import check_classifier_sizes
+from digitnet.errors import DigitnetError
 from digitnet.extras import require
 from digitnet.modelfile import SavedModel
 from digitnet.network import Network
@@ -44,13 +45,26 @@ out_option = click.option(
 )
 
 
+def fully_connected_model(model: Path | None) -> tuple[Path, SavedModel]:
+    """The model file and its model, refused unless a fully-connected digit classifier:
+    the explain commands follow a :class:`~digitnet.network.Network`'s layers."""
+    path, saved = load_model(model)
+    if not isinstance(saved.network, Network):
+        command = click.get_current_context().info_name
+        raise DigitnetError(
+            f"{path}: `digitnet {command}` opens fully-connected networks and this one is "
+            f"convolutional (its filters and feature maps: `digitnet plot {path}`)"
+        )
+    check_classifier_sizes(saved.network.sizes, str(path))
+    return path, saved
+
+
 def model_and_digit(model: Path | None, image: str) -> tuple[SavedModel, NDArray[np.floating]]:
-    """The saved model (a digit classifier) and the image as MNIST's 784 pixels, through
-    `predict`'s pipeline."""
+    """The saved model (a fully-connected digit classifier) and the image as MNIST's 784
+    pixels, through `predict`'s pipeline."""
     from digitnet.imaging import preprocess_steps
 
-    path, saved = load_model(model)
-    check_classifier_sizes(saved.network.sizes, str(path))
+    _, saved = fully_connected_model(model)
     return saved, np.asarray(preprocess_steps(image).vector, dtype=np.float64)
 
 

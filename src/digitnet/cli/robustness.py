@@ -7,10 +7,9 @@ from pathlib import Path
 import click
 import numpy as np
 
-from digitnet.cli.explain_input import model_option, out_option, write_figure
-from digitnet.cli.options import data_dir_option, load_data, load_model
+from digitnet.cli.explain_input import fully_connected_model, model_option, out_option, write_figure
+from digitnet.cli.options import data_dir_option, load_data
 from digitnet.cli.progress import spinner
-from digitnet.data.mnist import check_classifier_sizes
 
 #: L2 sizes of change the table shows: 0 to 3 by 0.25.
 SIZES = tuple(round(0.25 * k, 2) for k in range(13))
@@ -38,8 +37,7 @@ def robustness_command(
     """
     from digitnet.explain.flip import robustness_curve
 
-    path, saved = load_model(model)
-    check_classifier_sizes(saved.network.sizes, str(path))
+    path, saved = fully_connected_model(model)
     test = load_data(data_dir).test.first(digits)
     with spinner(f"Searching {digits:,} test digits for the changes that flip them..."):
         curve = robustness_curve(saved.network, test.images, test.labels, SIZES)
