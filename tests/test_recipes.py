@@ -69,3 +69,13 @@ def test_sizes_over_a_conv_preset_give_a_fully_connected_network():
     assert dense.layers is None and dense.build().sizes == (784, 30, 10)
     again = recipe("book", layers="conv:4x5x5,pool:2,softmax:10", cost="log-likelihood")
     assert again.sizes == (784, 576, 10)
+
+
+def test_conv_best_trains_a_wider_chapter_6_network_within_15_minutes():
+    best = recipe("conv-best", seed=1)
+    assert best.layers == "conv:32x5x5,pool:2,conv:64x5x5,pool:2,fc:256,softmax:10"
+    s = best.settings
+    # The budget spans training and evaluation; start-up, compiling and saving need the rest.
+    assert s.time_budget is not None and 15 * 60 - s.time_budget >= 60
+    assert s.schedule == "cosine" and s.augment and s.clean_fraction == 0.5 and not s.dropout
+    assert best.build().spec == best.layers

@@ -44,6 +44,16 @@ checked once, here. The presets:
   the book's 20 and 40 maps over 2 epochs gave 98.98% and 98.97%, over 3 epochs
   99.07-99.13% in about 1.4x the time; these slimmer layers over 3 epochs 98.86-99.07%
   (median 99.04%); a rate of 0.03 or 0.1, or mini-batches of 64, did worse.
+- ``conv-best``: the most accurate convolutional network this project trains in under 15
+  minutes on a 2-core CPU, everything included: 32 and 64 maps of 5x5, each max-pooled,
+  256 hidden units (CONV_BEST_LAYERS), Nesterov momentum 0.9 and a cosine schedule over
+  a time budget of 13.5 minutes, mini-batches of 64 at peak 0.05, fresh distortions of
+  half the training images each epoch (the other half left clean), no dropout. Chosen on
+  the validation set (seed 10), never the test set: over 8 epochs, no distortions gave
+  99.27%, distortions of every image 99.17%, of half 99.43% (affine maps without the
+  elastic fields 99.38%, one- and two-pixel shifts alone 99.37%); over 16 epochs half
+  distorted gave 99.53%, with dropout 0.5 on the fully-connected inputs 99.26%. A first
+  cut with dropout and every image distorted stayed near 99.0% over a whole budget.
 """
 
 from __future__ import annotations
@@ -84,6 +94,9 @@ CONV_BEST_LAYERS = "conv:32x5x5,pool:2,conv:64x5x5,pool:2,fc:256,softmax:10"
 #: Seconds the ``conv-best`` recipe trains for, evaluation included: start-up, compiling
 #: the kernels on a first run and saving fit in the rest of 15 minutes.
 CONV_BEST_TIME_BUDGET = 13.5 * 60
+
+#: The share of each epoch's images the ``conv-best`` recipe leaves undistorted.
+CONV_BEST_CLEAN_FRACTION = 0.5
 
 #: Epochs of the ``conv-fast`` recipe, its mini-batch and peak learning rate.
 CONV_FAST_EPOCHS = 3
@@ -250,10 +263,10 @@ PRESETS: dict[str, Recipe] = {
             cost="log-likelihood",
             momentum=0.9,
             nesterov=True,
-            dropout=0.5,
             schedule="cosine",
             time_budget=CONV_BEST_TIME_BUDGET,
             augment=True,
+            clean_fraction=CONV_BEST_CLEAN_FRACTION,
         ),
         layers=CONV_BEST_LAYERS,
     ),

@@ -94,3 +94,16 @@ def test_the_explain_commands_refuse_a_conv_model_in_one_line(
     assert code == 1 and "Traceback" not in err
     assert f"`digitnet {command[0]}` opens fully-connected networks" in err
     assert f"digitnet plot {conv_model}" in err
+
+
+def test_the_conv_best_preset_runs_end_to_end(run: Run, mnist_dir: Path, tmp_path: Path) -> None:
+    out = tmp_path / "best.npz"
+    code, stdout, stderr = run(
+        "train", "--preset", "conv-best", "--time-budget", "3", "--training-size", "200",
+        "--validation-size", "200", "--seed", "2", "--data-dir", str(mnist_dir), "--out", str(out),
+    )  # fmt: skip
+    assert code == 0, stderr
+    assert "50% of the images left clean" in stdout and "fresh distortions" in stdout
+    saved = load(out)
+    assert isinstance(saved.network, ConvNetwork)
+    assert saved.settings is not None and saved.settings.clean_fraction == 0.5

@@ -54,7 +54,7 @@ def train_command(
 
     The defaults are the book's experiment (--preset book); --preset best is the most
     accurate network this project trains in under 15 minutes; --layers (and --preset conv,
-    conv-fast) trains a convolutional network, the book's chapter 6. After each epoch it prints
+    conv-fast, conv-best) trains a convolutional network, the book's chapter 6. After each epoch it prints
     the accuracy on the validation images (the last 10,000 of MNIST's training file) and on
     the 10,000 test images, and the cost on the validation images.
 
