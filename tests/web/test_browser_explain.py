@@ -71,6 +71,21 @@ def test_a_drawn_digit_gets_its_saliency_and_the_change_that_flips_it(
     assert problems.messages == []
 
 
+def test_a_digit_drawn_with_the_views_below_the_fold_reaches_them_when_shown(
+    page, problems, server_url
+):
+    page.set_viewport_size({"width": 1000, "height": 600})  # only the drawing on screen
+    open_page(page, server_url)
+    draw(page, SEVEN)  # answered lean: no pixels for the views below
+    page.locator("#why").scroll_into_view_if_needed()
+    why = page.locator("#saliency")
+    expect(why).to_have_attribute("data-state", "done")
+    assert why.get_attribute("data-digit") == "7"
+    for canvas in why.locator("canvas").all():
+        assert canvas.evaluate(PAINTED) == 28 * 28
+    assert problems.messages == []
+
+
 def test_an_mnist_digit_by_index_and_the_robustness_curve(page, problems, server_url, mnist):
     open_page(page, server_url)
     pick_test_digit(page, 3)

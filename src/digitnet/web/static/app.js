@@ -21,9 +21,12 @@ const explain = initExplain({ onModelSaved: () => refreshModel().then(() => draw
 const draw = initDraw({
   onResult: (result) => {
     inside.showActivations(convModel ? null : (result.hidden?.[0] ?? null)); // conv: maps, not neurons
+    // A lean answer has no pixels: the views of the drawn digit keep theirs until the full
+    // answer, which comes when one of them is on screen (draw.js).
+    if (!result.centred_pixels) return;
     stepper.useDrawing(result);
     explain.showPrediction(result);
-    if (result.centred_pixels) conv.showDigit(result.centred_pixels); // a full answer
+    conv.showDigit(result.centred_pixels);
   },
   onCleared: () => {
     inside.showActivations(null);

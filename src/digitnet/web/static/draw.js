@@ -17,8 +17,9 @@ const N_DIGITS = 10;
 // The preprocessing panels: one <img data-step="NAME"> per stage the server sends.
 const stepImages = () => document.querySelectorAll("img[data-step]");
 // The sections that show what only the full answer holds: the panels, the hidden layer, a
-// convolutional network's feature maps (of the centred pixels).
-const FULL_ANSWER_SECTIONS = ["steps", "inside", "conv"];
+// convolutional network's feature maps, and the views that work on the drawn digit's
+// centred pixels (the step of learning, why this answer, the flip, teaching).
+const FULL_ANSWER_SECTIONS = ["steps", "inside", "conv", "learn", "why", "flip", "teach"];
 const LEAN_QUERY = "view=lean&pictures=centred";
 // what each preprocessing panel shows until a digit is drawn, as index.html starts them
 const STEP_PLACEHOLDER = "/static/step-placeholder.svg";
