@@ -90,7 +90,7 @@ def test_the_explain_commands_refuse_a_conv_model_in_one_line(
     image = tmp_path / "digit.png"
     Image.fromarray(mnist.test.images[0].reshape(28, 28)).save(image)
     args = [a.format(model=conv_model, image=image) for a in command]
-    code, out, err = run(*args)
+    code, _, err = run(*args)
     assert code == 1 and "Traceback" not in err
     assert f"`digitnet {command[0]}` opens fully-connected networks" in err
     assert f"digitnet plot {conv_model}" in err

@@ -54,9 +54,9 @@ def train_command(
 
     The defaults are the book's experiment (--preset book); --preset best is the most
     accurate network this project trains in under 15 minutes; --layers (and --preset conv,
-    conv-fast, conv-best) trains a convolutional network, the book's chapter 6. After each epoch it prints
-    the accuracy on the validation images (the last 10,000 of MNIST's training file) and on
-    the 10,000 test images, and the cost on the validation images.
+    conv-fast, conv-best) trains a convolutional network, the book's chapter 6. After each
+    epoch it prints the accuracy on the validation images (the last 10,000 of MNIST's
+    training file) and on the 10,000 test images, and the cost on the validation images.
 
     Each run is saved as a new model in the models folder (`digitnet models` lists them),
     which becomes the default only if the run ended healthily (not interrupted, diverged
