@@ -8,6 +8,7 @@ the whole step, timed the same way. Kernels are the compiled engine's (Numba) or
 ``--engine numpy``, NumPy's.
 
     python benchmarks/conv_profile.py [--batches 10,32,64] [--engine compiled] [--rounds 5]
+        [--layers SPEC]
 
 Not a test: it prints Markdown tables and asserts nothing.
 """
@@ -111,7 +112,7 @@ def best_ms(call: Callable, repeats: int, rounds: int) -> float:
 
 def profile(batch: int, engine: str, images: np.ndarray, labels: np.ndarray, args) -> str:
     kernels, one_pass = kernels_of(engine)
-    net = ConvNetwork(BOOK, seed=SEED, activation="relu", init="he")
+    net = ConvNetwork(args.layers, seed=SEED, activation="relu", init="he")
     optimizer = GradientDescent(net, momentum=0.9, nesterov=True, one_pass=one_pass)
     step = ConvStep(net, batch, LOG_LIKELIHOOD, optimizer, kernels=kernels)
     x = as_unit_interval(images[:batch], net.dtype)
@@ -133,12 +134,13 @@ def main() -> None:
     parser.add_argument("--repeats", type=int, default=20)
     parser.add_argument("--rounds", type=int, default=5)
     parser.add_argument("--data-dir", default=None)
+    parser.add_argument("--layers", default=BOOK, help="the network's spec [default: the book's]")
     args = parser.parse_args()
     from digitnet.data.mnist import load_mnist
 
     training = load_mnist(args.data_dir, dtype=np.uint8, download=False).training
     print(machine_text())
-    print(f"{BOOK}, float32, ReLU, Nesterov; stages timed alone on one step's buffers\n")
+    print(f"{args.layers}, float32, ReLU, Nesterov; stages timed alone on one step's buffers\n")
     for batch in (int(b) for b in args.batches.split(",")):
         print(profile(batch, args.engine, training.images, training.labels, args) + "\n")
 
