@@ -95,6 +95,9 @@ CONV_BEST_LAYERS = "conv:32x5x5,pool:2,conv:64x5x5,pool:2,fc:256,softmax:10"
 #: the kernels on a first run and saving fit in the rest of 15 minutes.
 CONV_BEST_TIME_BUDGET = 13.5 * 60
 
+#: The ``conv-best`` recipe's mini-batch (its peak rate is ``conv-fast``'s).
+CONV_BEST_BATCH = 64
+
 #: The share of each epoch's images the ``conv-best`` recipe leaves undistorted.
 CONV_BEST_CLEAN_FRACTION = 0.5
 
@@ -207,6 +210,23 @@ _BEST = Recipe(
 #: What a conv recipe's sizes start as: its layers give the real ones.
 _CONV_SIZES = (MNIST_PIXELS, N_DIGITS)
 
+#: The shortest run to 99.0% (see the module's docstring).
+_CONV_FAST = Recipe(
+    _CONV_SIZES,
+    "relu",
+    "he",
+    TrainingSettings(
+        epochs=CONV_FAST_EPOCHS,
+        mini_batch_size=CONV_FAST_BATCH,
+        learning_rate=CONV_FAST_RATE,
+        cost="log-likelihood",
+        momentum=0.9,
+        nesterov=True,
+        schedule="cosine",
+    ),
+    layers=CONV_FAST_LAYERS,
+)
+
 PRESETS: dict[str, Recipe] = {
     "book": Recipe((784, 30, 10), "sigmoid", "normal", TrainingSettings()),
     "best": _BEST,
@@ -237,38 +257,20 @@ PRESETS: dict[str, Recipe] = {
         ),
         layers=f"{BOOK_CONV_LAYERS},fc:1000,fc:1000,softmax:10",
     ),
-    "conv-fast": Recipe(
-        _CONV_SIZES,
-        "relu",
-        "he",
-        TrainingSettings(
-            epochs=CONV_FAST_EPOCHS,
-            mini_batch_size=CONV_FAST_BATCH,
-            learning_rate=CONV_FAST_RATE,
-            cost="log-likelihood",
-            momentum=0.9,
-            nesterov=True,
-            schedule="cosine",
-        ),
-        layers=CONV_FAST_LAYERS,
-    ),
-    "conv-best": Recipe(
-        _CONV_SIZES,
-        "relu",
-        "he",
-        TrainingSettings(
+    "conv-fast": _CONV_FAST,
+    # conv-fast's update rule and schedule on wider layers, over a time budget, with half of
+    # each epoch's images distorted.
+    "conv-best": dataclasses.replace(
+        _CONV_FAST,
+        layers=CONV_BEST_LAYERS,
+        settings=dataclasses.replace(
+            _CONV_FAST.settings,
             epochs=BEST_MAX_EPOCHS,
-            mini_batch_size=64,
-            learning_rate=0.05,
-            cost="log-likelihood",
-            momentum=0.9,
-            nesterov=True,
-            schedule="cosine",
+            mini_batch_size=CONV_BEST_BATCH,
             time_budget=CONV_BEST_TIME_BUDGET,
             augment=True,
             clean_fraction=CONV_BEST_CLEAN_FRACTION,
         ),
-        layers=CONV_BEST_LAYERS,
     ),
 }
 
