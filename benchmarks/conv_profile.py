@@ -10,6 +10,9 @@ the whole step, timed the same way. Kernels are the compiled engine's (Numba) or
     python benchmarks/conv_profile.py [--batches 10,32,64] [--engine compiled] [--rounds 5]
         [--layers SPEC]
 
+The stages are those of the book's shape: ``--layers`` may change the maps and neurons, not
+the shape (two valid 5x5 convolutions, each pooled 2x2, one fully-connected layer, softmax).
+
 Not a test: it prints Markdown tables and asserts nothing.
 """
 
@@ -24,6 +27,7 @@ from harness import machine_text, markdown_table
 
 from digitnet.conv import fast
 from digitnet.conv.network import ConvNetwork
+from digitnet.conv.spec import Conv
 from digitnet.conv.steps import NUMPY_KERNELS, ConvStep, Kernels
 from digitnet.costs import LOG_LIKELIHOOD
 from digitnet.optimizer import GradientDescent
@@ -110,9 +114,18 @@ def best_ms(call: Callable, repeats: int, rounds: int) -> float:
     return best * 1e3
 
 
+def book_shaped(layers: str) -> ConvNetwork:
+    """The network of ``layers``, or exit with a line if its shape is not the book's."""
+    net = ConvNetwork(layers, seed=SEED, activation="relu", init="he")
+    kinds = [(l.size, l.pool, l.padding) if isinstance(l, Conv) else "fc" for l in net.layers]
+    if kinds != [(5, 2, "valid"), (5, 2, "valid"), "fc", "fc"]:
+        raise SystemExit(f"--layers {layers}: the stages are timed for the book's shape only")
+    return net
+
+
 def profile(batch: int, engine: str, images: np.ndarray, labels: np.ndarray, args) -> str:
     kernels, one_pass = kernels_of(engine)
-    net = ConvNetwork(args.layers, seed=SEED, activation="relu", init="he")
+    net = book_shaped(args.layers)
     optimizer = GradientDescent(net, momentum=0.9, nesterov=True, one_pass=one_pass)
     step = ConvStep(net, batch, LOG_LIKELIHOOD, optimizer, kernels=kernels)
     x = as_unit_interval(images[:batch], net.dtype)
@@ -136,6 +149,7 @@ def main() -> None:
     parser.add_argument("--data-dir", default=None)
     parser.add_argument("--layers", default=BOOK, help="the network's spec [default: the book's]")
     args = parser.parse_args()
+    book_shaped(args.layers)  # before the data is read
     from digitnet.data.mnist import load_mnist
 
     training = load_mnist(args.data_dir, dtype=np.uint8, download=False).training
