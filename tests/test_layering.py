@@ -83,6 +83,7 @@ FLOORS: dict[str, int] = {
     # 8 the command line
     "digitnet.cli": 8,
     "digitnet.command": 8,
+    "digitnet.process_end": 8,
     "digitnet.__main__": 8,
     # 9 the public API (re-exports for users), imported by no module of the package
     ROOT: 9,
