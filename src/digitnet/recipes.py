@@ -54,6 +54,13 @@ checked once, here. The presets:
   elastic fields 99.38%, one- and two-pixel shifts alone 99.37%); over 16 epochs half
   distorted gave 99.53%, with dropout 0.5 on the fully-connected inputs 99.26%. A first
   cut with dropout and every image distorted stayed near 99.0% over a whole budget.
+  Tried after the choice, over 16 epochs each, none clearly better (on 10,000 images the
+  standard error of an accuracy near 99.5% is about 0.07%): L2 lambda 0.5, 99.51%; fc 512,
+  99.44%; mini-batches of 128 at 0.1, 99.33%, of 32 at 0.05, 99.50%; 30% of the images
+  clean, 99.46%; half clean with affine maps only, 99.36%; the first convolution padded
+  to keep 28x28 (1.36x the time), 99.56%; 48 and 96 maps (2.2x the time), 99.55%. Over
+  its whole budget this network reaches 99.5-99.56% on validation and on test (see
+  README), short of 99.6%.
 """
 
 from __future__ import annotations
