@@ -17,10 +17,14 @@ The header gives the date, the commit, the CPU and its vector flags and the load
 which on a shared machine says how much to trust the absolute figures: the ratios come
 from the same stretch of time.
 
-    python benchmarks/suite.py [--quick] [--data-dir DIR]
+Each network's workers run ``--rounds`` times in turn (A B C A B C ...), and each figure is
+the median of all its rounds' epochs, so that a stretch of a noisy machine slows every
+side of a ratio alike; ``train`` runs 5 times each way.
 
-``--quick``: 1 epoch of each network (10,000 images for the best preset's), 1 timed run of
-each command, 1,000 requests. Not a test: it prints a Markdown table.
+``--quick``: 1 epoch of each network (10,000 images for the best preset's), 1 round, 1
+timed run of each command, 1,000 requests. Not a test: it prints a Markdown table.
+
+    python benchmarks/suite.py [--quick] [--rounds 3] [--data-dir DIR]
 """
 
 from __future__ import annotations
@@ -62,19 +66,25 @@ def cpu_flags() -> str:
     )
 
 
-def median_seconds(script: str, name: str, options: list[str]) -> float:
-    result = run_worker(str(HERE / script), name, options)
-    if "error" in result:
-        sys.exit(f"{script} {name}: {result['error']}")
-    return statistics.median(result["seconds"])
+def median_seconds(
+    script: str, names: tuple[str, ...], options: list[str], rounds: int
+) -> list[float]:
+    """Each worker's median epoch seconds over ``rounds`` rounds of all of them in turn."""
+    seconds: dict[str, list[float]] = {name: [] for name in names}
+    for _ in range(rounds):
+        for name in names:
+            result = run_worker(str(HERE / script), name, options)
+            if "error" in result:
+                sys.exit(f"{script} {name}: {result['error']}")
+            seconds[name] += result["seconds"]
+    return [statistics.median(seconds[name]) for name in names]
 
 
 def book_network(args: argparse.Namespace) -> list[list[str]]:
     epochs = "1" if args.quick else "3"
     options = ["--epochs", epochs, "--book-epochs", "1", *data_options(args)]
-    ours = median_seconds("compare.py", "digitnet:compiled:float32:uint8", options)
-    book = median_seconds("compare.py", "book", options)
-    torch = median_seconds("compare.py", "torch:2", options)
+    names = ("digitnet:compiled:float32:uint8", "book", "torch:2")
+    ours, book, torch = median_seconds("compare.py", names, options, args.rounds)
     return [
         row("book's network, s/epoch: digitnet vs the book's code", ours, book, 30),
         row("book's network, s/epoch: digitnet vs PyTorch 2 threads", ours, torch, 15),
@@ -84,9 +94,8 @@ def book_network(args: argparse.Namespace) -> list[list[str]]:
 def best_network(args: argparse.Namespace) -> list[list[str]]:
     options = ["--epochs", "1", "--threads", "2", *data_options(args)]
     options += ["--examples", "10000" if args.quick else "50000"]
-    off = median_seconds("best_network.py", "digitnet:off", options)
-    on = median_seconds("best_network.py", "digitnet:on", options)
-    torch = median_seconds("best_network.py", "torch:off", options)
+    names = ("digitnet:off", "digitnet:on", "torch:off")
+    off, on, torch = median_seconds("best_network.py", names, options, args.rounds)
     return [
         row(
             "best preset's network, s/epoch, distortions off, vs PyTorch 2 threads", off, torch, 1.1
@@ -114,7 +123,7 @@ def timed_train(command: list[str], env: dict[str, str]) -> tuple[float, float |
 
 def start_up(args: argparse.Namespace) -> list[list[str]]:
     source = Path(args.data_dir or os.environ.get("DIGITNET_DATA", ""))
-    runs = 1 if args.quick else 3
+    runs = 1 if args.quick else 5
     with tempfile.TemporaryDirectory() as folder:
         data = Path(folder) / "mnist"
         data.mkdir()
@@ -124,8 +133,10 @@ def start_up(args: argparse.Namespace) -> list[list[str]]:
         env["PYTHONPATH"] = str(HERE.parent / "src")
         train = [sys.executable, "-m", "digitnet", "train", "--seed", "1"]
         timed_train([*train, "--epochs", "1"], env)  # builds the array cache, warms Numba's
-        one = [timed_train([*train, "--epochs", "1"], env) for _ in range(runs)]
-        whole = [timed_train(train, env)[0] for _ in range(runs)]
+        one, whole = [], []
+        for _ in range(runs):  # in turn, as the networks' workers
+            one.append(timed_train([*train, "--epochs", "1"], env))
+            whole.append(timed_train(train, env)[0])
     fixed = statistics.median(wall - (epoch or 0.0) for wall, epoch in one)
     return [
         ["`digitnet train` (defaults), process start to model saved, s",
@@ -168,8 +179,13 @@ def data_options(args: argparse.Namespace) -> list[str]:
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--quick", action="store_true")
+    parser.add_argument("--rounds", type=int, default=None, help="[default: 3, 1 with --quick]")
     parser.add_argument("--data-dir", default=os.environ.get("DIGITNET_DATA"))
     args = parser.parse_args()
+    if args.rounds is None:
+        args.rounds = 1 if args.quick else 3
+    if args.rounds < 1:
+        parser.error("--rounds must be at least 1")
     print(f"{machine_text()}\n{git_text()}\nCPU flags: {cpu_flags()}\n")
     rows = book_network(args) + best_network(args) + start_up(args) + serve(args)
     load = ", ".join(f"{x:.2f}" for x in os.getloadavg())
