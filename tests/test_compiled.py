@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from concurrent.futures import ThreadPoolExecutor
+
 import numpy as np
 import pytest
 from tolerances import (
@@ -16,11 +18,13 @@ from tolerances import (
 )
 
 from digitnet.backprop import update_mini_batch
-from digitnet.costs import one_hot
+from digitnet.costs import QUADRATIC, one_hot
 from digitnet.engines import fused_sgd, selection
 from digitnet.engines.numba_kernels import numba_available
 from digitnet.engines.selection import COMPILED_MAX_BATCH, choose_engine
 from digitnet.errors import ConfigError
+from digitnet.history import History
+from digitnet.measuring import evaluate_cost_and_correct, measure
 from digitnet.network import Network
 from digitnet.pixels import as_unit_interval
 from digitnet.settings import TrainingSettings
@@ -168,6 +172,47 @@ def test_kernel_feedforward_equals_the_networks(sizes, dtype):
     wrong_weight.weights[-1][0, 0] += 1
     for mutated in (no_bias, wrong_weight):
         assert excess(mutated.feedforward(pixels), expected, within) > 1
+
+
+def test_kernel_feedforward_from_many_threads_at_once_equals_one_at_a_time():
+    """Each call has buffers of its own: calls that overlap (the kernel drops the GIL) give
+    exactly what the same calls give one after another."""
+    rng = np.random.default_rng(14)
+    sets = [rng.integers(0, 256, size=(2_003, 784), dtype=np.uint8) for _ in range(4)]
+    net = Network([784, 30, 10], seed=15, dtype="float32")
+    kernel = fused_sgd.FusedSGD(net, 10)
+    alone = [kernel.feedforward(images) for images in sets]
+    with ThreadPoolExecutor(len(sets)) as threads:
+        together = list(threads.map(kernel.feedforward, sets))
+    for a, b in zip(alone, together):
+        np.testing.assert_array_equal(a, b)
+
+
+def test_measuring_the_sets_in_threads_records_what_one_at_a_time_does():
+    """measure() runs the compiled forward pass of each monitored set in a thread of its
+    own; the figures recorded are those of the sets measured one after another."""
+    rng = np.random.default_rng(16)
+    monitored = {
+        name: (rng.integers(0, 256, size=(1_500, 784), dtype=np.uint8), rng.integers(0, 10, 1_500))
+        for name in ("validation", "test", "training")
+    }
+    net = Network([784, 30, 10], seed=17, dtype="float32")
+    kernel = fused_sgd.FusedSGD(net, 10)
+    threaded, serial = (History(TrainingSettings(), engine="compiled") for _ in range(2))
+    for history in (threaded, serial):
+        for name in monitored:
+            history.correct[name], history.cost[name] = [], []
+    measure(threaded, net, monitored, QUADRATIC, kernel.feedforward, None)
+    for name, (x, y) in monitored.items():
+        value, correct = evaluate_cost_and_correct(
+            net, x, y, QUADRATIC, feedforward=kernel.feedforward
+        )
+        serial.cost[name].append(value)
+        serial.correct[name].append(correct)
+    for name in monitored:
+        assert threaded.correct[name] == serial.correct[name]
+        assert threaded.cost[name] == serial.cost[name]  # the same arithmetic, exactly
+    assert threaded.saturation and threaded.saturation[0] is not None
 
 
 @pytest.mark.parametrize(

@@ -296,15 +296,20 @@ class FusedSGD:
         self.deltas = tuple(np.empty((m, n), dtype) for n in network.sizes[1:])
 
     def feedforward(self, images: NDArray[Any]) -> NDArray[np.floating[Any]]:
-        """The output activations for ``images`` (uint8 pixels or floats), one row each."""
-        out = np.empty((images.shape[0], self.network.sizes[-1]), self.network.dtype)
+        """The output activations for ``images`` (uint8 pixels or floats), one row each.
+
+        Work buffers of its own (a few kilobytes), so that several threads may call it at
+        once: the kernel releases the GIL, and each call keeps one core busy.
+        """
+        dtype, m = self.network.dtype, self.x.shape[0]
+        out = np.empty((images.shape[0], self.network.sizes[-1]), dtype)
         _feedforward_batches(
             images,
             self._pixel_max(images),
             tuple(self.network.weights),
             tuple(self.network.biases),
-            self.x,
-            self.acts,
+            np.empty_like(self.x),
+            tuple(np.empty((m, n), dtype) for n in self.network.sizes[1:]),
             out,
         )
         return out
