@@ -290,10 +290,13 @@ class FusedSGD:
             raise MissingExtra("the fused SGD kernel", "fast", "Numba")
         _KERNELS.compile()
         self.network, self.cross_entropy = network, cross_entropy
-        dtype, m = network.dtype, mini_batch_size
-        self.x = np.empty((m, network.sizes[0]), dtype)
-        self.acts = tuple(np.empty((m, n), dtype) for n in network.sizes[1:])
-        self.deltas = tuple(np.empty((m, n), dtype) for n in network.sizes[1:])
+        self.m = mini_batch_size
+        self.x = np.empty((self.m, network.sizes[0]), network.dtype)
+        self.acts, self.deltas = self._layer_buffers(), self._layer_buffers()
+
+    def _layer_buffers(self) -> tuple[NDArray[Any], ...]:
+        """One (m, n) buffer per layer after the input, for activations or errors."""
+        return tuple(np.empty((self.m, n), self.network.dtype) for n in self.network.sizes[1:])
 
     def feedforward(self, images: NDArray[Any]) -> NDArray[np.floating[Any]]:
         """The output activations for ``images`` (uint8 pixels or floats), one row each.
@@ -301,15 +304,14 @@ class FusedSGD:
         Work buffers of its own (a few kilobytes), so that several threads may call it at
         once: the kernel releases the GIL, and each call keeps one core busy.
         """
-        dtype, m = self.network.dtype, self.x.shape[0]
-        out = np.empty((images.shape[0], self.network.sizes[-1]), dtype)
+        out = np.empty((images.shape[0], self.network.sizes[-1]), self.network.dtype)
         _feedforward_batches(
             images,
             self._pixel_max(images),
             tuple(self.network.weights),
             tuple(self.network.biases),
             np.empty_like(self.x),
-            tuple(np.empty((m, n), dtype) for n in self.network.sizes[1:]),
+            self._layer_buffers(),
             out,
         )
         return out
