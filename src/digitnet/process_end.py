@@ -3,8 +3,8 @@
 Once Numba has loaded its compiled target, the interpreter's own finalisation at exit takes
 0.12-0.14 s more in a script that only sets up Numba's CPU target, on the 2-core machine
 this project is measured on (after the atexit handlers, which take no time, and after a
-last garbage collection); ending ``digitnet train --epochs 1`` at
-once took its whole process from 0.88 s to 0.65 s there. Nothing of digitnet's needs that
+last garbage collection); ending ``digitnet train --epochs 1`` at once took its whole
+process from 0.88 s to 0.65 s there. Nothing of digitnet's needs that
 tear-down: files are written atomically and closed when the command returns. So when a
 command has finished in the main thread with no other thread left and Numba is loaded,
 :func:`end_process` does what exit must (the ``atexit`` handlers, such as logging's and
